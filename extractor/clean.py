@@ -1,0 +1,45 @@
+"""Clean: scraped text in, normalized paragraphs out.
+
+In: the main text of a page. Out: its paragraphs (one per line), with no-break and zero-width
+spaces made plain, runs of spaces folded and empty lines dropped, so that the offsets of
+evidence spans refer to text a reader would see. Also the English check.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from extractor.errors import InputError
+
+SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "the of and to in a is that for on with as by at from was has are it its this be or an were have which".split()
+)
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def paragraphs(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = INVISIBLE.sub("", text)
+    out = []
+    for line in text.split("\n"):
+        line = SPACES.sub(" ", line).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def english_ratio(text: str) -> float:
+    """Share of words that are common English function words (English prose: about 0.2-0.35)."""
+    words = WORD.findall(text[:20000].lower())
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS) / len(words)
+
+
+def check_english(name: str, text: str, min_ratio: float) -> None:
+    ratio = english_ratio(text)
+    if ratio < min_ratio:
+        raise InputError(name, f"not an English page (English function words are {ratio:.0%} of its words)")

@@ -1,0 +1,28 @@
+"""The `claims` command: a thin typer app, one module per command group.
+
+Each command is a few lines around a library function; errors the package raises on purpose
+(`MarketClaimsError`) become one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from extractor.cli import db as db_cmd
+from extractor.cli import extract as extract_cmd
+
+app = typer.Typer(
+    name="claims",
+    help="Turn market-commentary articles into verified, normalized claims.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command groups register here, one line each.
+extract_cmd.register(app)
+db_cmd.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,216 @@
+"""`claims db`: look into a claims database: `stats`, `query`, `export`.
+
+In: a database (`--db`: a SQLite file, a `sqlite:///` URL or a PostgreSQL URL; default
+`claims.db` in the current folder). Out: rich tables on stdout, or JSON / CSV / JSON Lines.
+Errors: one line on stderr naming the database and the reason, exit code 2.
+
+Each command is a few lines around `extractor.sinks.sql` (`stats`, `read_claims`, `iter_claims`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from extractor.errors import MarketClaimsError
+from extractor.schemas import METRICS, Claim
+from extractor.sinks import sql
+from extractor.sinks.jsonl import record_line
+
+db_app = typer.Typer(
+    name="db",
+    help="Look into a claims database (SQLite file or PostgreSQL URL): stats, query, export.",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", help="SQLite file (*.db, *.sqlite, *.sqlite3), sqlite:/// URL or postgresql:// URL."),
+]
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class StatsFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+CSV_COLUMNS = (
+    "claim_id", "article_id", "article_url", "article_path", "as_of", "subject", "subject_type", "symbol",
+    "metric", "value", "value_max", "unit", "qualifiers", "period", "attributed_to", "hedge", "mentions",
+    "confidence", "evidence_text",
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `db` command group to the `claims` app."""
+    app.add_typer(db_app, name="db")
+
+
+@contextmanager
+def _errors(db: str) -> Iterator[None]:
+    """Errors become one line on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except MarketClaimsError as exc:
+        _fail(str(exc))
+    except DBAPIError as exc:
+        lines = str(exc.orig).strip().splitlines()
+        _fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@db_app.command("stats")
+def stats_command(
+    db: DbOption = "claims.db",
+    top: Annotated[int, typer.Option(help="How many subjects and sources to list.")] = 20,
+    format: Annotated[StatsFormat, typer.Option("--format", "-f", help="Output format.")] = StatsFormat.table,
+) -> None:
+    """Counts: articles, claims, runs, and claims per metric, subject and source."""
+    with _errors(db):
+        counts = sql.stats(db, top=top)
+    if format is StatsFormat.json:
+        typer.echo(json.dumps(counts, indent=2, ensure_ascii=False, default=str))
+        return
+    _print_stats(sql.display_name(db), counts)
+
+
+def _print_stats(name: str, counts: dict[str, Any]) -> None:
+    console = Console()
+    console.print(f"[bold]{name}[/bold]  (schema version {counts['schema_version']})")
+    console.print(f"articles {counts['articles']}   claims {counts['claims']}   runs {counts['runs']}")
+    run = counts["last_run"]
+    if run:
+        console.print(f"last run {run['id']}: started {run['started_at']}, "
+                      f"finished {run['finished_at'] or '-'}, counts {json.dumps(run['counts'])}")
+    for title, key in (("metric", "by_metric"), ("subject", "by_subject"), ("source", "by_source")):
+        table = Table(title=f"claims per {title}", title_justify="left")
+        table.add_column(title)
+        table.add_column("claims", justify="right")
+        for value, n in counts[key]:
+            table.add_row(value if value is not None else "(none)", str(n))
+        console.print(table)
+
+
+# --------------------------------------------------------------------------- query
+
+
+@db_app.command("query")
+def query_command(
+    db: DbOption = "claims.db",
+    subject: Annotated[str | None, typer.Option(help="Subject name or symbol (any case).")] = None,
+    metric: Annotated[str | None, typer.Option(help="Metric, e.g. short_interest.")] = None,
+    since: Annotated[str | None, typer.Option(help="as_of on or after this date (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[str | None, typer.Option(help="as_of on or before this date (YYYY[-MM[-DD]]).")] = None,
+    source: Annotated[str | None, typer.Option(help="attributed_to (any case).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many claims; 0 for all.")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many claims first.")] = 0,
+    format: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
+) -> None:
+    """Claims matching all the given filters, ordered by as_of, subject, metric."""
+    with _errors(db):
+        if metric is not None and metric not in METRICS:
+            raise MarketClaimsError(f"--metric {metric}: unknown metric; one of {', '.join(METRICS)}")
+        found = sql.read_claims(db, subject=subject, metric=metric, since=since, until=until, source=source,
+                                limit=limit or None, offset=offset)
+    if format is QueryFormat.json:
+        typer.echo(json.dumps([c.to_record() for c in found], indent=2, ensure_ascii=False))
+    elif format is QueryFormat.csv:
+        _write_csv(found)
+    else:
+        Console().print(_claims_table(found))
+
+
+def _number(value: float | None) -> str:
+    """A value as people read it: thousands separators, no exponent for everyday magnitudes."""
+    if value is None:
+        return ""
+    if value != 0 and not 1e-4 <= abs(value) < 1e15:
+        return repr(value)
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def _claims_table(found: list[Claim]) -> Table:
+    table = Table(title=f"{len(found)} claims", title_justify="left")
+    for column in ("as_of", "subject", "metric", "value", "unit", "qualifiers", "period", "source"):
+        table.add_column(column, justify="right" if column == "value" else "left", overflow="fold",
+                         no_wrap=column in ("as_of", "metric", "value", "unit", "period"))
+    for c in found:
+        value = _number(c.value) + (f" to {_number(c.value_max)}" if c.value_max is not None else "")
+        qualifiers = ", ".join(f"{k}={v}" for k, v in c.qualifiers.items())
+        subject = f"{c.subject} ({c.symbol})" if c.symbol else c.subject
+        table.add_row(c.as_of or "", subject, c.metric, value, c.unit, qualifiers, c.period or "",
+                      c.attributed_to or "")
+    return table
+
+
+def _csv_row(c: Claim) -> dict[str, Any]:
+    record = c.to_record()
+    return {
+        **{k: record[k] for k in CSV_COLUMNS if k in record},
+        "article_id": c.article.id, "article_url": c.article.url, "article_path": c.article.path,
+        "qualifiers": json.dumps(c.qualifiers, ensure_ascii=False, sort_keys=True),
+        "evidence_text": c.evidence.text,
+    }
+
+
+def _write_csv(found: list[Claim]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for c in found:
+        writer.writerow(_csv_row(c))
+
+
+# --------------------------------------------------------------------------- export
+
+
+@db_app.command("export")
+def export_command(
+    db: DbOption = "claims.db",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSONL file to write; stdout if omitted.")] = None,
+) -> None:
+    """All claims as JSON Lines (one claim record a line, with its article block), in text order."""
+    with _errors(db):
+        count = _export(db, output)
+    typer.echo(f"exported {count} claims from {sql.display_name(db)} to {output or 'stdout'}", err=True)
+
+
+def _export(db: str, output: Path | None) -> int:
+    try:
+        out = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
+    except OSError as exc:
+        raise MarketClaimsError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    count = 0
+    try:
+        for claim in sql.iter_claims(db, order="article"):
+            out.write(record_line(claim) + "\n")
+            count += 1
+    finally:
+        if output:
+            out.close()
+        else:
+            out.flush()
+    return count

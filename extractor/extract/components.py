@@ -1,0 +1,94 @@
+"""spaCy components of market-claims, registered with `Language.factory`.
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("market_claims", config={"published": "2025-05-08"})
+    doc = nlp(text)
+    doc._.claims          # list[ClaimDraft], one per fact, restatements merged
+
+`market_sentences` marks sentence starts (punctuation and line breaks: a heading or an FAQ
+question ends at its line); `market_claims` runs it itself when the doc has no sentences yet.
+The publication date comes from `doc._.published` when set, else from the component config.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.extract.link import Context, link_sentence
+from extractor.extract.mentions import build_sentences
+from extractor.extract.merge import merge_restatements
+from extractor.normalize import find_dates, find_durations, find_quantities
+from extractor.rules import RuleModel, load_rule_model
+
+if not Doc.has_extension("claims"):
+    Doc.set_extension("claims", default=None)
+if not Doc.has_extension("published"):
+    Doc.set_extension("published", default=None)
+
+SENTENCE_END = {".", "!", "?", "…"}
+
+
+def mark_sentences(doc: Doc) -> Doc:
+    """A sentence starts after . ! ? (before a capital, a digit or a quote) and after every line break."""
+    for i, token in enumerate(doc):
+        if i == 0:
+            token.is_sent_start = True
+            continue
+        prev = doc[i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            token.is_sent_start = True
+        elif prev.text in SENTENCE_END and (token.is_title or token.is_upper or token.like_num or token.is_quote):
+            token.is_sent_start = True
+        elif token.is_space:
+            token.is_sent_start = False
+        else:
+            token.is_sent_start = False
+    return doc
+
+
+@Language.component("market_sentences")
+def market_sentences(doc: Doc) -> Doc:
+    return mark_sentences(doc)
+
+
+def parse_published(published: str | None) -> datetime | None:
+    if not published:
+        return None
+    try:
+        return datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class MarketClaims:
+    """Finds the claims of a doc: figures, names, dates and rule hits, linked sentence by sentence."""
+
+    def __init__(self, nlp: Language, name: str, published: str | None, model: RuleModel) -> None:
+        self.name = name
+        self.published = published
+        self.model = model
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not doc.has_annotation("SENT_START"):
+            mark_sentences(doc)
+        published = doc._.published or self.published
+        anchor = parse_published(published)
+        sentences = build_sentences(
+            doc, self.model, find_quantities(doc.text), find_dates(doc.text, anchor), find_durations(doc.text)
+        )
+        context = Context()
+        drafts = []
+        for sentence in sentences:
+            drafts.extend(link_sentence(sentence, published, context))
+        doc._.claims = merge_restatements(drafts)
+        return doc
+
+
+@Language.factory("market_claims", default_config={"published": None, "models_path": None})
+def make_market_claims(nlp: Language, name: str, published: str | None, models_path: str | None) -> MarketClaims:
+    from pathlib import Path
+
+    return MarketClaims(nlp, name, published, load_rule_model(nlp, Path(models_path) if models_path else None))

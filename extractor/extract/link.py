@@ -1,0 +1,584 @@
+"""The claim rules: link each figure of a sentence to what it measures.
+
+In: `Sentence`s (figures, hits of the rule model, dates, windows) and the publication date.
+Out: `ClaimDraft`s, one per figure stated as a fact, each saying which metric, subject, value,
+unit, qualifiers, date, window, source and hedge it has, and the rule that produced it.
+
+The rules read like a reader of market commentary would: a figure measures what the nearest
+metric word of its clause says ("short interest", "volume", "inflows"), or a price when money
+is named with no other word; it is a change when a word of movement stands next to it ("fell
+1.2%", "a 1.2% decline"), and the level after "to" is the new value ("fell 1.2% to $62,350");
+its subject is the name it is said "for"/"in", else the nearest name of its clause; its date
+is the nearest date of its clause that is not a report date ("reported on …"), else the
+publication date. A figure in a hypothetical clause ("if RSI dips below 30") is not a claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractor.extract.mentions import Figure, Sentence
+from extractor.rules import Entry, Hit
+
+FIAT = {
+    "USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW", "MXN", "BRL",
+    "TRY", "RUB", "ZAR", "SEK", "NOK", "DKK", "PLN", "TWD", "THB", "IDR", "MYR", "PHP", "AED", "SAR", "ILS",
+}
+# which kinds of figure each metric family can take
+FAMILY_UNITS = {
+    "short_interest": {"ratio", "shares"},
+    "volume": {"ratio", "money", "coins", "shares"},
+    "market_cap": {"ratio", "money"},
+    "fund_flow": {"money", "coins", "shares"},
+    "exchange_netflow": {"coins", "money"},
+    "open_interest": {"money", "coins"},
+    "funding_rate": {"ratio"},
+    "dominance": {"ratio"},
+    "rsi": {"number"},
+    "correlation": {"number"},
+    "yield": {"ratio"},
+    "price": {"money", "points", "ratio", "number"},
+}
+PERIOD_METRICS = {
+    "price_change", "volume", "volume_change", "market_cap_change", "short_interest_change", "correlation", "fund_flow",
+    "exchange_netflow",
+}
+PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
+GAP_BEFORE_CHANGE = {
+    "by", "a", "an", "of", "some", "about", "nearly", "around", "approximately", "roughly", "more", "than", "over", "almost",
+    "just", "another", "as", "much", "the", "sharply", "modestly", "slightly", "further", "to", "up", "down",
+}
+GAP_AFTER_CHANGE = {"in", "price", "daily", "weekly", "intraday", "overnight", "session", "week", "day", "24-hour", "weekly"}
+ANAPHORA = {"this", "that", "these", "those", "it", "which"}
+REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly", "same"}
+CARRIED_QUALIFIERS = {"aggregate", "basis", "timeframe"}
+COMPARISON = {"exceeds", "exceed", "exceeding", "contrasts", "contrast", "compared", "versus", "vs", "vs.", "than"}
+SAME_WINDOW = {"same period", "same timeframe", "same time frame", "same window", "same day", "same time", "same session"}
+LEVELS_EXEMPT_FROM_MODALITY = {"support", "resistance", "breakout", "target"}
+
+
+@dataclass
+class ClaimDraft:
+    """A claim before it is tied to an article (no ids yet)."""
+
+    metric: str
+    subject: Entry
+    value: float
+    unit: str
+    value_max: float | None = None
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    as_of: str | None = None
+    as_of_explicit: bool = False
+    period: str | None = None
+    attributed_to: str | None = None
+    hedge: str | None = None
+    evidence_start: int = 0
+    evidence_end: int = 0
+    sentence_start: int = 0
+    sentence_end: int = 0
+    mentions: int = 1
+    confidence: float = 0.5
+    rule: str = ""
+
+
+@dataclass
+class Context:
+    """What the previous sentences said, for a sentence that refers back ("this exceeds the 2.5% …")."""
+
+    family: str | None = None
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    subject: Entry | None = None
+    as_of: str | None = None
+    period: str | None = None
+
+
+def unit_kind(unit: str) -> str:
+    if unit in {"percent", "pp", "bp"}:
+        return "ratio"
+    if unit in FIAT:
+        return "money"
+    if unit in {"shares", "points", "number"}:
+        return unit
+    return "coins"
+
+
+def link_sentence(sentence: Sentence, published: str | None, context: Context) -> list[ClaimDraft]:
+    """All claims one sentence states as fact, in the order of their figures."""
+    if not sentence.figures:
+        return []
+    drafts: list[ClaimDraft] = []
+    ordered = _respectively(sentence)
+    previous: tuple[Figure, ClaimDraft | None, int] | None = None  # (figure, its draft, its change sign)
+    for fig in sentence.figures:
+        draft, sign = _link_figure(sentence, fig, published, context, ordered, previous)
+        previous = (fig, draft, sign)
+        if draft is not None:
+            drafts.append(draft)
+    if drafts:
+        last = drafts[-1]
+        context.family = _family_of(last.metric)
+        context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
+        context.subject = last.subject
+        context.as_of = last.as_of if last.as_of_explicit else context.as_of
+        context.period = last.period or context.period
+    return drafts
+
+
+def _family_of(metric: str) -> str:
+    return {"price_change": "price", "price_level": "price"}.get(metric, metric.removesuffix("_change"))
+
+
+def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa: C901 - one rule per step, read top to bottom
+    kind = unit_kind(fig.unit)
+    seg = sentence.segment(fig.start)
+    toks = sentence.span.doc
+
+    # 1. change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"
+    sign = _change_sign(sentence, fig)
+    word_before = toks[fig.start - 1].lower_ if fig.start > 0 else ""
+    if previous and previous[2] and sentence.segment(previous[0].start) == seg:
+        gap = [t.lower_ for t in toks[previous[0].end : fig.start]]
+        if gap and gap[-1] in {"to", "at"}:
+            sign = 0  # the level a change arrived at
+        elif not sign and set(gap) <= {",", "or", "and", "("}:
+            sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
+    is_change = sign != 0 or fig.quantity.value < 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
+    if fig.quantity.value < 0:
+        sign = -1
+
+    # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
+    level = _level(sentence, fig, seg)
+    cue = _nearest_cue(sentence, fig, seg, kind)
+    family = cue.label if cue else None
+    rule = cue.rule_id if cue else ""
+    if family is None and context.family and kind in FAMILY_UNITS.get(context.family, set()) and _refers_back(sentence):
+        family, rule = context.family, "context.refers_back"
+    if level and kind in {"money", "points", "number"} and family in (None, "price"):
+        family, rule = "price_level", level.rule_id
+    metric = _metric(family or "price", kind, is_change)
+    if metric is None:
+        return None, sign
+
+    # 3. hypothetical or forecast clauses state no fact (named support/resistance levels do)
+    if _hypothetical(sentence, fig) and not (level and level.label in LEVELS_EXEMPT_FROM_MODALITY):
+        return None, sign
+
+    # 4. the subject
+    subject, counterpart = _subject(sentence, fig, seg, metric, ordered, context)
+    if subject is None or not _subject_fits(metric, subject, kind, fig):
+        return None, sign
+    if metric == "price" and kind in {"number"}:
+        unit = "points"
+    elif metric in {"price_change", "price_level"} and kind == "number":
+        unit = "points"
+    else:
+        unit = fig.unit
+    if metric in {"rsi", "correlation"}:
+        unit = "number"
+    value = abs(fig.quantity.value) if is_change or metric in {"fund_flow", "exchange_netflow"} else fig.quantity.value
+    value_max = abs(fig.quantity.value_max) if fig.quantity.value_max is not None else None
+    qualifiers = _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule)
+    direction = qualifiers.get("direction") or ("outflow" if sign < 0 else None)
+    if metric in {"fund_flow", "exchange_netflow"}:
+        if direction == "outflow" or sign < 0 or fig.quantity.value < 0:
+            sign = -1
+        else:
+            sign = 1
+        if metric == "fund_flow":
+            qualifiers["direction"] = "outflow" if sign < 0 else "inflow"
+    if sign < 0:
+        value = -value
+        value_max = -value_max if value_max is not None else None
+    if metric == "rsi" and not 0 <= value <= 100 or metric == "correlation" and not -1 <= value <= 1:
+        return None, sign
+
+    as_of, explicit = _as_of(sentence, fig, seg, published, context)
+    period = _period(sentence, fig, seg, metric, qualifiers, context)
+    start, end = _evidence(sentence, fig, seg, cue, subject)
+    confidence = 0.5 + (0.2 if cue or level else 0) + (0.15 if explicit else 0) + (0.1 if subject.symbol else 0)
+    draft = ClaimDraft(
+        metric=metric,
+        subject=subject,
+        value=value,
+        unit=unit,
+        value_max=value_max,
+        qualifiers=qualifiers,
+        as_of=as_of,
+        as_of_explicit=explicit,
+        period=period,
+        attributed_to=_source(sentence, fig),
+        hedge=_hedge(sentence, fig),
+        evidence_start=start,
+        evidence_end=end,
+        sentence_start=sentence.span.start_char,
+        sentence_end=sentence.span.end_char,
+        confidence=min(confidence, 0.99),
+        rule=rule or "default.price",
+    )
+    return draft, sign
+
+
+def _metric(family: str, kind: str, is_change: bool) -> str | None:
+    """The metric a figure of this kind states, given what it measures and whether it moved."""
+    if family == "price_level":
+        return "price_level" if kind in {"money", "points", "number"} and not is_change else None
+    if kind not in FAMILY_UNITS.get(family, set()):
+        return None
+    if family == "price":
+        if kind == "ratio":
+            return "price_change" if is_change else None
+        return "price_change" if is_change else "price"
+    if family in {"short_interest", "volume", "market_cap"}:
+        if kind == "ratio":
+            return f"{family}_change" if is_change or family == "volume" else (family if family == "short_interest" else None)
+        return family
+    if family in {"funding_rate", "dominance", "yield", "rsi", "correlation"} and is_change:
+        return None
+    return family
+
+
+def _change_sign(sentence: Sentence, fig: Figure) -> int:
+    """+1 / -1 when a word of movement stands next to the figure, else 0."""
+    doc = sentence.span.doc
+    for hit in sentence.of("changes"):
+        if hit.end <= fig.start:
+            gap = [t.lower_ for t in doc[hit.end : fig.start]]
+            if len(gap) <= 4 and all(g in GAP_BEFORE_CHANGE for g in gap) and "to" not in gap[-1:]:
+                return 1 if hit.label == "up" else -1
+        elif hit.start >= fig.end:
+            gap = [t.lower_ for t in doc[fig.end : hit.start]]
+            if len(gap) <= 2 and all(g in GAP_AFTER_CHANGE or g.isalpha() and g not in {"to", "at", "and", "or"} for g in gap):
+                if not gap or all(g in GAP_AFTER_CHANGE for g in gap) or len(gap) == 1:
+                    return 1 if hit.label == "up" else -1
+    return 0
+
+
+def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
+    """A named level next to a price: "support at $61,500", "$3,000 resistance", "a two-week high"."""
+    best, best_distance = None, 99
+    for hit in sentence.of("levels"):
+        if sentence.segment(hit.start) != seg and hit.end != fig.start:
+            # "support levels—$61,500 for Bitcoin": a dash joins a level word to its figures
+            if not (hit.end <= fig.start and fig.start - hit.end <= 3):
+                continue
+        if hit.end <= fig.start:
+            distance = fig.start - hit.end
+            if distance > 8:
+                continue
+        else:
+            distance = hit.start - fig.end
+            if distance > 5:
+                continue
+            between = sentence.span.doc[fig.end : hit.start]
+            if any(t.like_num for t in between):
+                continue
+        if distance < best_distance:
+            best, best_distance = hit, distance
+    return best
+
+
+def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str) -> Hit | None:
+    """The metric word nearest the figure that can take its kind of value (same clause first)."""
+    best, best_score = None, 10_000
+    labels = {h.label for h in sentence.of("metrics")}
+    for hit in sentence.of("metrics"):
+        if kind not in FAMILY_UNITS.get(hit.label, set()):
+            continue
+        if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
+            continue  # "RSI … stood at 48": an indicator, not an index level
+        if hit.end <= fig.start:
+            distance = fig.start - hit.end
+        elif hit.start >= fig.end:
+            distance = hit.start - fig.end + 2  # a word after the figure reads second: "a 7.2% increase in volume"
+            if distance > 8:
+                continue
+        else:
+            continue
+        if sentence.segment(hit.start) != seg:
+            distance += 25
+        score = distance * 10 - (hit.end - hit.start)  # nearer first, then longer
+        if score < best_score:
+            best, best_score = hit, score
+    if best is not None and best.label == "fund_flow":
+        # "a net outflow of 5,200 BTC from exchanges": flows to or from exchanges are netflows
+        netflow = [h for h in sentence.of("metrics") if h.label == "exchange_netflow" and sentence.segment(h.start) == seg]
+        if netflow and kind in FAMILY_UNITS["exchange_netflow"]:
+            return netflow[0]
+    return best
+
+
+def _refers_back(sentence: Sentence) -> bool:
+    tokens = [t.lower_ for t in sentence.span]
+    first = next((t for t in tokens if t.isalpha()), "")
+    return first in ANAPHORA or bool(set(tokens) & (COMPARISON | REFERS_BACK))
+
+
+def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
+    doc = sentence.span.doc
+    clause_start = sentence.span.start
+    for t in doc[sentence.span.start : fig.start]:
+        if t.text in {",", ";", "—", "(", ")"} or t.lower_ in {"while", "but", "whereas"}:
+            clause_start = t.i + 1
+    return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
+
+
+def _subject(sentence, fig, seg, metric, ordered, context) -> tuple[Entry | None, Entry | None]:
+    doc = sentence.span.doc
+    subjects = [h for h in sentence.of("subject") if not _is_venue_use(sentence, h)]
+    counterpart = None
+    if metric == "correlation":
+        for h in subjects:
+            before = doc[h.start - 1].lower_ if h.start else ""
+            if before in {"with", "and", "against"} and h.start > fig.start - 12:
+                counterpart = h
+        subjects = [h for h in subjects if h is not counterpart]
+    if fig.start in ordered:
+        return ordered[fig.start], counterpart.entry if counterpart else None
+    # "the 2.5% for Nasdaq-100 stocks", "$61,500 for Bitcoin", "4.6% in the Russell 2000"
+    cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
+    for h in subjects:
+        gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
+        if 0 < len(gap) <= 4 and gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} and all(
+            g in {"for", "in", "among", "seen", "the", "of", "into", "from", "recorded", "across", "its"} for g in gap
+        ):
+            if gap[0] == "of" and metric not in {"price", "price_level", "price_change", "short_interest", "fund_flow"}:
+                continue
+            return h.entry, counterpart.entry if counterpart else None
+    same_before = [h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg]
+    any_before = [h for h in subjects if h.end <= fig.start]
+    for group in (same_before, any_before):
+        if group:
+            return max(group, key=lambda h: h.end).entry, counterpart.entry if counterpart else None
+    if not subjects and context.subject is not None:
+        return context.subject, counterpart.entry if counterpart else None
+    return None, None
+
+
+def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
+    """"on Coinbase" names the venue, not the company."""
+    doc = sentence.span.doc
+    before = doc[hit.start - 1].lower_ if hit.start else ""
+    return before in {"on", "across", "at"} and any(v.start == hit.start for v in sentence.of("venue"))
+
+
+def _respectively(sentence: Sentence) -> dict[int, Entry]:
+    """"short interest in the IT and Commercial Services sectors stands at 2.4% and 2.0%": names and
+    figures listed in the same order are paired one to one."""
+    doc = sentence.span.doc
+    pairs: dict[int, Entry] = {}
+    figs = sentence.figures
+    i = 0
+    while i < len(figs):
+        j = i
+        while j + 1 < len(figs) and {t.lower_ for t in doc[figs[j].end : figs[j + 1].start]} <= {"and", ",", "respectively"}:
+            j += 1
+        run = figs[i : j + 1]
+        if len(run) >= 2:
+            before = [h for h in sentence.of("subject") if h.end <= run[0].start and sentence.segment(h.start) == sentence.segment(run[0].start)]
+            names = _listed_together(doc, before)
+            if len(names) == len(run):
+                for f, h in zip(run, names, strict=True):
+                    pairs[f.start] = h.entry
+        i = j + 1
+    return pairs
+
+
+def _listed_together(doc, hits: list[Hit]) -> list[Hit]:
+    """The last run of names joined only by "and", commas and "the"."""
+    run: list[Hit] = []
+    for h in hits:
+        if run and {t.lower_ for t in doc[run[-1].end : h.start]} <= {"and", ",", "the"}:
+            run.append(h)
+        else:
+            run = [h]
+    return run
+
+
+def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
+    stype = subject.type or "other"
+    if metric in {"price", "price_level"}:
+        if kind in {"points", "number"}:
+            return stype == "index" and fig.quantity.value >= 50
+        return stype in PRICED_TYPES and not subject.tenor
+    if metric == "price_change":
+        return kind != "number" or stype == "index"
+    if metric == "yield":
+        return bool(subject.tenor)
+    if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow", "dominance"}:
+        return stype in {"crypto", "stock", "index", "etf", "pair", "commodity", "currency", "market"}
+    return True
+
+
+def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule) -> dict[str, str]:
+    doc = sentence.span.doc
+    out: dict[str, str] = {}
+    quals = _longest(sentence.of("qualifiers"))
+    anchor = cue.start if cue is not None and cue.start < fig.start and sentence.segment(cue.start) == seg else fig.start
+
+    def near(key: str, before: int, after: int, from_token: int | None = None) -> Hit | None:
+        best, best_d = None, 99
+        for h in quals:
+            if h.key != key or sentence.segment(h.start) != seg and h.end != fig.start:
+                continue
+            lo = from_token if from_token is not None else fig.start - before
+            if h.end <= fig.start and h.start >= lo:
+                d = fig.start - h.end
+            elif h.start >= fig.end and h.start - fig.end <= after:
+                d = h.start - fig.end
+            else:
+                continue
+            if d < best_d:
+                best, best_d = h, d
+        return best
+
+    if metric.startswith("short_interest"):
+        basis = near("basis", 0, 8, from_token=min(anchor, fig.start))
+        if basis:
+            out["basis"] = basis.label
+    if metric.startswith("short_interest") or metric == "volume":
+        aggregate = near("aggregate", 12, 2)
+        if aggregate:
+            out["aggregate"] = aggregate.label
+    if rule == "context.refers_back" or (_refers_back(sentence) and context.family == _family_of(metric)):
+        for key, value in context.qualifiers.items():
+            out.setdefault(key, value)
+    if metric == "price":
+        session = near("session", 8, 6)
+        if session:
+            out["session"] = session.label
+    if metric == "price_level" and level is not None:
+        out["level"] = level.label
+    if metric == "rsi":
+        timeframe = min(
+            (h for h in quals if h.key == "timeframe"), key=lambda h: abs(h.start - fig.start), default=None
+        )
+        if timeframe:
+            out["timeframe"] = timeframe.label
+    if metric in {"volume", "volume_change", "open_interest", "funding_rate", "exchange_netflow"}:
+        for v in sentence.of("venue"):
+            before = doc[v.start - 1].lower_ if v.start else ""
+            if sentence.segment(v.start) == seg and before in {"on", "across", "at", "like", "via"}:
+                out["venue"] = v.label
+                break
+    if metric == "fund_flow":
+        direction = near("direction", 10, 6)
+        if direction:
+            out["direction"] = direction.label
+    if metric == "exchange_netflow":
+        text = sentence.span.text.lower()
+        if any(w in text for w in ("outflow", "withdrawn", "left exchanges", "leaving exchanges", "turned negative", "off exchanges", "out of exchanges")):
+            out["direction"] = "outflow"
+    if metric == "correlation" and counterpart is not None:
+        out["counterpart"] = counterpart.name
+    if subject.tenor:
+        out["tenor"] = subject.tenor
+    since = _since(sentence, seg)
+    if since and metric in {"price_change", "short_interest_change", "volume_change", "market_cap_change", "fund_flow"}:
+        out["since"] = since
+    return out
+
+
+def _longest(hits: list[Hit]) -> list[Hit]:
+    kept: list[Hit] = []
+    for h in sorted(hits, key=lambda h: -(h.end - h.start)):
+        if not any(k.key == h.key and k.start <= h.start and h.end <= k.end for k in kept):
+            kept.append(h)
+    return kept
+
+
+def _since(sentence: Sentence, seg: int) -> str | None:
+    doc = sentence.span.doc
+    for token, date, _ in sentence.dates:
+        if token > 0 and doc[token - 1].lower_ == "since" or date.text.lower().startswith("since"):
+            return date.value
+    for t in sentence.span:
+        if t.lower_ in {"year-to-date", "ytd"} or (t.lower_ == "year" and doc[t.i + 1 : t.i + 3].text.lower() == "to date"):
+            year = None
+            if sentence.dates:
+                year = sentence.dates[0][1].value[:4]
+            return f"{year}-01-01" if year else "year_to_date"
+    return None
+
+
+def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context) -> tuple[str | None, bool]:
+    doc = sentence.span.doc
+    usable = [
+        (tok, d, report)
+        for tok, d, report in sentence.dates
+        if not (tok > 0 and doc[tok - 1].lower_ == "since") and not d.text.lower().startswith("since")
+    ]
+    for want_same_segment, want_report in ((True, False), (False, False)):
+        pool = [
+            (abs(tok - fig.start) + (0 if tok > fig.start else 2), d)
+            for tok, d, report in usable
+            if report == want_report and (not want_same_segment or sentence.segment(tok) == seg)
+        ]
+        if pool:
+            return min(pool, key=lambda p: p[0])[1].value, True
+    text = sentence.span.text.lower()
+    if context.as_of and any(phrase in text for phrase in SAME_WINDOW):
+        return context.as_of, True
+    reports = [(abs(tok - fig.start), d) for tok, d, report in usable if report]
+    if reports:
+        return min(reports, key=lambda p: p[0])[1].value, True
+    return (published[:10] if published else None), False
+
+
+def _period(sentence, fig, seg, metric, qualifiers, context) -> str | None:
+    if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
+        return None
+    pool = [(abs(tok - fig.start) + (0 if tok >= fig.start else 3), d) for tok, d in sentence.durations if sentence.segment(tok) == seg]
+    if not pool:
+        pool = [(abs(tok - fig.start) + 30, d) for tok, d in sentence.durations]
+    if pool:
+        return min(pool, key=lambda p: p[0])[1].value
+    text = sentence.span.text.lower()
+    if context.period and any(phrase in text for phrase in SAME_WINDOW):
+        return context.period
+    return None
+
+
+def _source(sentence: Sentence, fig: Figure) -> str | None:
+    """The named source nearest the figure that the sentence credits ("according to", "per … data")."""
+    doc = sentence.span.doc
+    cues = sentence.of("attribution")
+    credited = []
+    for s in sentence.of("source"):
+        before = any(c.label == "before" and c.end <= s.start and s.start - c.end <= 6 for c in cues)
+        after = any(c.label == "after" and c.start >= s.end and c.start - s.end <= 1 for c in cues)
+        paren = s.start >= 2 and doc[s.start - 2 : s.start].text.replace(" ", "").lower() in {"(source:", "source:"}
+        if before or after or paren:
+            credited.append(s)
+    if credited:
+        return min(credited, key=lambda s: abs(s.start - fig.start)).label
+    for c in cues:
+        if c.label != "before" or c.rule_id not in {"attribution.according_to", "attribution.according_to_data_from"}:
+            continue
+        words = []
+        for t in doc[c.end : min(c.end + 6, sentence.span.end)]:
+            if t.is_title or t.is_upper and len(t) > 1 or (words and t.lower_ in {"&", "of"}):
+                words.append(t.text)
+            elif words or t.lower_ not in {"the", "data", "from", "analysts", "at", "a", "report", "by"}:
+                break
+        if words and words[-1].lower() not in {"&", "of"}:
+            return " ".join(words)
+    return None
+
+
+def _hedge(sentence: Sentence, fig: Figure) -> str | None:
+    doc = sentence.span.doc
+    for h in sentence.of("hedges"):
+        gap = [t.lower_ for t in doc[h.end : fig.start]]
+        if h.end <= fig.start and len(gap) <= 1 and all(g in {"a", "an", "of"} for g in gap):
+            return h.label
+    return None
+
+
+def _evidence(sentence, fig, seg, cue, subject_hit_unused) -> tuple[int, int]:
+    start, end = fig.start_char, fig.end_char
+    if cue is not None and sentence.segment(cue.start) == seg:
+        if cue.end <= fig.start and fig.start - cue.end <= 15:
+            start = min(start, cue.start_char)
+        elif cue.start >= fig.end:
+            end = max(end, cue.end_char)
+    return start, end

@@ -1,0 +1,198 @@
+"""Everything the claim rules look at in one sentence, gathered once per document.
+
+In: a spaCy `Doc` (sentences set), the rule model's hits, and the normalizer's quantities,
+dates and durations over the same text. Out: one `Sentence` per sentence with its hits
+bucketed by kind, its usable figures (`Figure`: a quantity with its token position, after
+dates, windows and names that merely contain digits are masked), and its segment borders.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, replace
+
+from spacy.tokens import Doc, Span
+
+from extractor.normalize import DateMention, Duration, Quantity
+from extractor.rules import Entry, Hit, RuleModel
+
+# words that end a clause inside a sentence: a figure after one of these belongs to a new clause
+SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
+SEGMENT_PUNCT = {";", "—", "–", ":"}
+REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retrieved", "released", "source"}
+COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
+
+OPEN_TICKER = re.compile(
+    r"(?P<name>(?:[A-Z][\w&.'’-]*\s+){0,4}?[A-Z][\w&.'’-]*)(?:,?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|Holdings|Group|LLC|SA|AG|NV)\.?)?"
+    r"\s*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)\s*:\s*)?"
+    r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
+)
+CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z]{1,5})\b")
+PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
+# abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
+NOT_TICKERS = {
+    "RSI", "MACD", "OI", "ATH", "ATL", "ETF", "ETFS", "YTD", "CEO", "CFO", "CTO", "SEC", "CFTC", "GDP", "CPI", "PPI", "PCE",
+    "FOMC", "AI", "NFT", "TVL", "MVRV", "EMA", "SMA", "MA", "USD", "EPS", "IPO", "ROI", "APY", "API", "UTC", "ET", "EST",
+    "EDT", "GMT", "PT", "DEFI", "DEX", "CEX", "OTC", "AUM", "NAV", "FX", "US", "UK", "EU", "IMF", "ECB", "BOJ", "PBOC", "YOY",
+    "QOQ", "MOM", "VWAP", "ATR", "ADX", "OBV", "BTC", "ETH", "L1", "L2", "DAO", "KYC", "AML", "PMI", "ISM", "NFP", "BLS",
+}
+LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?$")
+
+
+@dataclass(slots=True)
+class Figure:
+    """A quantity the rules may turn into a claim, with its token span in the doc."""
+
+    quantity: Quantity
+    unit: str
+    start: int  # token offsets
+    end: int
+
+    @property
+    def start_char(self) -> int:
+        return self.quantity.start
+
+    @property
+    def end_char(self) -> int:
+        return self.quantity.end
+
+
+@dataclass
+class Sentence:
+    span: Span
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    dates: list[tuple[int, DateMention, bool]] = field(default_factory=list)  # (token, date, is_report_date)
+    durations: list[tuple[int, Duration]] = field(default_factory=list)
+    borders: list[int] = field(default_factory=list)  # token offsets that start a new segment
+
+    def of(self, kind: str) -> list[Hit]:
+        return self.hits.get(kind, [])
+
+    def segment(self, token: int) -> int:
+        return bisect.bisect_right(self.borders, token)
+
+
+def token_index(doc: Doc) -> list[int]:
+    """Start character of every token, for char -> token lookups with bisect."""
+    return [t.idx for t in doc]
+
+
+def char_to_token(starts: list[int], char: int) -> int:
+    return max(0, bisect.bisect_right(starts, char) - 1)
+
+
+def open_subjects(doc: Doc, model: RuleModel, starts: list[int]) -> list[Hit]:
+    """Subjects no gazetteer lists: "Name (NASDAQ: TICK)", "$TSLA", and trading pairs "BTC/ETH"."""
+    text = doc.text
+    hits: list[Hit] = []
+    for m in OPEN_TICKER.finditer(text):
+        symbol = m["symbol"]
+        if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:
+            continue
+        known = model.by_symbol.get(symbol) or model.by_name.get(m["name"].lower())
+        name = LEGAL_SUFFIX.sub("", m["name"]).strip()
+        if name.split()[0] in {"The", "Shares", "Stock", "Like", "As", "And"}:
+            name = " ".join(name.split()[1:]) or name
+        entry = known or Entry("subject", name, "etf" if re.search(r"\b(ETF|Trust|Fund)\b", name) else "stock", symbol)
+        if known and entry.symbol is None:
+            entry = replace(entry, symbol=symbol)
+        s, e = m.start("name"), m.end()
+        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.open_ticker", entry=entry))
+    for m in CASHTAG.finditer(text):
+        symbol = m["symbol"]
+        entry = model.by_symbol.get(symbol) or Entry("subject", symbol, "stock", symbol)
+        s, e = m.start(), m.end()
+        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.cashtag", entry=entry))
+    for m in PAIR.finditer(text):
+        base, quote = model.by_symbol.get(m["base"]), model.by_symbol.get(m["quote"])
+        if base is None or base.type != "crypto":
+            continue
+        if m["quote"] in COINS_QUOTE:
+            entry = base  # BTC/USD speaks of Bitcoin's price
+        elif quote is not None and quote.type == "crypto":
+            entry = Entry("subject", f"{m['base']}/{m['quote']}", "pair", None)
+        else:
+            continue
+        s, e = m.start(), m.end()
+        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.pair", entry=entry))
+    return hits
+
+
+def longest_first(hits: list[Hit]) -> list[Hit]:
+    """Drop hits of one kind that lie inside a longer hit of the same kind ("iShares Bitcoin Trust" over "Bitcoin")."""
+    kept: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (-(h.end_char - h.start_char), h.start_char)):
+        if not any(k.start_char <= h.start_char and h.end_char <= k.end_char for k in kept):
+            kept.append(h)
+    return sorted(kept, key=lambda h: h.start_char)
+
+
+def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
+    """Units the normalizer leaves to context: "35.97 million shares", "224.02 points"."""
+    if quantity.unit != "number" or end_token >= len(doc):
+        return quantity.unit
+    following = doc[end_token].lower_
+    if following in {"shares", "share"}:
+        return "shares"
+    if following in {"points", "point", "pts"}:
+        return "points"
+    return quantity.unit
+
+
+def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) -> bool:
+    """A quantity inside a date, a window, or a name with digits is not a figure of its own."""
+    if any(s < quantity.end and quantity.start < e for s, e in blockers):
+        return True
+    after = text[quantity.end : quantity.end + 12].lower()
+    # "7-Year High", "52-week low", "30-day": an adjective of time, not an amount
+    return bool(re.match(r"\s?-?\s?(year|yr|week|wk|day|month|hour|minute|session|quarter)s?\b", after)) and quantity.unit == "number"
+
+
+def build_sentences(
+    doc: Doc,
+    model: RuleModel,
+    quantities: list[Quantity],
+    dates: list[DateMention],
+    durations: list[Duration],
+) -> list[Sentence]:
+    starts = token_index(doc)
+    hits = model.match(doc) + open_subjects(doc, model, starts)
+    by_kind: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_kind.setdefault(h.kind, []).append(h)
+    for kind in ("subject", "source", "venue"):
+        by_kind[kind] = longest_first(by_kind.get(kind, []))
+    blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations]
+    # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") hide those digits from the figures
+    blockers += [(h.start_char, h.end_char) for h in by_kind["subject"] if any(c.isdigit() for c in doc.text[h.start_char : h.end_char])]
+    sentences = [Sentence(span=s) for s in doc.sents]
+    sent_starts = [s.span.start for s in sentences]
+
+    def sentence_of(token: int) -> Sentence:
+        return sentences[max(0, bisect.bisect_right(sent_starts, token) - 1)]
+
+    for kind, kind_hits in by_kind.items():
+        for h in kind_hits:
+            sentence_of(h.start).hits.setdefault(kind, []).append(h)
+    for q in quantities:
+        if is_masked(q, blockers, doc.text):
+            continue
+        start = char_to_token(starts, q.start)
+        end = char_to_token(starts, max(q.start, q.end - 1)) + 1
+        sentence_of(start).figures.append(Figure(q, adjust_unit(doc, q, end), start, end))
+    for d in dates:
+        token = char_to_token(starts, d.start)
+        before = {t.lower_ for t in doc[max(0, token - 4) : token]}
+        sentence_of(token).dates.append((token, d, bool(before & REPORT_WORDS)))
+    for d in durations:
+        token = char_to_token(starts, d.start)
+        sentence_of(token).durations.append((token, d))
+    for s in sentences:
+        s.borders = [
+            t.i
+            for t in s.span
+            if (t.text in SEGMENT_PUNCT or (t.lower_ in SEGMENT_WORDS and t.i > s.span.start and doc[t.i - 1].text == ","))
+        ]
+    return sentences

@@ -1,0 +1,112 @@
+"""From one article to its claims: the pipeline, top to bottom.
+
+    process_article(html_or_text, url=..., published=...) -> Article
+
+1. scrape  — HTML through trafilatura (main text, title, URL, site, date); text as is
+2. clean   — normalized paragraphs; non-English pages are refused
+3. dedup   — repeated paragraphs removed (rapidfuzz)
+4. extract — the spaCy pipeline finds figures and links them to metrics and subjects
+5. normalize and assemble — `Claim` records with stable ids, evidence offsets into the
+   cleaned text, restatements merged (`mentions`)
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from spacy.language import Language
+
+from extractor import clean, dedup
+from extractor.errors import InputError
+from extractor.extract import ClaimDraft, default_pipeline, extract_claims
+from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
+from extractor.scrape import scrape
+from extractor.settings import Settings, default_settings
+from extractor.sources import Source, kind_of
+
+
+def process_article(
+    html_or_text: str | bytes,
+    *,
+    url: str | None = None,
+    published: str | None = None,
+    path: str | None = None,
+    kind: str | None = None,
+    settings: Settings | None = None,
+    nlp: Language | None = None,
+) -> Article:
+    """The claims of one article. `kind` is "html" or "text" (guessed from `path` and the content
+    when None); `published` (ISO 8601) overrides the page's own date."""
+    content = html_or_text.encode("utf-8") if isinstance(html_or_text, str) else html_or_text
+    name = path or url or "<input>"
+    source = Source(name=name, content=content, url=url, kind=kind or kind_of(name, content))
+    return process_source(source, published=published, path=path, settings=settings, nlp=nlp)
+
+
+def process_source(
+    source: Source,
+    *,
+    published: str | None = None,
+    path: str | None = None,
+    settings: Settings | None = None,
+    nlp: Language | None = None,
+) -> Article:
+    settings = settings or default_settings()
+    page = scrape(source, settings)
+    paragraphs = clean.paragraphs(page.text)
+    if not paragraphs:
+        raise InputError(source.name, "no article text found")
+    clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
+    paragraphs = dedup.remove_repeats(paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars)
+    text = "\n".join(paragraphs)
+    published = published or page.published
+    article = Article(
+        id=article_id(page.url, text),
+        url=page.url,
+        path=path if path is not None else (None if source.url else source.name),
+        title=page.title,
+        site=page.site,
+        published=published,
+        text=text,
+        text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    drafts = extract_claims(nlp or default_pipeline(), text, published)
+    article.claims = assemble(article, text, drafts, settings.extract.min_confidence)
+    return article
+
+
+def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confidence: float) -> list[Claim]:
+    ref = ArticleRef(id=article.id, url=article.url, path=article.path, title=article.title, published=article.published)
+    claims = []
+    for d in drafts:
+        if d.confidence < min_confidence:
+            continue
+        qualifiers = dict(sorted(d.qualifiers.items()))
+        claims.append(
+            Claim(
+                claim_id=claim_id(article.id, d.metric, d.subject.name, d.value, d.unit, d.as_of, qualifiers),
+                article=ref,
+                metric=d.metric,
+                subject=d.subject.name,
+                subject_type=d.subject.type or "other",
+                symbol=d.subject.symbol,
+                value=d.value,
+                value_max=d.value_max,
+                unit=d.unit,
+                qualifiers=qualifiers,
+                as_of=d.as_of,
+                period=d.period,
+                attributed_to=d.attributed_to,
+                hedge=d.hedge,
+                evidence=Evidence(
+                    text=text[d.evidence_start : d.evidence_end],
+                    sentence=text[d.sentence_start : d.sentence_end],
+                    start=d.evidence_start,
+                    end=d.evidence_end,
+                ),
+                mentions=d.mentions,
+                confidence=round(d.confidence, 2),
+                rule=d.rule,
+            )
+        )
+    return claims

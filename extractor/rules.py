@@ -1,0 +1,150 @@
+"""The rule model: loads `models/` (gazetteers and patterns, data only) into spaCy matchers.
+
+In: the folder of the rule model (the installed `extractor/models`, or the source tree's
+`models/`). Out: a `RuleModel` whose `match(doc)` returns every gazetteer and pattern hit of a
+spaCy `Doc` as `Hit`s, and lookups from a matched text to its canonical entry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from extractor.errors import RuleModelError
+
+PATTERN_FILES = ("metrics", "levels", "qualifiers", "changes", "attribution", "hedges", "modality")
+GAZETTEER_FILES = ("subjects", "sources", "venues")
+
+
+def models_dir() -> Path:
+    """The rule model folder: `models/` of a source checkout, else the installed copy."""
+    source_tree = Path(__file__).resolve().parent.parent / "models"
+    if (source_tree / "patterns").is_dir():
+        return source_tree
+    return Path(__file__).resolve().parent / "models"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A gazetteer entry: a subject, a source or a venue."""
+
+    kind: str  # "subject", "source" or "venue"
+    name: str
+    type: str | None = None
+    symbol: str | None = None
+    tenor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One match in a doc: `kind` is a gazetteer ("subject", "source", "venue") or a pattern
+    file ("metrics", "levels", …); `label` its label (metric family, level, up/down, …)."""
+
+    kind: str
+    label: str
+    start: int  # token offsets
+    end: int
+    start_char: int
+    end_char: int
+    rule_id: str
+    key: str | None = None  # qualifier key, for "qualifiers" and "levels"
+    entry: Entry | None = None
+
+
+@dataclass
+class RuleModel:
+    path: Path
+    entries: dict[str, Entry] = field(default_factory=dict)  # rule id -> gazetteer entry
+    patterns: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> pattern row
+    by_symbol: dict[str, Entry] = field(default_factory=dict)
+    by_name: dict[str, Entry] = field(default_factory=dict)  # lower-cased name or alias -> entry
+    phrase_exact: PhraseMatcher | None = None
+    phrase_lower: PhraseMatcher | None = None
+    matcher: Matcher | None = None
+
+    def match(self, doc: Doc) -> list[Hit]:
+        hits: list[Hit] = []
+        assert self.phrase_exact and self.phrase_lower and self.matcher
+        gazetteer = [*self.phrase_exact(doc), *self.phrase_lower(doc)]
+        for match_id, start, end in gazetteer:
+            rule_id = doc.vocab.strings[match_id]
+            entry = self.entries[rule_id.split("#", 1)[0]]
+            span = doc[start:end]
+            hits.append(Hit(entry.kind, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry))
+        for match_id, start, end in self.matcher(doc):
+            rule_id = doc.vocab.strings[match_id]
+            row = self.patterns[rule_id]
+            span = doc[start:end]
+            hits.append(Hit(row["file"], row["label"], start, end, span.start_char, span.end_char, rule_id, key=row.get("key")))
+        return hits
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RuleModelError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise RuleModelError(f"{path}:{number}: expected a JSON object, got {line[:60]!r}")
+        rows.append(row)
+    return rows
+
+
+def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
+    """Read every gazetteer and pattern file under `path` and build the matchers for `nlp`'s vocab."""
+    path = path or models_dir()
+    model = RuleModel(path=path)
+    model.phrase_exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+    model.phrase_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+    model.matcher = Matcher(nlp.vocab)
+    for kind in GAZETTEER_FILES:
+        file = path / "gazetteers" / f"{kind}.jsonl"
+        for number, row in enumerate(_read_jsonl(file), 1):
+            if not row.get("name"):
+                raise RuleModelError(f"{file}:{number}: an entry needs a 'name', got {row}")
+            kind_name = kind.rstrip("s")
+            entry = Entry(kind_name, row["name"], row.get("type"), row.get("symbol"), row.get("tenor"))
+            rule_id = f"{kind_name}:{row['name']}"
+            model.entries[rule_id] = entry
+            forms = [row["name"], *row.get("aliases", [])]
+            if kind == "subjects" and entry.symbol and len(entry.symbol) >= 3:
+                forms.append(entry.symbol)
+                model.by_symbol.setdefault(entry.symbol, entry)
+            if kind == "subjects":
+                for form in forms:
+                    model.by_name.setdefault(form.lower(), entry)
+            single = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) == 1]
+            multi = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) > 1]
+            if single:
+                model.phrase_exact.add(rule_id, single)
+            if multi:
+                model.phrase_lower.add(rule_id + "#lower", multi)
+    for name in PATTERN_FILES:
+        file = path / "patterns" / f"{name}.jsonl"
+        for number, row in enumerate(_read_jsonl(file), 1):
+            if "id" not in row or "label" not in row or not isinstance(row.get("pattern"), list):
+                raise RuleModelError(f"{file}:{number}: a pattern needs 'id', 'label' and a 'pattern' list, got {row}")
+            if row["id"] in model.patterns:
+                raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
+            model.patterns[row["id"]] = {**row, "file": name}
+            try:
+                model.matcher.add(row["id"], [row["pattern"]])
+            except Exception as exc:  # spaCy validates the pattern; name the line that broke it
+                raise RuleModelError(f"{file}:{number}: invalid pattern {row['pattern']}: {exc}") from None
+    return model
+
+
+@lru_cache(maxsize=4)
+def cached_rule_model(nlp: Language, path: str | None = None) -> RuleModel:
+    return load_rule_model(nlp, Path(path) if path else None)

@@ -1,0 +1,74 @@
+"""One settings object for the whole pipeline.
+
+Defaults ship with the package in `settings.toml`; a user file (`--config FILE` or the
+`MARKET_CLAIMS_CONFIG` environment variable) overrides only the keys it sets. Stages receive
+the `Settings` they need as an argument: nothing reads global state.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.errors import InputError
+
+DEFAULTS_FILE = Path(__file__).with_name("settings.toml")
+
+
+class ScrapeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_input_bytes: int = Field(gt=0)
+    fetch_timeout: float = Field(gt=0)
+    min_text_chars: int = Field(ge=0)
+    min_english_ratio: float = Field(ge=0, le=1)
+
+
+class DedupSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paragraph_threshold: float = Field(ge=0, le=100)
+    min_paragraph_chars: int = Field(ge=0)
+
+
+class ExtractSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_confidence: float = Field(ge=0, le=1)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scrape: ScrapeSettings
+    dedup: DedupSettings
+    extract: ExtractSettings
+
+    @classmethod
+    def load(cls, user_file: str | Path | None = None) -> Settings:
+        """Shipped defaults, overridden key by key by `user_file` (or $MARKET_CLAIMS_CONFIG)."""
+        data = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+        user_file = user_file or os.environ.get("MARKET_CLAIMS_CONFIG")
+        if user_file:
+            path = Path(user_file)
+            try:
+                override = tomllib.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise InputError(str(path), "settings file not found") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise InputError(str(path), f"settings file is not valid TOML ({exc})") from None
+            data = _merge(data, override)
+        return cls.model_validate(data)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return Settings.load()

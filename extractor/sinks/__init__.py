@@ -1,0 +1,92 @@
+"""Where claims go: `open_sink(target)` picks a sink from the target's form.
+
+In: a target string (or None). Out: an open `Sink`; write `Article`s into it, then close it
+(or use it as a context manager).
+
+| target | sink |
+|---|---|
+| None | SQLite file `claims.db` in the current folder |
+| `*.db`, `*.sqlite`, `*.sqlite3`, `sqlite:///…` | SQLite (`sinks.sql`) |
+| `postgresql://…`, `postgres://…`, `postgresql+psycopg://…` | PostgreSQL (`sinks.sql`) |
+| `*.jsonl` | JSON Lines file (`sinks.jsonl`) |
+| `-` | JSON Lines on stdout |
+
+Every sink is idempotent: writing the same article twice adds nothing the second time, so a
+re-run or a resumed run (skip `known_article_ids()`) never duplicates a claim.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from extractor.errors import SinkError
+from extractor.schemas import Article
+from extractor.sinks import sql
+from extractor.sinks.jsonl import JsonlSink
+from extractor.sinks.sql import SqlSink, read_claims, stats
+
+DEFAULT_TARGET = "claims.db"
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """What the pipeline writes into."""
+
+    name: str  # the target, as shown in messages (no password)
+
+    def write_article(self, article: Article) -> int:
+        """Write the article and all its claims, all or none; return how many claims are new."""
+        ...
+
+    def known_article_ids(self) -> set[str]:
+        """Ids of the articles already written (to skip them when resuming)."""
+        ...
+
+    def has_article(self, article_id: str) -> bool: ...
+
+    def start_run(self, inputs: list[str] | None = None, version: str | None = None) -> Any:
+        """Record that a run over `inputs` started (databases: a row of `runs`)."""
+        ...
+
+    def finish_run(self, counts: dict[str, Any] | None = None) -> None:
+        """Record the end of the current run with its counts (merged with the sink's own)."""
+        ...
+
+    def close(self) -> None:
+        """Finish an unfinished run, flush and release the target."""
+        ...
+
+    def __enter__(self) -> Sink: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def sink_kind(target: str) -> str:
+    """`sqlite`, `postgresql`, `jsonl` or `stdout`; `SinkError` for anything else."""
+    if target == "-":
+        return "stdout"
+    if target.lower().endswith(".jsonl") and "://" not in target:
+        return "jsonl"
+    url = sql.database_url(target)  # raises SinkError naming what is accepted
+    return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+def open_sink(target: str | None, *, run_info: dict[str, Any] | None = None) -> Sink:
+    """Open the sink for `target` (None: `claims.db` here).
+
+    `run_info` (`{"inputs": [...], "version": "..."}`) starts a run at once; `close()` finishes it.
+    """
+    target = DEFAULT_TARGET if target is None else target
+    try:
+        kind = sink_kind(target)
+    except SinkError:
+        raise SinkError(
+            f"{target}: not a sink; expected a *.jsonl file, '-' (stdout), {sql.ACCEPTED}"
+        ) from None
+    sink: Sink = JsonlSink.open(target) if kind in ("jsonl", "stdout") else SqlSink.open(target)
+    if run_info is not None:
+        sink.start_run(run_info.get("inputs"), run_info.get("version"))
+    return sink
+
+
+__all__ = ["DEFAULT_TARGET", "JsonlSink", "Sink", "SqlSink", "open_sink", "read_claims", "sink_kind", "stats"]

@@ -1,0 +1,178 @@
+"""Claims in a JSON Lines file, or on stdout: one claim per line, exactly `Claim.to_record()`.
+
+In: `Article` models (with their claims). Out: lines appended to the file; `read_claims(path)`
+gives them back as `Claim` models.
+
+The file is an append-only log, made idempotent by the claim ids:
+
+* On open the sink reads the `claim_id` of every line already in the file and never writes one
+  of them again, so a re-run or a resumed run adds nothing twice. (A rewritten article whose
+  claims changed only *adds* the new claims: a JSONL file never loses a line; use a database
+  for replace-on-rewrite.)
+* Articles done are listed, one id a line, in a sidecar file `<file>.done` (`claims.jsonl.done`),
+  so that an article without claims still counts as done when resuming. An article is listed
+  only after all its claims are written and flushed: a crash in between leaves it not done, and
+  the resumed run writes the claims that are missing.
+* A last line cut short by a crash (no newline, not JSON) is removed on open; any other line
+  that is not a claim record is a `SinkError` naming the file and line.
+* Lines are written and flushed per article, in one `write` call. Flushing is not `fsync`: a
+  power cut may lose the last articles (they are then not in `.done` either, and are redone).
+* One writer at a time: concurrent writers belong in a database (`extractor.sinks.sql`).
+
+U+0085, U+2028 and U+2029 are written as `\\u` escapes so that readers splitting lines on any
+Unicode line break (Python's `str.splitlines`) still see one claim per line.
+
+`-` writes to stdout: ids are only remembered for the current run and nothing counts as done.
+Runs (`start_run` / `finish_run`) have no table here: they only keep counts in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from extractor.errors import SinkError
+from extractor.schemas import Article, Claim
+from extractor.sinks.sql import unique_claims
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def record_line(claim: Claim) -> str:
+    """The claim as one line of JSON (without the newline)."""
+    return json.dumps(claim.to_record(), ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+def done_path(path: Path) -> Path:
+    """The sidecar listing the ids of the articles done."""
+    return path.with_name(path.name + ".done")
+
+
+def read_claims(path: str | Path) -> list[Claim]:
+    """The claims of a JSON Lines file written by this sink (or `claims db export`)."""
+    path = Path(path)
+    out = []
+    with path.open("rb") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(Claim.model_validate_json(line))
+                except ValueError as exc:
+                    raise SinkError(f"{path}:{number}: not a claim record ({exc})") from None
+    return out
+
+
+def _scan_claim_ids(path: Path) -> tuple[set[str], bool]:
+    """The claim ids in `path`, and whether it ends without a newline.
+
+    A last line cut short (no newline, not JSON) is truncated away.
+    """
+    ids: set[str] = set()
+    offset, unterminated = 0, False
+    with path.open("rb+") as f:
+        for number, line in enumerate(f, 1):
+            start, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                ids.add(record["claim_id"])
+            except (ValueError, KeyError, TypeError):
+                if not line.endswith(b"\n"):  # torn last write: drop it
+                    f.truncate(start)
+                    return ids, False
+                raise SinkError(f"{path}:{number}: not a claim record; is this a claims JSONL file?") from None
+            unterminated = not line.endswith(b"\n")
+    return ids, unterminated
+
+
+def _read_done(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    text = path.read_text(encoding="utf-8")
+    complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]  # ignore a torn last id
+    return {line for line in complete.split("\n") if line}
+
+
+class JsonlSink:
+    """A sink appending claim records to a JSON Lines file (or stdout); see the module docstring."""
+
+    def __init__(self, stream: TextIO, path: Path | None = None, *, seen: set[str] | None = None,
+                 done: set[str] | None = None) -> None:
+        self.path = path
+        self.name = str(path) if path else "-"
+        self._stream = stream
+        self._done_file: TextIO | None = done_path(path).open("a", encoding="utf-8") if path else None
+        self._seen = seen or set()
+        self._done = done or set()
+        self.articles_written = 0
+        self.claims_written = 0
+        self.runs: list[dict[str, Any]] = []
+
+    @classmethod
+    def open(cls, target: str) -> JsonlSink:
+        """`-` is stdout; any other target is a file path, created with its folder when missing."""
+        if target == "-":
+            return cls(sys.stdout)
+        path = Path(target).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            seen, unterminated = _scan_claim_ids(path)
+            done = _read_done(done_path(path))
+            stream = path.open("a", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise SinkError(f"{target}: cannot open for writing ({exc.strerror or exc})") from None
+        if unterminated:
+            stream.write("\n")
+        return cls(stream, path, seen=seen, done=done)
+
+    def write_article(self, article: Article) -> int:
+        """Append the article's claims not yet in the file, flush, then mark the article done."""
+        fresh = [c for c in unique_claims(article) if c.claim_id not in self._seen]
+        try:
+            if fresh:
+                self._stream.write("".join(record_line(c) + "\n" for c in fresh))
+                self._stream.flush()
+            if self._done_file and article.id not in self._done:
+                self._done_file.write(article.id + "\n")
+                self._done_file.flush()
+        except OSError as exc:
+            raise SinkError(f"{self.name}: cannot write article {article.id} ({exc.strerror or exc})") from None
+        self._seen.update(c.claim_id for c in fresh)
+        if self._done_file:
+            self._done.add(article.id)
+        self.articles_written += 1
+        self.claims_written += len(fresh)
+        return len(fresh)
+
+    def known_article_ids(self) -> set[str]:
+        return set(self._done)
+
+    def has_article(self, article_id: str) -> bool:
+        return article_id in self._done
+
+    def start_run(self, inputs: list[str] | None = None, version: str | None = None) -> None:
+        self.runs.append({"inputs": inputs, "version": version, "counts": None})
+
+    def finish_run(self, counts: dict[str, Any] | None = None) -> None:
+        if self.runs and self.runs[-1]["counts"] is None:
+            self.runs[-1]["counts"] = {"articles_written": self.articles_written,
+                                       "claims_written": self.claims_written, **(counts or {})}
+
+    def close(self) -> None:
+        self.finish_run()
+        if self.path:
+            self._stream.close()
+        else:
+            self._stream.flush()
+        if self._done_file:
+            self._done_file.close()
+
+    def __enter__(self) -> JsonlSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

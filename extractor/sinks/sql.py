@@ -1,0 +1,644 @@
+"""Claims in a SQL database: SQLite by default, PostgreSQL for real, one code path for both.
+
+In: `Article` models (with their claims) to write; a database target to read from.
+Out: rows in the tables below; `Claim` models and counts read back (`read_claims`, `stats`).
+
+A target is a SQLite file path (`*.db`, `*.sqlite`, `*.sqlite3`), a `sqlite:///` URL, or a
+PostgreSQL URL (`postgresql://`, `postgres://`, `postgresql+psycopg://`; the first two are
+mapped to the psycopg 3 driver). `database_url()` does the mapping.
+
+Tables (SQLAlchemy Core, `metadata` below):
+
+* `articles`  one row per article: id, url, path, title, site, published, text_hash,
+  duplicate_of, processed_at (UTC ISO 8601 text: when the row was last written with new content).
+* `claims`    one row per claim: every field of the contract `claims/1` as a column (the
+  `evidence` block flattened to `evidence_*`, `qualifiers` as JSON), plus `article_id` and the
+  `rule` that produced the claim. Indexes on subject, metric, as_of and article_id.
+* `runs`      one row per pipeline run: started_at, finished_at, inputs (JSON), counts (JSON), version.
+* `schema_version`  the migrations applied.
+
+Writes (`SqlSink.write_article`) are idempotent and atomic: one transaction per article
+upserts the article row, deletes the article's claims that are not in the new list (a
+rewritten article *replaces* its claims) and upserts the rest on `claim_id`. A row is only
+updated when one of its values differs, so writing the same article again changes nothing.
+
+Concurrency: SQLite runs in WAL mode with a busy timeout and every write transaction starts
+with `BEGIN IMMEDIATE`, so writers queue instead of failing half-way; a transaction that still
+meets "database is locked" (or a PostgreSQL deadlock / serialization failure) is retried
+from the start. PostgreSQL writers lock the article row first, so two writers of the same
+article take turns.
+
+Migrations: a versioned list in code (`MIGRATIONS`), applied in order by `connect()` under a
+lock (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL) and recorded in
+`schema_version`. Why not Alembic: the schema is four tables; a list of Python functions runs
+identically on both databases, in the same transaction as the version bump, needs no
+configuration directory or extra dependency, and a fresh test database is migrated by simply
+opening it. To change the schema, append `Migration(2, ..., fn)` with explicit DDL and update
+the table definitions; migration 1 then has to keep creating the *version-1* tables (freeze a
+copy of them in `_create_v1`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Double,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from extractor.errors import InputError, SinkError
+from extractor.schemas import Article, Claim
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+POSTGRES_PREFIXES = ("postgresql+psycopg://", "postgresql://", "postgres://")
+ACCEPTED = (
+    "a SQLite file (*.db, *.sqlite, *.sqlite3), a sqlite:/// URL, "
+    "or a PostgreSQL URL (postgresql://, postgres://, postgresql+psycopg://)"
+)
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 12
+PG_MIGRATION_LOCK = 0x6D635F6D  # advisory lock key ("mc_m") held while migrating
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- schema
+
+JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")  # jsonb has equality; json has not
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("url", Text),
+    Column("path", Text),
+    Column("title", Text),
+    Column("site", Text),
+    Column("published", String),
+    Column("text_hash", String),
+    Column("duplicate_of", String),
+    Column("processed_at", String, nullable=False),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("claim_id", String, primary_key=True),
+    Column("article_id", String, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("schema", String, nullable=False),
+    Column("metric", String, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("subject_type", String, nullable=False),
+    Column("symbol", String),
+    Column("value", Double, nullable=False),
+    Column("value_max", Double),
+    Column("unit", String, nullable=False),
+    Column("qualifiers", JSONType, nullable=False),
+    Column("as_of", String),
+    Column("period", String),
+    Column("attributed_to", Text),
+    Column("hedge", String),
+    Column("evidence_text", Text, nullable=False),
+    Column("evidence_sentence", Text, nullable=False),
+    Column("evidence_start", BigInteger, nullable=False),
+    Column("evidence_end", BigInteger, nullable=False),
+    Column("mentions", Integer, nullable=False),
+    Column("confidence", Double, nullable=False),
+    Column("rule", String),
+    CheckConstraint("confidence >= 0 AND confidence <= 1", name="ck_claims_confidence"),
+    CheckConstraint("mentions >= 1", name="ck_claims_mentions"),
+    CheckConstraint("evidence_start >= 0 AND evidence_end >= 0", name="ck_claims_evidence_offsets"),
+    Index("ix_claims_subject", "subject"),
+    Index("ix_claims_metric", "metric"),
+    Index("ix_claims_as_of", "as_of"),
+    Index("ix_claims_article_id", "article_id"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", String, nullable=False),
+    Column("finished_at", String),
+    Column("inputs", JSONType),
+    Column("counts", JSONType),
+    Column("version", String),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", String, nullable=False),
+)
+
+# --------------------------------------------------------------------------- migrations
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[articles, claims, runs])
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "create articles, claims and runs", _create_v1),
+]
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _current_version(conn: Connection) -> int:
+    return conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one()
+
+
+def _migrate(conn: Connection) -> None:
+    """Apply the pending migrations inside the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
+    metadata.create_all(conn, tables=[schema_version])
+    current = _current_version(conn)
+    if current > LATEST_VERSION:
+        raise SinkError(
+            f"database schema version {current} is newer than this market-claims knows "
+            f"({LATEST_VERSION}): upgrade market-claims"
+        )
+    for migration in MIGRATIONS:
+        if migration.version > current:
+            migration.apply(conn)
+            conn.execute(schema_version.insert().values(
+                version=migration.version, description=migration.description, applied_at=_now()))
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+def database_url(target: str) -> str:
+    """The SQLAlchemy URL of a database target (see the module docstring); `SinkError` otherwise."""
+    if target.startswith("sqlite:///"):
+        return target
+    for prefix in POSTGRES_PREFIXES:
+        if target.startswith(prefix):
+            return "postgresql+psycopg://" + target[len(prefix):]
+    if target.lower().endswith(SQLITE_SUFFIXES) and "://" not in target:
+        return "sqlite:///" + str(Path(target).expanduser().absolute())
+    raise SinkError(f"{target}: not a database; expected {ACCEPTED}")
+
+
+def display_name(target: str) -> str:
+    """The target as the user gave it, for messages; a URL without its password."""
+    if "://" not in target:
+        return target
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return target
+
+
+def connect(target: str, *, create: bool = True) -> Engine:
+    """An engine on `target` with the pending migrations applied.
+
+    `create=False` (readers) refuses a SQLite file that does not exist and a database without
+    market-claims tables instead of creating them.
+    """
+    url = database_url(target)
+    name = display_name(target)
+    try:
+        engine = _make_engine(url)
+    except ArgumentError as exc:
+        raise SinkError(f"{name}: not a valid database URL ({exc})") from None
+    try:
+        if not create:
+            _check_exists(engine, url, name)
+        _retrying(name, lambda: _migrate_once(engine))
+    except DBAPIError as exc:
+        engine.dispose()
+        raise SinkError(f"{name}: {_first_line(exc)}") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _migrate_once(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _migrate(conn)
+
+
+def _check_exists(engine: Engine, url: str, name: str) -> None:
+    database = make_url(url).database
+    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:") and not Path(database).exists():
+        raise SinkError(f"{name}: no such database file")
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("schema_version"):
+            raise SinkError(f"{name}: not a market-claims database (no schema_version table)")
+
+
+def _make_engine(url: str) -> Engine:
+    serializer = _json_dumps
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, json_serializer=serializer)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, json_serializer=serializer, pool_pre_ping=True,
+                         connect_args={"connect_timeout": 10})
+
+
+def _json_dumps(value: Any) -> str:
+    # sorted keys: the same qualifiers always serialize to the same text (SQLite compares text)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and `BEGIN IMMEDIATE` for write transactions.
+
+    pysqlite's own transaction handling is switched off (isolation_level None) so that the
+    `begin` event decides how a transaction starts: readers pass the execution option
+    `sqlite_begin="DEFERRED"`; everything else takes the write lock up front, so a writer
+    waits for the lock (busy timeout) instead of failing on a lock upgrade half-way.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _reading(conn: Connection) -> Connection:
+    return conn.execution_options(sqlite_begin="DEFERRED")
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    if "database is locked" in message or "database table is locked" in message or "database is busy" in message:
+        return True
+    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")  # serialization failure, deadlock
+
+
+def _retrying(name: str, attempt: Callable[[], T]) -> T:
+    """Run the transaction `attempt` again (with growing, jittered pauses) while it meets a lock."""
+    for number in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except DBAPIError as exc:
+            if not _is_retryable(exc):
+                raise SinkError(f"{name}: {_first_line(exc)}") from exc
+            if number == WRITE_ATTEMPTS:
+                raise SinkError(f"{name}: still locked after {WRITE_ATTEMPTS} attempts ({_first_line(exc)})") from exc
+            time.sleep(min(2.0, 0.02 * 2**number) * random.uniform(0.5, 1.0))
+    raise AssertionError("unreachable")
+
+
+def _first_line(exc: DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0] if lines else type(exc.orig).__name__
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str,
+            touch: tuple[str, ...] = ()) -> None:
+    """Insert `rows`, or update the existing row with the same `key` when a value differs.
+
+    Columns named in `touch` (e.g. a timestamp) are written but not compared.
+    """
+    stmt = _dialect_insert(conn, table)
+    compared = [c for c in rows[0] if c != key and c not in touch]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key],
+        set_={c: stmt.excluded[c] for c in rows[0] if c != key},
+        where=or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)),
+    )
+    conn.execute(stmt, rows)
+
+
+def article_row(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id, "url": article.url, "path": article.path, "title": article.title,
+        "site": article.site, "published": article.published, "text_hash": article.text_hash,
+        "duplicate_of": article.duplicate_of, "processed_at": _now(),
+    }
+
+
+def claim_row(claim: Claim) -> dict[str, Any]:
+    ev = claim.evidence
+    return {
+        "claim_id": claim.claim_id, "article_id": claim.article.id, "schema": claim.schema_,
+        "metric": claim.metric, "subject": claim.subject, "subject_type": claim.subject_type,
+        "symbol": claim.symbol, "value": claim.value, "value_max": claim.value_max, "unit": claim.unit,
+        "qualifiers": claim.qualifiers, "as_of": claim.as_of, "period": claim.period,
+        "attributed_to": claim.attributed_to, "hedge": claim.hedge,
+        "evidence_text": ev.text, "evidence_sentence": ev.sentence,
+        "evidence_start": ev.start, "evidence_end": ev.end,
+        "mentions": claim.mentions, "confidence": claim.confidence, "rule": claim.rule,
+    }
+
+
+def unique_claims(article: Article) -> list[Claim]:
+    """What every sink stores of `article.claims`: the first claim of each claim_id, each with
+    the article's own block (`article.ref()`), so that all sinks give back the same records.
+
+    A claim of another article (different `article.id`) is a `SinkError`.
+    """
+    ref = article.ref()
+    seen: dict[str, Claim] = {}
+    for claim in article.claims:
+        if claim.article.id != article.id:
+            raise SinkError(f"claim {claim.claim_id} belongs to article {claim.article.id}, not {article.id}")
+        if claim.claim_id not in seen:
+            seen[claim.claim_id] = claim if claim.article == ref else claim.model_copy(update={"article": ref})
+    return list(seen.values())
+
+
+def _write_article(conn: Connection, article: Article, rows: list[dict[str, Any]]) -> int:
+    """One article and its claims in the caller's transaction; returns the claims that are new."""
+    _upsert(conn, articles, [article_row(article)], "id", touch=("processed_at",))  # locks the article first
+    keep = [r["claim_id"] for r in rows]
+    existing = set(conn.scalars(select(claims.c.claim_id).where(claims.c.article_id == article.id)))
+    conn.execute(delete(claims).where(claims.c.article_id == article.id, claims.c.claim_id.not_in(keep)))
+    if rows:
+        _upsert(conn, claims, rows, "claim_id")
+    return len(set(keep) - existing)
+
+
+class SqlSink:
+    """A sink writing into a SQLite or PostgreSQL database (see the module docstring)."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+        self.articles_written = 0
+        self.claims_written = 0
+        self._run_id: int | None = None
+
+    @classmethod
+    def open(cls, target: str) -> SqlSink:
+        return cls(connect(target, create=True), display_name(target))
+
+    def write_article(self, article: Article) -> int:
+        rows = sorted((claim_row(c) for c in unique_claims(article)), key=lambda r: r["claim_id"])
+
+        def attempt() -> int:
+            with self.engine.begin() as conn:
+                return _write_article(conn, article, rows)
+
+        new = _retrying(f"{self.name} (article {article.id})", attempt)
+        self.articles_written += 1
+        self.claims_written += new
+        return new
+
+    def known_article_ids(self) -> set[str]:
+        with _reading(self.engine.connect()) as conn:
+            return set(conn.scalars(select(articles.c.id)))
+
+    def has_article(self, article_id: str) -> bool:
+        with _reading(self.engine.connect()) as conn:
+            return conn.scalar(select(articles.c.id).where(articles.c.id == article_id)) is not None
+
+    def start_run(self, inputs: list[str] | None = None, version: str | None = None) -> int:
+        def attempt() -> int:
+            with self.engine.begin() as conn:
+                stmt = runs.insert().values(started_at=_now(), inputs=inputs, version=version)
+                return conn.execute(stmt.returning(runs.c.id)).scalar_one()
+
+        self._run_id = _retrying(self.name, attempt)
+        return self._run_id
+
+    def finish_run(self, counts: dict[str, Any] | None = None) -> None:
+        if self._run_id is None:
+            return
+        run_id, self._run_id = self._run_id, None
+        merged = {"articles_written": self.articles_written, "claims_written": self.claims_written, **(counts or {})}
+
+        def attempt() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(update(runs).where(runs.c.id == run_id).values(finished_at=_now(), counts=merged))
+
+        _retrying(self.name, attempt)
+
+    def close(self) -> None:
+        try:
+            self.finish_run()
+        finally:
+            self.engine.dispose()
+
+    def __enter__(self) -> SqlSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- reading
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _check_date(value: str, option: str) -> str:
+    if not _PARTIAL_DATE.match(value):
+        raise InputError(value, f"{option} takes an ISO date: YYYY-MM-DD, YYYY-MM or YYYY")
+    return value
+
+
+def _after(until: str) -> str:
+    """The first date after the day, month or year `until` (an exclusive upper bound)."""
+    parts = [int(p) for p in until.split("-")]
+    if len(parts) == 1:
+        return f"{parts[0] + 1:04d}"
+    if len(parts) == 2:
+        year, month = parts[0] + parts[1] // 12, parts[1] % 12 + 1
+        return f"{year:04d}-{month:02d}"
+    return (date(*parts) + timedelta(days=1)).isoformat()
+
+
+def _filters(subject: str | None, metric: str | None, since: str | None, until: str | None,
+             source: str | None, article_id: str | None) -> list[Any]:
+    """WHERE clauses of `read_claims` (as_of is ISO text, so dates compare as strings).
+
+    `since`: as_of on or after it, or a coarser as_of (month, year) that contains it.
+    `until`: as_of (a month or year read as its first day) before the end of that day (month,
+    year), so that date-times on that day count.
+    """
+    c = claims.c
+    where: list[Any] = []
+    if subject:
+        where.append(or_(func.lower(c.subject) == subject.lower(), func.lower(c.symbol) == subject.lower()))
+    if metric:
+        where.append(c.metric == metric)
+    if since:
+        bound = _check_date(since, "since")
+        where.append(or_(c.as_of >= bound, func.substr(literal(bound), 1, func.length(c.as_of)) == c.as_of))
+    if until:
+        first_day = c.as_of.concat(func.substr(literal("0000-01-01"), func.length(c.as_of) + 1))  # 2025-05 → 2025-05-01
+        where.append(first_day < _after(_check_date(until, "until")))
+    if source:
+        where.append(func.lower(c.attributed_to) == source.lower())
+    if article_id:
+        where.append(c.article_id == article_id)
+    return where
+
+
+def _claim_from_row(row: Any) -> Claim:
+    m = row._mapping
+    return Claim.model_validate({
+        "schema": m["schema"], "claim_id": m["claim_id"],
+        "article": {"id": m["article_id"], "url": m["url"], "path": m["path"], "title": m["title"],
+                    "published": m["published"]},
+        "metric": m["metric"], "subject": m["subject"], "subject_type": m["subject_type"],
+        "symbol": m["symbol"], "value": m["value"], "value_max": m["value_max"], "unit": m["unit"],
+        "qualifiers": m["qualifiers"] or {}, "as_of": m["as_of"], "period": m["period"],
+        "attributed_to": m["attributed_to"], "hedge": m["hedge"],
+        "evidence": {"text": m["evidence_text"], "sentence": m["evidence_sentence"],
+                     "start": m["evidence_start"], "end": m["evidence_end"]},
+        "mentions": m["mentions"], "confidence": m["confidence"], "rule": m["rule"],
+    })
+
+
+def _claims_query(where: list[Any], limit: int | None, offset: int, order: str) -> Any:
+    a, c = articles.c, claims.c
+    query = (select(claims, a.url, a.path, a.title, a.published)
+             .join(articles, c.article_id == a.id).where(*where))
+    if order == "article":  # the order of the text: what `export` uses
+        query = query.order_by(c.article_id, c.evidence_start, c.claim_id)
+    else:
+        query = query.order_by(c.as_of.asc().nulls_last(), c.subject, c.metric, c.claim_id)
+    return query.limit(limit).offset(offset or None)
+
+
+@contextmanager
+def _reader(db: str | Engine) -> Iterator[Connection]:
+    """A read connection on `db`; an engine opened here is disposed of afterwards, and a
+    database error becomes a `SinkError` naming the database."""
+    owned = not isinstance(db, Engine)
+    engine = connect(db, create=False) if isinstance(db, str) else db
+    name = display_name(db) if isinstance(db, str) else engine.url.render_as_string(hide_password=True)
+    try:
+        with _reading(engine.connect()) as conn:
+            yield conn
+    except DBAPIError as exc:
+        raise SinkError(f"{name}: {_first_line(exc)}") from exc
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def iter_claims(db: str | Engine, *, subject: str | None = None, metric: str | None = None,
+                since: str | None = None, until: str | None = None, source: str | None = None,
+                article_id: str | None = None, limit: int | None = None, offset: int = 0,
+                order: str = "as_of") -> Iterator[Claim]:
+    """Stream the claims matching the filters (all given filters must hold); see `read_claims`."""
+    where = _filters(subject, metric, since, until, source, article_id)
+    with _reader(db) as conn:
+        result = conn.execution_options(yield_per=500).execute(_claims_query(where, limit, offset, order))
+        for row in result:
+            yield _claim_from_row(row)
+
+
+def read_claims(db: str | Engine, *, subject: str | None = None, metric: str | None = None,
+                since: str | None = None, until: str | None = None, source: str | None = None,
+                article_id: str | None = None, limit: int | None = None, offset: int = 0) -> list[Claim]:
+    """The claims of database `db` (a target string or an engine from `connect`) as `Claim` models.
+
+    subject: canonical name or symbol, case-insensitive; metric: exact; source: attributed_to,
+    case-insensitive; since / until: ISO dates (YYYY[-MM[-DD]]) bounding as_of, both inclusive;
+    ordered by as_of (unknown last), subject, metric, claim_id.
+    """
+    return list(iter_claims(db, subject=subject, metric=metric, since=since, until=until, source=source,
+                            article_id=article_id, limit=limit, offset=offset))
+
+
+def _count_by(conn: Connection, column: Any, top: int | None) -> list[tuple[str | None, int]]:
+    n = func.count().label("n")
+    query = select(column, n).group_by(column).order_by(n.desc(), column).limit(top)
+    return [(value, count) for value, count in conn.execute(query)]
+
+
+def stats(db: str | Engine, *, top: int | None = None) -> dict[str, Any]:
+    """Counts of a database: articles, claims, runs, and claims per metric / subject / source.
+
+    Per-group counts are lists of `(name, claims)` pairs, most frequent first, at most `top` each;
+    the source of a claim the article states in its own voice is None.
+    """
+    with _reader(db) as conn:
+        last_run = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(1)).first()
+        return {
+            "articles": conn.scalar(select(func.count()).select_from(articles)),
+            "claims": conn.scalar(select(func.count()).select_from(claims)),
+            "runs": conn.scalar(select(func.count()).select_from(runs)),
+            "schema_version": _current_version(conn),
+            "last_run": dict(last_run._mapping) if last_run else None,
+            "by_metric": _count_by(conn, claims.c.metric, None),
+            "by_subject": _count_by(conn, claims.c.subject, top),
+            "by_source": _count_by(conn, claims.c.attributed_to, top),
+        }
+
+
+__all__ = [
+    "MIGRATIONS", "SqlSink", "articles", "claims", "connect", "database_url", "display_name",
+    "iter_claims", "metadata", "read_claims", "runs", "schema_version", "stats",
+]

@@ -1,0 +1,94 @@
+"""Inputs: what the user names on the command line, read into `Source`s.
+
+In: input specs as given (`page.html`, `notes.txt`, a folder, a URL, `-` for stdin).
+Out: one `Source` per page (its name as given, its raw bytes, its URL when known), or an
+`InputError` naming the input and the reason (missing path, unreachable URL, too large).
+A folder yields its `.html`/`.htm`/`.txt` files recursively, in sorted order.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.errors import InputError
+from extractor.settings import Settings
+
+PAGE_SUFFIXES = {".html", ".htm", ".txt"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str  # as the user gave it (a path, a URL, "-")
+    content: bytes
+    url: str | None = None
+    kind: str = "html"  # "html" or "text"
+
+
+def is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def kind_of(name: str, content: bytes) -> str:
+    """Plain text unless the name says HTML or the bytes look like markup."""
+    lower = name.lower()
+    if lower.endswith((".html", ".htm")):
+        return "html"
+    if lower.endswith(".txt"):
+        return "text"
+    head = content[:2048].lstrip().lower()
+    return "html" if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head else "text"
+
+
+def read_file(path: Path, name: str, settings: Settings) -> Source:
+    if not path.exists():
+        raise InputError(name, "no such file or folder")
+    if not path.is_file():
+        raise InputError(name, "not a regular file")
+    size = path.stat().st_size
+    if size > settings.scrape.max_input_bytes:
+        raise InputError(name, f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)")
+    content = path.read_bytes()
+    return Source(name=name, content=content, kind=kind_of(name, content))
+
+
+def fetch(url: str, settings: Settings) -> Source:
+    """Download a page with trafilatura's fetcher (its user agent, retries and size limits)."""
+    from trafilatura.downloads import fetch_response
+
+    try:
+        response = fetch_response(url, decode=False)
+    except Exception as exc:  # the fetcher raises many kinds; the user needs the reason, not the type
+        raise InputError(url, f"could not fetch URL ({exc})") from None
+    if response is None:
+        raise InputError(url, "could not fetch URL (no response: unreachable host, refused connection or timeout)")
+    if response.status >= 400:
+        raise InputError(url, f"could not fetch URL (HTTP {response.status})")
+    content = response.data or b""
+    return Source(name=url, content=content, url=url, kind=kind_of(url, content))
+
+
+def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | InputError]:
+    """Every page the specs name; a bad one is yielded as its error so the others still run."""
+    for spec in specs:
+        try:
+            if spec == "-":
+                content = sys.stdin.buffer.read()
+                yield Source(name="-", content=content, kind=kind_of("-", content))
+            elif is_url(spec):
+                yield fetch(spec, settings)
+            elif Path(spec).is_dir():
+                files = sorted(p for p in Path(spec).rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+                if not files:
+                    yield InputError(spec, "folder holds no .html, .htm or .txt files")
+                for file in files:
+                    try:
+                        yield read_file(file, str(file), settings)
+                    except InputError as exc:
+                        yield exc
+            else:
+                yield read_file(Path(spec), spec, settings)
+        except InputError as exc:
+            yield exc

@@ -1,0 +1,391 @@
+"""Sinks: JSON Lines, SQLite and PostgreSQL take the same articles and give back the same claims.
+
+The database tests run once per database (`fresh_db`: sqlite, postgres); the property test and
+the resume tests once per sink (`sink_target`: jsonl, sqlite, postgres). See tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_article
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, insert, select
+
+from extractor.errors import InputError, SinkError
+from extractor.schemas import METRICS, SUBJECT_TYPES, Article, Claim, Evidence, stable_hash
+from extractor.sinks import JsonlSink, SqlSink, open_sink, sink_kind
+from extractor.sinks import jsonl as jsonl_sink
+from extractor.sinks import sql
+
+TESTS = Path(__file__).parent
+
+
+def records(claims: list[Claim]) -> list[dict[str, Any]]:
+    return sorted((c.to_record() for c in claims), key=lambda r: r["claim_id"])
+
+
+def read_back(target: str, article_id: str | None = None) -> list[Claim]:
+    """The claims stored in any sink target (optionally of one article)."""
+    if sink_kind(target) == "jsonl":
+        found = jsonl_sink.read_claims(target)
+        return [c for c in found if article_id is None or c.article.id == article_id]
+    return sql.read_claims(target, article_id=article_id)
+
+
+def table_rows(target: str) -> dict[str, list[tuple]]:
+    """Every row of every table, to compare a database before and after."""
+    engine = sql.connect(target, create=False)
+    try:
+        with engine.connect() as conn:
+            return {t.name: sorted(map(tuple, conn.execute(select(t)))) for t in sql.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def write(target: str, *articles: Article) -> list[int]:
+    with open_sink(target) as sink:
+        return [sink.write_article(a) for a in articles]
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@pytest.mark.parametrize(("target", "kind"), [
+    ("out/claims.db", "sqlite"), ("x.sqlite", "sqlite"), ("x.SQLITE3", "sqlite"), ("sqlite:///x.db", "sqlite"),
+    ("postgresql://u@h/db", "postgresql"), ("postgres://u@h/db", "postgresql"),
+    ("postgresql+psycopg://u@h/db", "postgresql"), ("claims.jsonl", "jsonl"), ("-", "stdout"),
+])
+def test_sink_kind(target: str, kind: str) -> None:
+    assert sink_kind(target) == kind
+
+
+@pytest.mark.parametrize("target", ["postgres://u:pw@h:5432/db", "postgresql://u:pw@h:5432/db"])
+def test_postgres_urls_use_psycopg3(target: str) -> None:
+    assert sql.database_url(target) == "postgresql+psycopg://u:pw@h:5432/db"
+    assert "pw" not in sql.display_name(target)
+
+
+@pytest.mark.parametrize("target", ["claims.csv", "mysql://u@h/db", "claims", "http://x/claims.db"])
+def test_unknown_target_is_a_sink_error(target: str) -> None:
+    with pytest.raises(SinkError, match="expected a \\*.jsonl file") as err:
+        open_sink(target)
+    assert str(err.value).startswith(target)
+
+
+def test_default_target_is_claims_db_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_sink(None) as sink:
+        assert isinstance(sink, SqlSink)
+        sink.write_article(make_article(1))
+    assert (tmp_path / "claims.db").exists()
+    assert len(sql.read_claims("claims.db")) == 5
+
+
+def test_stdout_sink_writes_records(capsys: pytest.CaptureFixture[str]) -> None:
+    article = make_article(1)
+    with open_sink("-") as sink:
+        assert isinstance(sink, JsonlSink)
+        assert sink.write_article(article) == 5
+        assert sink.write_article(article) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [c.to_record() for c in article.claims]
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def test_round_trip(fresh_db: str) -> None:
+    articles = [make_article(i) for i in range(3)]
+    assert write(fresh_db, *articles) == [5, 5, 5]
+    assert records(sql.read_claims(fresh_db)) == records([c for a in articles for c in a.claims])
+
+
+def test_query_filters(fresh_db: str) -> None:
+    write(fresh_db, *(make_article(i) for i in range(6)))
+    everything = sql.read_claims(fresh_db)
+
+    def expect(keep) -> list[dict[str, Any]]:
+        return records([c for c in everything if keep(c)])
+
+    assert records(sql.read_claims(fresh_db, subject="bitcoin")) == expect(lambda c: c.subject == "Bitcoin")
+    assert records(sql.read_claims(fresh_db, subject="spx")) == expect(lambda c: c.symbol == "SPX")
+    assert records(sql.read_claims(fresh_db, source="coingecko")) == expect(lambda c: c.attributed_to == "CoinGecko")
+    assert sql.read_claims(fresh_db, metric="yield") == []
+    assert records(sql.read_claims(fresh_db, since="2025-05-03", until="2025-05-05")) == expect(
+        lambda c: "2025-05-03" <= c.as_of <= "2025-05-05")
+    page = sql.read_claims(fresh_db, limit=4, offset=2)
+    assert [c.claim_id for c in page] == [c.claim_id for c in everything[2:6]]
+    with pytest.raises(InputError, match="ISO date"):
+        sql.read_claims(fresh_db, since="May 2025")
+
+
+def test_dates_of_other_precisions(fresh_db: str) -> None:
+    """A month or year as_of matches the days it contains; a date-time matches its day."""
+    article = make_article(1, n_claims=4)
+    for claim, as_of in zip(article.claims, ["2025", "2025-05", "2025-05-08T23:59:00-04:00", "2025-06-01"],
+                            strict=True):
+        claim.as_of = as_of
+    write(fresh_db, article)
+
+    def as_ofs(**kw: str) -> set[str | None]:
+        return {c.as_of for c in sql.read_claims(fresh_db, **kw)}
+
+    assert as_ofs(since="2025-05-08", until="2025-05-08") == {"2025", "2025-05", "2025-05-08T23:59:00-04:00"}
+    assert as_ofs(since="2025-06") == {"2025", "2025-06-01"}
+    assert as_ofs(until="2025-04-30") == {"2025"}
+
+
+def test_rewriting_the_same_article_changes_nothing(fresh_db: str) -> None:
+    articles = [make_article(i) for i in range(3)]
+    write(fresh_db, *articles)
+    before = table_rows(fresh_db)
+    assert write(fresh_db, *articles) == [0, 0, 0]
+    after = table_rows(fresh_db)
+    assert {t: rows for t, rows in after.items() if t != "runs"} == {t: rows for t, rows in before.items() if t != "runs"}
+    assert len(after["claims"]) == 15 and len(after["articles"]) == 3
+
+
+def test_rewrite_replaces_the_articles_claims(fresh_db: str) -> None:
+    """Policy: a rewritten article's claims are replaced (removed ones deleted, changed ones updated)."""
+    first = make_article(1, n_claims=4)
+    write(fresh_db, first, make_article(2))
+    second = make_article(1, n_claims=4)
+    del second.claims[0]                                   # removed
+    second.claims[0].confidence = 0.42                     # same claim_id, changed field
+    second.claims[1] = make_article(1, n_claims=4, variant=7).claims[1]  # a new claim
+    second.title = "Article 1, corrected"
+    assert write(fresh_db, second) == [1]
+    stored = sql.read_claims(fresh_db, article_id=first.id)
+    expected = sql.unique_claims(second)
+    assert records(stored) == records(expected)
+    assert {c.article.title for c in stored} == {"Article 1, corrected"}
+    assert len(sql.read_claims(fresh_db, article_id="art-000002")) == 5
+
+
+def test_failed_article_leaves_no_row(fresh_db: str) -> None:
+    """A claim that violates a constraint in the middle of an article: none of it is written."""
+    bad = make_article(9, n_claims=3)
+    bad.claims[1] = bad.claims[1].model_copy(update={"confidence": 2.0})  # unvalidated: the CHECK refuses it
+    with open_sink(fresh_db) as sink:
+        sink.write_article(make_article(1))
+        with pytest.raises(SinkError, match="art-000009"):
+            sink.write_article(bad)
+        assert not sink.has_article(bad.id)
+    assert {c.article.id for c in sql.read_claims(fresh_db)} == {"art-000001"}
+
+
+def test_failed_rewrite_keeps_the_previous_version(fresh_db: str) -> None:
+    good = make_article(9, n_claims=3)
+    write(fresh_db, good)
+    bad = make_article(9, n_claims=3, variant=1)
+    bad.claims[2] = bad.claims[2].model_copy(update={"mentions": 0})
+    with pytest.raises(SinkError):
+        write(fresh_db, bad)
+    assert records(sql.read_claims(fresh_db)) == records(good.claims)
+
+
+def test_claim_of_another_article_is_refused(sink_target: str) -> None:
+    article = make_article(1)
+    article.claims.append(make_article(2).claims[0])
+    with open_sink(sink_target) as sink, pytest.raises(SinkError, match="belongs to article art-000002"):
+        sink.write_article(article)
+
+
+def test_runs_are_recorded(fresh_db: str) -> None:
+    with open_sink(fresh_db, run_info={"inputs": ["a.html", "b.html"], "version": "0.1.0"}) as sink:
+        sink.write_article(make_article(1))
+        sink.finish_run({"inputs": 2, "failed": 1})
+    with open_sink(fresh_db, run_info={"inputs": ["c.html"], "version": "0.1.0"}) as sink:
+        sink.write_article(make_article(2))  # closed without finish_run: close() finishes it
+    counts = sql.stats(fresh_db)
+    assert counts["runs"] == 2
+    run = counts["last_run"]
+    assert run["inputs"] == ["c.html"] and run["finished_at"]
+    assert run["counts"] == {"articles_written": 1, "claims_written": 5}
+
+
+def test_stats(fresh_db: str) -> None:
+    write(fresh_db, *(make_article(i) for i in range(4)))
+    counts = sql.stats(fresh_db, top=2)
+    assert (counts["articles"], counts["claims"], counts["runs"]) == (4, 20, 0)
+    assert counts["by_metric"] == [("price", 20)]
+    assert len(counts["by_subject"]) == 2
+    assert sum(n for _, n in sql.stats(fresh_db)["by_source"]) == 20
+
+
+def test_migrations_are_applied_once(fresh_db: str) -> None:
+    for _ in range(2):
+        open_sink(fresh_db).close()
+    assert [row[0] for row in table_rows(fresh_db)["schema_version"]] == [m.version for m in sql.MIGRATIONS]
+
+
+def test_newer_schema_is_refused(fresh_db: str) -> None:
+    engine = sql.connect(fresh_db)
+    with engine.begin() as conn:
+        conn.execute(insert(sql.schema_version).values(version=999, description="future", applied_at="x"))
+    engine.dispose()
+    with pytest.raises(SinkError, match="schema version 999 is newer"):
+        open_sink(fresh_db)
+
+
+def test_reading_a_missing_database_fails_clearly(tmp_path: Path) -> None:
+    with pytest.raises(SinkError, match="no such database file"):
+        sql.read_claims(str(tmp_path / "nothing.db"))
+    assert not (tmp_path / "nothing.db").exists()
+
+
+@pytest.mark.postgres
+def test_reading_a_database_without_tables_fails_clearly(postgres_url: str) -> None:
+    with pytest.raises(SinkError, match="not a market-claims database"):
+        sql.stats(postgres_url)
+
+
+# --------------------------------------------------------------------------- every sink
+
+
+def test_empty_article_counts_as_done(sink_target: str) -> None:
+    empty = make_article(3, n_claims=0)
+    assert write(sink_target, empty) == [0]
+    with open_sink(sink_target) as sink:
+        assert sink.has_article(empty.id)
+        assert sink.known_article_ids() == {empty.id}
+
+
+def test_resume_adds_nothing_twice(sink_target: str) -> None:
+    write(sink_target, *(make_article(i) for i in range(3)))
+    with open_sink(sink_target) as sink:
+        assert sink.known_article_ids() == {"art-000000", "art-000001", "art-000002"}
+        assert [sink.write_article(make_article(i)) for i in range(5)] == [0, 0, 0, 5, 5]
+    assert len(read_back(sink_target)) == 25
+
+
+def test_duplicate_claim_ids_in_one_article_are_written_once(sink_target: str) -> None:
+    article = make_article(1, n_claims=2)
+    article.claims.append(article.claims[0].model_copy(update={"confidence": 0.1}))
+    assert write(sink_target, article) == [2]
+    assert records(read_back(sink_target)) == records(article.claims[:2])
+
+
+# --------------------------------------------------------------------------- property: round trip
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
+FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def claims_of(draw: st.DrawFn, article: Article) -> list[Claim]:
+    """Claims of `article` over the whole range of the model's fields."""
+    claims = []
+    for k in range(draw(st.integers(0, 4))):
+        claims.append(Claim(
+            claim_id=stable_hash(article.id, k), article=article.ref(),
+            metric=draw(st.sampled_from(METRICS)), subject=draw(TEXT),
+            subject_type=draw(st.sampled_from(SUBJECT_TYPES)), symbol=draw(st.none() | TEXT),
+            value=draw(FLOATS), value_max=draw(st.none() | FLOATS), unit=draw(TEXT),
+            qualifiers=draw(st.dictionaries(TEXT, TEXT, max_size=4)),
+            as_of=draw(st.none() | TEXT), period=draw(st.none() | TEXT),
+            attributed_to=draw(st.none() | TEXT), hedge=draw(st.none() | TEXT),
+            evidence=Evidence(text=draw(TEXT), sentence=draw(TEXT), start=draw(st.integers(0, 2**62)),
+                              end=draw(st.integers(0, 2**62))),
+            mentions=draw(st.integers(1, 2**31 - 1)), confidence=draw(st.floats(0, 1)),
+            rule=draw(st.none() | TEXT),
+        ))
+    return claims
+
+
+@st.composite
+def articles(draw: st.DrawFn) -> Article:
+    article = Article(
+        id=uuid.uuid4().hex[:16],  # fresh per example: examples share one target
+        url=draw(st.none() | TEXT), path=draw(st.none() | TEXT), title=draw(st.none() | TEXT),
+        site=draw(st.none() | TEXT), published=draw(st.none() | TEXT),
+    )
+    article.claims = draw(claims_of(article))
+    return article
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(article=articles())
+def test_any_claim_round_trips_unchanged(sink_target: str, article: Article) -> None:
+    with open_sink(sink_target) as sink:
+        assert sink.write_article(article) == len(article.claims)
+    assert records(read_back(sink_target, article.id)) == records(article.claims)
+
+
+# --------------------------------------------------------------------------- jsonl specifics
+
+
+def test_jsonl_repairs_a_torn_last_line(tmp_path: Path) -> None:
+    target = tmp_path / "claims.jsonl"
+    write(str(target), make_article(1))
+    with target.open("a", encoding="utf-8") as f:
+        f.write('{"schema": "claims/1", "claim_id": "cut-sh')
+    assert write(str(target), make_article(1), make_article(2)) == [0, 5]
+    assert len(jsonl_sink.read_claims(target)) == 10
+
+
+def test_jsonl_refuses_a_foreign_file(tmp_path: Path) -> None:
+    target = tmp_path / "notes.jsonl"
+    target.write_text('{"hello": 1}\n{"hello": 2}\n', encoding="utf-8")
+    with pytest.raises(SinkError, match="notes.jsonl:1: not a claim record"):
+        open_sink(str(target))
+
+
+def test_jsonl_lines_survive_unicode_line_breaks(tmp_path: Path) -> None:
+    article = make_article(1, n_claims=1)
+    article.claims[0].subject = "A\u2028B\x85C\u2029"
+    target = tmp_path / "claims.jsonl"
+    write(str(target), article)
+    lines = target.read_text(encoding="utf-8").splitlines()  # what score_claims.py does
+    assert [Claim.model_validate_json(line).subject for line in lines] == ["A\u2028B\x85C\u2029"]
+
+
+# --------------------------------------------------------------------------- concurrency
+
+WORKER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import make_article
+from extractor.sinks import open_sink
+
+target, first, stop, step, flags = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
+(flags / f"ready-{{first}}").touch()
+while not (flags / "go").exists():
+    time.sleep(0.005)
+with open_sink(target) as sink:
+    print(sum(sink.write_article(make_article(i)) for i in range(first, stop, step)))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_write_overlapping_articles(fresh_db: str, tmp_path: Path) -> None:
+    """Two processes open the same (new) database at once and write articles 0-59 and 89-30:
+    every claim is stored exactly once and counted as new exactly once."""
+    code = WORKER.format(tests=str(TESTS))
+    jobs = [("0", "60", "1"), ("89", "29", "-1")]
+    procs = [subprocess.Popen([sys.executable, "-c", code, fresh_db, *job, str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for job in jobs]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    engine = sql.connect(fresh_db, create=False)
+    with engine.connect() as conn:
+        n_claims = conn.scalar(select(func.count()).select_from(sql.claims))
+        n_articles = conn.scalar(select(func.count()).select_from(sql.articles))
+    engine.dispose()
+    assert (n_articles, n_claims) == (90, 90 * 5)
+    assert sum(int(out) for out, _ in outputs) == 90 * 5
