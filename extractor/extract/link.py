@@ -148,13 +148,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
 
     # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
     level = _level(sentence, fig, seg)
-    cue = _nearest_cue(sentence, fig, seg, kind)
+    cue = _nearest_cue(sentence, fig, seg, kind, is_change)
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
-    if family is None and context.family and kind in FAMILY_UNITS.get(context.family, set()) and _refers_back(sentence):
-        family, rule = context.family, "context.refers_back"
     if level and kind in {"money", "points", "number"} and family in (None, "price"):
         family, rule = "price_level", level.rule_id
+    if family is None and context.family and kind in FAMILY_UNITS.get(context.family, set()) and _refers_back(sentence):
+        family, rule = context.family, "context.refers_back"
     metric = _metric(family or "price", kind, is_change)
     if metric is None:
         return None, sign
@@ -277,12 +277,12 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     return best
 
 
-def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str) -> Hit | None:
+def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change: bool) -> Hit | None:
     """The metric word nearest the figure that can take its kind of value (same clause first)."""
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
     for hit in sentence.of("metrics"):
-        if kind not in FAMILY_UNITS.get(hit.label, set()):
+        if _metric(hit.label, kind, is_change) is None:
             continue
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
             continue  # "RSI … stood at 48": an indicator, not an index level
@@ -404,6 +404,9 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
         return kind != "number" or stype == "index"
     if metric == "yield":
         return bool(subject.tenor)
+    if metric.startswith("short_interest"):
+        # short interest is a stock-market measure: stocks, indices, sectors, ETFs, exchanges
+        return stype in {"stock", "index", "sector", "etf", "market", "other"} and "crypto" not in subject.name.lower()
     if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow", "dominance"}:
         return stype in {"crypto", "stock", "index", "etf", "pair", "commodity", "currency", "market"}
     return True
