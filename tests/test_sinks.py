@@ -22,9 +22,8 @@ from sqlalchemy import func, insert, select
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import METRICS, SUBJECT_TYPES, Article, Claim, Evidence, stable_hash
-from extractor.sinks import JsonlSink, SqlSink, open_sink, sink_kind
+from extractor.sinks import JsonlSink, SqlSink, open_sink, sink_kind, sql
 from extractor.sinks import jsonl as jsonl_sink
-from extractor.sinks import sql
 
 TESTS = Path(__file__).parent
 
@@ -380,7 +379,7 @@ def test_two_processes_write_overlapping_articles(fresh_db: str, tmp_path: Path)
         time.sleep(0.01)
     (tmp_path / "go").touch()
     outputs = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     engine = sql.connect(fresh_db, create=False)
     with engine.connect() as conn:

@@ -48,11 +48,10 @@ def extract(
     Exit code: 0 when every input was processed, 1 when some failed (each failure is one line
     on stderr naming the input and the reason), 2 for a usage error.
     """
-    err = Console(stderr=True)
     try:
         settings = Settings.load(config)
     except MarketClaimsError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        report(exc)
         raise typer.Exit(2) from None
     articles: list[Article] = []
     failures = 0
@@ -61,13 +60,13 @@ def extract(
         for item in iter_sources(inputs, settings):
             if isinstance(item, InputError):
                 failures += 1
-                err.print(f"error: {item}", markup=False, highlight=False)
+                report(item)
                 continue
             try:
                 article = process_source(item, published=published, path=None if item.url else item.name, settings=settings)
             except MarketClaimsError as exc:
                 failures += 1
-                err.print(f"error: {exc}", markup=False, highlight=False)
+                report(exc)
                 continue
             if format is OutputFormat.jsonl:
                 for claim in article.claims:
@@ -87,6 +86,11 @@ def extract(
         if output:
             out.close()
     raise typer.Exit(1 if failures else 0)
+
+
+def report(error: Exception) -> None:
+    """One line on stderr: the input and the reason (never wrapped, never a traceback)."""
+    typer.echo(f"error: {error}", err=True)
 
 
 def print_table(articles: list[Article], console: Console) -> None:

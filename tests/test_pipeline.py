@@ -1,0 +1,66 @@
+"""The Python API and the spaCy component: what a user of the library relies on."""
+
+from __future__ import annotations
+
+import spacy
+
+from extractor import Article, process_article
+from extractor.extract import components  # noqa: F401 - registers the factories
+
+TEXT = """Markets wrap
+Bitcoin was trading at $62,350 on Thursday, a 1.2% decline over 24 hours, according to CoinGecko.
+The S&P 500 rose 2.4% on Thursday, while the Information Technology sector gained 2.4% as chipmakers rallied.
+If Bitcoin's RSI dips below 30, traders expect a bounce.
+Bitcoin's daily RSI stood at 44 on Thursday.
+FAQ: Why did Bitcoin fall? Bitcoin's 1.2% decline to $62,350 came as traders cut risk."""
+
+
+def claims_of(article: Article) -> dict[tuple[str, str, float], object]:
+    return {(c.metric, c.subject, c.value): c for c in article.claims}
+
+
+def test_process_article_returns_claims_with_exact_evidence_offsets():
+    article = process_article(TEXT, published="2025-05-09T12:00:00+00:00", kind="text")
+    assert article.title == "Markets wrap"
+    assert article.claims
+    for claim in article.claims:
+        assert article.text[claim.evidence.start : claim.evidence.end] == claim.evidence.text
+        assert claim.evidence.text in claim.evidence.sentence
+
+
+def test_restated_fact_is_one_claim_with_mentions():
+    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    assert found[("price_change", "Bitcoin", -1.2)].mentions == 2
+    assert found[("price", "Bitcoin", 62350)].mentions == 2
+
+
+def test_two_facts_sharing_a_number_are_two_claims():
+    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    assert ("price_change", "S&P 500", 2.4) in found
+    assert ("price_change", "Information Technology", 2.4) in found
+
+
+def test_hypothetical_threshold_is_not_a_claim_but_a_stated_rsi_is():
+    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    assert ("rsi", "Bitcoin", 30) not in found
+    assert found[("rsi", "Bitcoin", 44)].qualifiers == {"timeframe": "daily"}
+
+
+def test_weekday_resolves_against_publication_date():
+    found = claims_of(process_article(TEXT, published="2025-05-09T12:00:00+00:00", kind="text"))
+    assert found[("price", "Bitcoin", 62350)].as_of == "2025-05-08"
+
+
+def test_claim_ids_are_stable_and_distinct():
+    first = process_article(TEXT, published="2025-05-09", kind="text", path="a.txt")
+    second = process_article(TEXT, published="2025-05-09", kind="text", path="a.txt")
+    assert [c.claim_id for c in first.claims] == [c.claim_id for c in second.claims]
+    assert len({c.claim_id for c in first.claims}) == len(first.claims)
+
+
+def test_component_works_in_anyones_pipeline():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("market_claims", config={"published": "2025-05-09"})
+    doc = nlp("Ether fell 1.5% to $2,980 on Thursday, per TradingView data.")
+    found = {(c.metric, c.subject.name, c.value) for c in doc._.claims}
+    assert found == {("price_change", "Ethereum", -1.5), ("price", "Ethereum", 2980)}
