@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from extractor.extract.link import Context, link_sentence
 from extractor.extract.mentions import build_sentences
 from extractor.extract.merge import merge_restatements
+from extractor.extract.tables import table_claims
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import RuleModel, load_rule_model
 
@@ -67,6 +68,7 @@ class MarketClaims:
     """Finds the claims of a doc: figures, names, dates and rule hits, linked sentence by sentence."""
 
     def __init__(self, nlp: Language, name: str, published: str | None, model: RuleModel) -> None:
+        self.nlp = nlp
         self.name = name
         self.published = published
         self.model = model
@@ -82,7 +84,10 @@ class MarketClaims:
         context = Context()
         drafts = []
         for sentence in sentences:
+            if sentence.span.text.lstrip().startswith("|"):
+                continue  # a table row: read by column below
             drafts.extend(link_sentence(sentence, published, context))
+        drafts.extend(table_claims(doc.text, self.nlp, self.model, published, anchor))
         doc._.claims = merge_restatements(drafts)
         return doc
 

@@ -15,6 +15,7 @@ publication date. A figure in a hypothetical clause ("if RSI dips below 30") is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from extractor.extract.mentions import Figure, Sentence
@@ -43,6 +44,7 @@ PERIOD_METRICS = {
     "price_change", "volume", "volume_change", "market_cap_change", "short_interest_change", "correlation", "fund_flow",
     "exchange_netflow",
 }
+SCALED = re.compile(r"(?i)\d\s*(m|mn|mln|b|bn|bln|t|tn|million|billion|trillion)\b")
 PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
 GAP_BEFORE_CHANGE = {
     "by", "a", "an", "of", "some", "about", "nearly", "around", "approximately", "roughly", "more", "than", "over", "almost",
@@ -155,6 +157,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = "price_level", level.rule_id
     if family is None and context.family and kind in FAMILY_UNITS.get(context.family, set()) and _refers_back(sentence):
         family, rule = context.family, "context.refers_back"
+    if family is None and kind == "money" and SCALED.search(fig.quantity.text):
+        return None, sign  # "$412 million" with no metric word: a flow, a cap or a liquidation, never a price
     metric = _metric(family or "price", kind, is_change)
     if metric is None:
         return None, sign

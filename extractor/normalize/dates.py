@@ -82,6 +82,8 @@ ZONES = {
     "IST": "Asia/Kolkata", "SGT": "Asia/Singapore", "HKT": "Asia/Hong_Kong", "JST": "Asia/Tokyo",
     "KST": "Asia/Seoul", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "AET": "Australia/Sydney",
     "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+    "New York time": "America/New_York", "London time": "Europe/London", "Tokyo time": "Asia/Tokyo",
+    "Hong Kong time": "Asia/Hong_Kong", "Singapore time": "Asia/Singapore",
 }  # fmt: skip
 
 UNIT_WORDS = {
@@ -148,6 +150,12 @@ CHANGE_CONTEXT = re.compile(
     r"soar(?:ed|s)?|drop(?:ped|s)?|climb(?:ed|s)?|declin(?:ed|es)|sl(?:id|ides)|slump(?:ed|s)?|"
     r"tumbl(?:ed|es)|plung(?:ed|es)|rall(?:ied|ies)|add(?:ed|s)|shed|increas(?:ed|es)|decreas(?:ed|es)|"
     r"[mbtr]illion|higher|lower|traded|volume|inflows?|outflows?)\b",
+    re.I,
+)
+# Words that make "at 4.35" / "at 5" a price rather than a clock time.
+PRICE_CONTEXT = re.compile(
+    r"[%$€£]|\b(?:clos(?:ed|es|ing)|trad(?:ed|es|ing)|pric(?:e|ed|es)|yields?|settl(?:ed|es)|end(?:ed|s)|"
+    r"open(?:ed|s)|stood|hit|reach(?:ed|es)|rose|fell|gained|lost|level|support|resistance|index|shares?|stocks?)\b",
     re.I,
 )
 
@@ -613,7 +621,7 @@ class _Clock:
     ampm: str | None = None  # "a" or "p"
     zone: tzinfo | None = None
     strength: str = "weak"  # strong (am/pm, zone, o'clock), colon (H:MM), word (hour+minutes), weak
-    cue: bool = False  # written after at / @ / around
+    cue: str | None = None  # the word before it: at, @, around ...
 
     def hour24(self, part: str | None) -> int:
         h = self.hour
@@ -703,7 +711,7 @@ _COMPACT_DATE = _c(r"(?<![\d.,$])(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0
 _SPACED_DATE = _c(r"(?<![\d.,])(?P<y>(?:19|20)\d\d) (?P<m>0[1-9]|1[0-2]) (?P<d>0[1-9]|[12]\d|3[01])(?![\d])")
 _NUMERIC_DATE = _c(r"(?<![\d.,])(?<!\d[-/.])(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d)(?![-/.]\d)")
 _NUMERIC_MONTH_DAY = _c(
-    r"(?:(?P<mod>this|next|last)\s+|(?P<on>on)\s+)?"
+    r"(?:\b(?P<mod>this|next|last)\s+|\b(?P<on>on)\s+)?"
     r"(?<![\d.,$])(?<!\d[-/.:])(?P<date>(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2}))(?!\d)(?![-/.,]\d)(?!\s*%)"
 )
 _PART_TOKEN = rf"(?:{MONTH}|\d{{1,4}})"
@@ -711,15 +719,15 @@ _NAMED_MONTH_NUMERIC = _c(
     rf"(?<![\w.])(?P<p1>{_PART_TOKEN})(?P<s>[/-])(?P<p2>{_PART_TOKEN})(?:(?P=s)(?P<p3>{_PART_TOKEN}))?(?![\w])(?![-/]\d)"
 )
 _MONTH_DAY = _c(
-    rf"(?<![^\W\d_])(?P<mon>{MONTH})(?:\s*,\s*|\s*)(?:the\s+)?(?P<day>{DAY_NUM}|(?<=\s){ORDINAL_WORD}|(?<=\s){DAY_CARDINAL})"
+    rf"\b(?P<mon>{MONTH})(?:\s*,\s*|\s*)(?:the\s+)?(?P<day>{DAY_NUM}|(?<=\s){ORDINAL_WORD}|(?<=\s){DAY_CARDINAL})"
     rf"(?!\s*(?::\d|[ap]\.?m\b|%|\.\d))(?:{YEAR_TAIL}|\s+(?P<yy3>\d\d)(?![\d:.%]))?"
 )
 _DAY_MONTH = _c(
-    rf"(?:(?P<mod>this|next|last)\s+)?(?<![\w.$€£])(?<!\d:)(?<![$€£]\s)(?P<day>(?:the\s+)?(?:{DAY_NUM}|{ORDINAL_WORD}|{DAY_CARDINAL}))"
+    rf"\b(?:(?P<mod>this|next|last)\s+)?(?<![\w.$€£])(?<!\d:)(?<![$€£]\s)(?P<day>(?:the\s+)?(?:{DAY_NUM}|{ORDINAL_WORD}|{DAY_CARDINAL}))"
     rf"(?:\s+day)?\s*(?:of\s+|-\s*)?(?P<mon>{MONTH})(?:{YEAR_TAIL})?"
 )
 _CTIME = _c(
-    rf"(?P<wd>{WEEKDAY})\s+(?P<mon>{MONTH})\s+(?P<d>{DAY_NUM})\s+"
+    rf"\b(?P<wd>{WEEKDAY})\s+(?P<mon>{MONTH})\s+(?P<d>{DAY_NUM})\s+"
     r"(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?\s+(?P<y>(?:19|20)\d\d)\b"
 )
 
@@ -817,14 +825,15 @@ def _ctime(m: re.Match) -> _Atom | None:
 # ---- coarse: months, quarters, years ---------------------------------------------------------
 
 _MONTH_YEAR = _c(
-    rf"(?<![^\W\d_])(?:(?P<q>early|mid|late)[\s-]+)?(?P<mon>{MONTH})\s*,?\s*(?:of\s+)?(?:(?P<y>{YEAR4})|['’](?P<yy>\d\d)(?!\d))"
+    rf"\b(?:(?P<q>early|mid|late)[\s-]+)?(?P<mon>{MONTH})\s*,?\s*(?:of\s+)?(?:(?P<y>{YEAR4})|['’](?P<yy>\d\d)(?!\d))"
 )
 _MONTH_ALONE = _c(
     rf"\b(?:(?P<mod>last|this|next|early|mid|late)[\s-]+|(?P<pre>in|during|since|until|till|through|throughout|by|from|of|for|before|after|mid-)\s*)"
     rf"(?P<mon>{MONTH})(?!\s*[\d'’])(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))"
 )
-_REL_MONTH = _c(r"\b(?P<mod>last|this|next|previous|current)\s+month\b")
-_REL_YEAR = _c(r"\b(?P<mod>last|this|next|previous|current)\s+year\b")
+# "the last month" / "over the past year" are windows (see find_durations), not calendar periods
+_REL_MONTH = _c(r"(?<!the\s)\b(?P<mod>last|this|next|previous|current)\s+month\b")
+_REL_YEAR = _c(r"(?<!the\s)\b(?P<mod>last|this|next|previous|current)\s+year\b")
 _YEAR = _c(
     r"\b(?:(?P<pre>in|since|during|of|by|from|until|till|through|throughout|for|before|after|around|circa|"
     r"year|the\s+year|end\s+of|start\s+of|beginning\s+of|as\s+of)\s+)"
@@ -890,7 +899,7 @@ _REL_WORDS = {
 _REL_PARTS = {"tonight": "night", "tonite": "night", "this morning": "morning", "this afternoon": "afternoon",
               "this evening": "evening", "last night": "night"}  # fmt: skip
 _REL = _c(
-    r"\b(?P<w>" + _alt(w.replace(" ", r"\s+") for w in _REL_WORDS) + r")\b"
+    r"(?<![\w.])(?P<w>" + _alt(w.replace(" ", r"\s+") for w in _REL_WORDS) + r")\b"
     r"|\b(?P<the_day>the\s+day)(?=\s*(?:[.,;:!?)]|$))"
 )
 _NOW = _c(r"\b(?:right\s+now|now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|at\s+this\s+time|at\s+the\s+minute)\b(?!\s+that)")
@@ -991,7 +1000,7 @@ def _week_of_month(m: re.Match) -> _Atom:
 # ---- offsets: "in 3 days", "2 weeks ago", "3 minutes from now", bare "3 days" -------------------
 
 _OFFSET = _c(
-    rf"(?:\b(?P<in>in)\s+(?:about\s+|around\s+|approximately\s+)?)?(?P<chain>{CHAIN})"
+    rf"\b(?:(?P<in>in)\s+(?:about\s+|around\s+|approximately\s+)?)?(?P<chain>{CHAIN})"
     r"(?:(?P<suffix>\s+(?:ago|later|hence|from\s+now))\b|['’]s\s+time\b)?"
 )
 
@@ -1035,21 +1044,21 @@ _MINUTE_WORD = (
     rf"(?:(?:twenty|thirty|forty|fifty)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|"
     rf"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[\s-]+{_alt(list(UNIT_WORDS)[1:10])})\b"
 )
-_TIME_CUE = r"(?:(?P<cue>at|@|around|about|by|from|until|till|to)\s*)?"
+_TIME_CUE = r"(?:(?P<cue>\bat|@|\baround|\babout|\bby|\bfrom|\buntil|\btill|\bto)\s*)?"
 _TIME = _c(
-    _TIME_CUE + r"(?<![\w.:/$€£,])(?P<t>"
+    _TIME_CUE + r"(?<![\w.:/$€£,])(?<!\d[-–])(?P<t>"
     r"(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?"
     rf"(?:\s*{AMPM}|\s*(?P<oc>o['’]?\s?clock|oclock))?(?:\s*\(?{ZONE}\)?)?"
     r")(?![\w:])(?![.,]\d)"
 )
 _WORD_TIME = _c(
-    _TIME_CUE + r"(?P<t>"
+    _TIME_CUE + r"\b(?P<t>"
     rf"(?:(?P<mw>{_MINUTE_WORD}|quarter|half)\s+(?:minutes?\s+)?(?P<rel>past|after|to|before)\s+(?P<hw2>{_HOUR_WORD})"
     rf"|(?P<hw>{_HOUR_WORD})(?:[\s-](?P<mw2>{_MINUTE_WORD})(?:\s+minutes)?)?)"
     rf"(?:\s*{AMPM}|\s*(?P<oc>o['’]?\s?clock))?(?:\s*\(?{ZONE}\)?)?)(?![\w-])"
 )
 _NOON = _c(_TIME_CUE + r"\b(?P<t>noon|midday|midnight)\b(?:\s*\(?" + ZONE + r"\)?)?")
-_PART_OF_DAY = _c(r"(?:\bin\s+the\s+)?\b(?:(?:early|late)\s+)?(?P<part>morning|afternoon|evening|night)\b")
+_PART_OF_DAY = _c(r"\b(?:in\s+the\s+)?(?:(?:early|late)\s+)?(?P<part>morning|afternoon|evening|night)\b")
 _BEFORE_PART_DATE = re.compile(r"\s*,?\s*(?:tonight|tonite|this\s+(?:morning|afternoon|evening)|last\s+night)\b", re.I)
 _AFTER_BARE_HOUR = re.compile(
     r"\s*(?:$|[,;!?)]|\.(?!\d)|(?:tonight|today|tomorrow|this|on|in|or|and|then|yesterday|last)\b)", re.I
@@ -1074,7 +1083,7 @@ def _ampm(m: re.Match) -> str | None:
 
 def _time(m: re.Match) -> _Atom | None:
     """'10:00 AM UTC', '8.30pm', '9a', '4 oclock', '17:49:19', and a bare hour after 'at'."""
-    h, ampm, zone, cue = int(m["h"]), _ampm(m), _zone(m), bool(m["cue"])
+    h, ampm, zone, cue = int(m["h"]), _ampm(m), _zone(m), (m["cue"] or "").lower() or None
     if ampm and not 1 <= h <= 12:
         return None
     rest = m.string[m.end():]
@@ -1096,7 +1105,7 @@ def _time(m: re.Match) -> _Atom | None:
 
 def _word_time(m: re.Match) -> _Atom | None:
     """'one thirty p m', 'five-thirty', 'six forty-three minutes', 'thirty-six minutes past eight'."""
-    ampm, zone, cue = _ampm(m), _zone(m), bool(m["cue"])
+    ampm, zone, cue = _ampm(m), _zone(m), (m["cue"] or "").lower() or None
     if m["hw2"]:
         hour = _HOUR_WORDS[m["hw2"].lower()]
         mw = m["mw"].lower()
@@ -1124,7 +1133,7 @@ def _word_time(m: re.Match) -> _Atom | None:
 
 def _noon(m: re.Match) -> _Atom:
     hour = 0 if m["t"].lower() == "midnight" else 12
-    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "strong", bool(m["cue"])), group="t", priority=3)
+    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "strong", (m["cue"] or "").lower() or None), group="t", priority=3)
 
 
 def _part_of_day(m: re.Match) -> _Atom:
@@ -1227,11 +1236,18 @@ def _is_day_date(a: _Atom) -> bool:
     return a.kind == "date" and a.clock is None and not a.eod
 
 
-def _time_fits(date_atom: _Atom, clock: _Clock, gap: str) -> bool:
-    """A weak time ('at 5', '10') joins a date only after a cue or next to a part of day."""
+def _time_fits(date_atom: _Atom, time_atom: _Atom, text: str, time_first: bool) -> bool:
+    """A weak time ('at 5', 'at 2.30', '10') joins a date that it follows after a cue ('Monday at
+    2.30'), or one with a part of the day ('10, tonight'); never in a clause about prices."""
+    clock = time_atom.ref
     if clock.strength in ("strong", "colon", "word"):
         return True
-    return clock.cue or bool(re.search(r"\b(?:at|around|about)\b", gap, re.I)) or date_atom.part is not None
+    if date_atom.part is not None:
+        return True
+    if time_first or not clock.cue:
+        return False
+    clause = re.split(r"[.!?;]\s", text[max(0, time_atom.start - 80):time_atom.end])[-1]
+    return not PRICE_CONTEXT.search(clause)
 
 
 def _join(left: _Atom, right: _Atom, text: str) -> _Atom | None:
@@ -1279,7 +1295,8 @@ def _join(left: _Atom, right: _Atom, text: str) -> _Atom | None:
             if isinstance(ref, _MonthDay) and left.ref.mod == "this" and ref.mod is None:
                 ref = replace(ref, mod="this")
             end = right.end + (1 if "(" in gap and text[right.end:right.end + 1] == ")" else 0)
-            return _Atom(left.start, end, "date", ref, clock=right.clock, priority=2)
+            return _Atom(left.start, end, "date", ref, clock=left.clock or right.clock, part=left.part or right.part,
+                         priority=2)
     # a date + "(Tue)"
     if lk == "date" and isinstance(left.ref, _MonthDay | _Abs) and rk == "date" and isinstance(right.ref, _Weekday):
         if full(_GAP_DATE_WEEKDAY) and text[right.end:right.end + 1] == ")":
@@ -1291,10 +1308,10 @@ def _join(left: _Atom, right: _Atom, text: str) -> _Atom | None:
         return replace(right, start=left.start, part=left.ref)
     # date + time, time + date
     if lk == "date" and rk == "time" and left.clock is None and not left.eod and not left.has("holiday"):
-        if not _shift_takes_time(left) and full(_GAP_DATE_TIME) and _time_fits(left, right.ref, gap):
+        if not _shift_takes_time(left) and full(_GAP_DATE_TIME) and _time_fits(left, right, text, False):
             return replace(left, end=right.end, clock=right.ref, flags=left.flags - {"weak", "weekday"})
     if lk == "time" and rk == "date" and right.clock is None and not right.eod and not right.has("holiday"):
-        if not _shift_takes_time(right) and full(_GAP_TIME_DATE) and _time_fits(right, left.ref, gap):
+        if not _shift_takes_time(right) and full(_GAP_TIME_DATE) and _time_fits(right, left, text, True):
             return replace(right, start=left.start, clock=left.ref, flags=right.flags - {"weak", "weekday"})
     # a date-time + a part of the day ("Sunday at 8:00 early morning")
     if lk == "date" and left.clock is not None and rk == "part" and left.part is None and full(_GAP_PART):
@@ -1370,7 +1387,7 @@ def _value(atom: _Atom, ctx: _Ctx, text: str) -> tuple[str, str] | None:
 
 def _time_alone(clock: _Clock, ctx: _Ctx) -> tuple[str, str] | None:
     """'At 11:36 a.m. ET': the anchor's date (in that zone) at that time."""
-    if ctx.now is None or not (clock.ampm or clock.zone or (clock.strength == "colon" and clock.cue)):
+    if ctx.now is None or not (clock.ampm or clock.zone or (clock.strength == "colon" and clock.cue in ("at", "@"))):
         return None
     day = ctx.now.date()
     if clock.zone is not None and ctx.now.tzinfo is not None:
@@ -1387,7 +1404,10 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
         result = _value(atom, ctx, text)
         if result is not None:
             value, grain = result
-            mentions.append(DateMention(atom.start, atom.end, text[atom.start:atom.end], value, grain))
+            end = atom.end
+            if text[end - 1] == "." and not re.search(r"[ap]\.\s?m\.$", text[atom.start:end], re.I):
+                end -= 1  # the full stop of the sentence
+            mentions.append(DateMention(atom.start, end, text[atom.start:end], value, grain))
     return mentions
 
 
@@ -1396,8 +1416,10 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
 # --------------------------------------------------------------------------------------------
 
 _LEAD = r"(?:(?:over|in|during|within|for|across|throughout|through|on)\s+)?"
+_WINDOW_MOD = r"(?:past|last|previous|prior|trailing|next|coming|first|single)\s+"
 _DURATION_NUMBER = _c(
-    rf"\b{_LEAD}(?:(?:the|a)\s+)?(?:(?:past|last|previous|prior|trailing|next|coming|first|single)\s+)?"
+    rf"\b(?:(?:over|in|during|within|for|across|throughout|through|on)\s+(?:(?:the|a)\s+)?|(?:the|a)\s+(?={_WINDOW_MOD}))?"
+    rf"(?:{_WINDOW_MOD})?"
     rf"(?P<n>\d+(?:\.\d+)?|{CARDINAL}|a|an|one|half\s+an?)(?:[\s-]+|(?<=\d))(?P<u>hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|"
     r"fortnights?|months?|years?|yrs?|decades?|quarters?)(?![\w])"
     r"(?!\s+(?:ago|later|earlier|from\s+now|old|before|after|hence)\b|-old)"
@@ -1469,6 +1491,7 @@ def find_durations(text: str) -> list[Duration]:
     """Windows of time ("over the last three years" -> P3Y) in `text`, in text order, not overlapping."""
     found = [d for m in _DURATION_NUMBER.finditer(text) if (d := _duration_number(m))]
     found += [d for m in _DURATION_WORD.finditer(text) if (d := _duration_word(m))]
+    found = [replace(d, end=d.end - 1, text=d.text[:-1]) if d.text.endswith(".") else d for d in found]
     found.sort(key=lambda d: (-(d.end - d.start), d.start))
     taken: list[Duration] = []
     for d in found:

@@ -17,6 +17,7 @@ re-run or a resumed run (skip `known_article_ids()`) never duplicates a claim.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from extractor.errors import SinkError
@@ -36,6 +37,10 @@ class Sink(Protocol):
 
     def write_article(self, article: Article) -> int:
         """Write the article and all its claims, all or none; return how many claims are new."""
+        ...
+
+    def write_articles(self, batch: Iterable[Article]) -> int:
+        """Write several articles; databases do it in one transaction (all or none)."""
         ...
 
     def known_article_ids(self) -> set[str]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -147,6 +148,10 @@ class JsonlSink:
         self.articles_written += 1
         self.claims_written += len(fresh)
         return len(fresh)
+
+    def write_articles(self, batch: Iterable[Article]) -> int:
+        """Write several articles (one after the other: a file has no transactions)."""
+        return sum(self.write_article(article) for article in batch)
 
     def known_article_ids(self) -> set[str]:
         return set(self._done)

@@ -1,0 +1,145 @@
+"""Claims in tables: each figure cell is a claim about its row's subject.
+
+In: the article text, where trafilatura writes a table as lines of cells (`| a | b |`), the
+rule model and the publication date. Out: `ClaimDraft`s, one per figure cell whose column
+header (or, failing that, the table's caption) names a metric: "Shares sold short" →
+`short_interest` in shares, "% of float" → `short_interest` with `basis: float`, "Price" →
+`price`, "24h change" → `price_change` over `P1D`. A change column of percentages in a
+short-interest table is a change in percentage points (`pp`), as the claim contract reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from extractor.extract.link import ClaimDraft, _metric, unit_kind
+from extractor.normalize import find_dates, find_durations, find_quantities
+from extractor.rules import Entry, RuleModel
+
+TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
+SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*$")
+CHANGE_HEADER = re.compile(r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ)\b|%\s*chg|\+/-", re.I)
+TICKER = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z])?$")
+
+
+@dataclass
+class Cell:
+    text: str
+    start: int  # character offsets in the article text
+    end: int
+
+
+def split_row(line: str, offset: int) -> list[Cell]:
+    cells, position = [], 0
+    parts = line.split("|")
+    for part in parts[1:-1] if line.strip().endswith("|") else parts[1:]:
+        position = line.index(part, position)
+        stripped = part.strip()
+        lead = len(part) - len(part.lstrip())
+        cells.append(Cell(stripped, offset + position + lead, offset + position + lead + len(stripped)))
+        position += len(part)
+    return cells
+
+
+def table_claims(text: str, nlp: Language, model: RuleModel, published: str | None, anchor) -> list[ClaimDraft]:
+    drafts: list[ClaimDraft] = []
+    for block in TABLE_BLOCK.finditer(text):
+        rows, offset = [], block.start()
+        for line in block.group().splitlines(keepends=True):
+            if not SEPARATOR.match(line):
+                rows.append((split_row(line.rstrip("\n"), offset), offset, offset + len(line.rstrip("\n"))))
+            offset += len(line)
+        drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor))
+    return drafts
+
+
+def _claims_of_table(rows, text, nlp, model, published, anchor) -> list[ClaimDraft]:
+    caption = ""
+    while rows and sum(1 for c in rows[0][0] if c.text) <= 1:  # a title row: one filled cell
+        caption += " " + " ".join(c.text for c in rows[0][0])
+        rows = rows[1:]
+    if len(rows) < 2:
+        return []
+    header = [c.text for c in rows[0][0]]
+    caption_family = _family(nlp, model, caption)
+    dates = find_dates(caption + " " + " ".join(header), anchor)
+    as_of = dates[0].value if dates else (published[:10] if published else None)
+    explicit = bool(dates)
+    drafts = []
+    for cells, row_start, row_end in rows[1:]:
+        subject = _row_subject(cells, header, model)
+        if subject is None:
+            continue
+        for column, cell in enumerate(cells):
+            if column >= len(header) or not cell.text:
+                continue
+            quantities = find_quantities(cell.text)
+            if len(quantities) != 1:
+                continue
+            q = quantities[0]
+            heading = header[column]
+            family = _family(nlp, model, heading) or caption_family
+            is_change = bool(CHANGE_HEADER.search(heading)) or cell.text.startswith(("+", "-", "−"))
+            unit = "shares" if q.unit == "number" and re.search(r"\bshares\b", heading, re.I) else q.unit
+            if "%" in heading and q.unit == "number":
+                unit = "percent"
+            kind = unit_kind(unit)
+            metric = _metric(family or "price", kind, is_change)
+            if metric is None:
+                continue
+            if metric == "short_interest_change" and unit == "percent":
+                unit = "pp"  # a change in a percentage of float is a difference of percentages
+            qualifiers = _header_qualifiers(nlp, model, heading + " " + caption, metric)
+            windows = find_durations(heading)
+            drafts.append(
+                ClaimDraft(
+                    metric=metric,
+                    subject=subject,
+                    value=q.value,
+                    unit=unit,
+                    value_max=q.value_max,
+                    qualifiers=qualifiers,
+                    as_of=as_of,
+                    as_of_explicit=explicit,
+                    period=windows[0].value if windows and metric.endswith("_change") or windows and metric == "volume" else None,
+                    evidence_start=cell.start,
+                    evidence_end=cell.end,
+                    sentence_start=row_start,
+                    sentence_end=row_end,
+                    confidence=0.8,
+                    rule="table.column_header",
+                )
+            )
+    return drafts
+
+
+def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
+    if not phrase.strip():
+        return None
+    hits = [h for h in model.match(nlp.make_doc(phrase)) if h.kind == "metrics"]
+    return max(hits, key=lambda h: h.end - h.start).label if hits else None
+
+
+def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for h in model.match(nlp.make_doc(phrase)):
+        if h.kind == "qualifiers" and h.key == "basis" and metric.startswith("short_interest"):
+            out["basis"] = h.label
+        if h.kind == "qualifiers" and h.key == "aggregate" and metric.startswith(("short_interest", "volume")):
+            out["aggregate"] = h.label
+    return out
+
+
+def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entry | None:
+    ticker = next((c.text for c in cells if TICKER.match(c.text)), None)
+    for cell in cells:
+        entry = model.by_name.get(cell.text.lower()) or model.by_symbol.get(cell.text)
+        if entry is not None:
+            return entry if entry.symbol or not ticker else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
+    first = cells[0].text if cells else ""
+    if first and not any(ch.isdigit() for ch in first):
+        return Entry("subject", first, "stock" if ticker else "other", ticker)
+    return None
