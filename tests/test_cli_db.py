@@ -189,3 +189,10 @@ def test_every_command_has_help() -> None:
         result = claims_db(command, "--help")
         assert result.exit_code == 0
         assert "--db" in result.stdout
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not sqlite\n" * 200, encoding="utf-8")
+    line = one_error_line(claims_db("stats", "--db", str(bogus)))
+    assert str(bogus) in line and "not a database" in line

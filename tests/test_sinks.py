@@ -118,6 +118,9 @@ def test_query_filters(fresh_db: str) -> None:
     assert records(sql.read_claims(fresh_db, subject="bitcoin")) == expect(lambda c: c.subject == "Bitcoin")
     assert records(sql.read_claims(fresh_db, subject="spx")) == expect(lambda c: c.symbol == "SPX")
     assert records(sql.read_claims(fresh_db, source="coingecko")) == expect(lambda c: c.attributed_to == "CoinGecko")
+    assert records(sql.read_claims(fresh_db, source="kobeissi")) == expect(
+        lambda c: c.attributed_to == "The Kobeissi Letter")
+    assert sql.read_claims(fresh_db, source="%") == []  # LIKE wildcards are taken literally
     assert sql.read_claims(fresh_db, metric="yield") == []
     assert records(sql.read_claims(fresh_db, since="2025-05-03", until="2025-05-05")) == expect(
         lambda c: "2025-05-03" <= c.as_of <= "2025-05-05")
@@ -190,6 +193,16 @@ def test_failed_rewrite_keeps_the_previous_version(fresh_db: str) -> None:
     with pytest.raises(SinkError):
         write(fresh_db, bad)
     assert records(sql.read_claims(fresh_db)) == records(good.claims)
+
+
+def test_a_batch_is_written_all_or_none(fresh_db: str) -> None:
+    bad = make_article(9, n_claims=3)
+    bad.claims[1] = bad.claims[1].model_copy(update={"confidence": 2.0})
+    with open_sink(fresh_db) as sink:
+        assert sink.write_articles([make_article(2), make_article(1)]) == 10
+        with pytest.raises(SinkError):
+            sink.write_articles([make_article(3), bad])
+        assert sink.known_article_ids() == {"art-000001", "art-000002"}
 
 
 def test_claim_of_another_article_is_refused(sink_target: str) -> None:

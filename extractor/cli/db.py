@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
@@ -75,6 +77,13 @@ def _errors(db: str) -> Iterator[None]:
         _fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
 
 
+def _console() -> Console:
+    """A rich console; piped output (no terminal, no $COLUMNS) is not wrapped at 80 columns."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=200)
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -99,7 +108,7 @@ def stats_command(
 
 
 def _print_stats(name: str, counts: dict[str, Any]) -> None:
-    console = Console()
+    console = _console()
     console.print(f"[bold]{name}[/bold]  (schema version {counts['schema_version']})")
     console.print(f"articles {counts['articles']}   claims {counts['claims']}   runs {counts['runs']}")
     run = counts["last_run"]
@@ -125,7 +134,7 @@ def query_command(
     metric: Annotated[str | None, typer.Option(help="Metric, e.g. short_interest.")] = None,
     since: Annotated[str | None, typer.Option(help="as_of on or after this date (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[str | None, typer.Option(help="as_of on or before this date (YYYY[-MM[-DD]]).")] = None,
-    source: Annotated[str | None, typer.Option(help="attributed_to (any case).")] = None,
+    source: Annotated[str | None, typer.Option(help="Part of attributed_to, any case (e.g. kobeissi).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many claims; 0 for all.")] = 100,
     offset: Annotated[int, typer.Option(help="Skip this many claims first.")] = 0,
     format: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
@@ -141,7 +150,7 @@ def query_command(
     elif format is QueryFormat.csv:
         _write_csv(found)
     else:
-        Console().print(_claims_table(found))
+        _console().print(_claims_table(found))
 
 
 def _number(value: float | None) -> str:
@@ -153,17 +162,27 @@ def _number(value: float | None) -> str:
     return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
+TABLE_COLUMNS = ("as_of", "subject", "metric", "value", "unit", "qualifiers", "period", "source")
+
+
+def _table_cells(c: Claim) -> tuple[str, ...]:
+    value = _number(c.value) + (f" to {_number(c.value_max)}" if c.value_max is not None else "")
+    qualifiers = " ".join(f"{k}={v}" for k, v in c.qualifiers.items())
+    subject = f"{c.subject} ({c.symbol})" if c.symbol else c.subject
+    return (c.as_of or "", subject, c.metric, value, c.unit, qualifiers, c.period or "", c.attributed_to or "")
+
+
 def _claims_table(found: list[Claim]) -> Table:
-    table = Table(title=f"{len(found)} claims", title_justify="left")
-    for column in ("as_of", "subject", "metric", "value", "unit", "qualifiers", "period", "source"):
-        table.add_column(column, justify="right" if column == "value" else "left", overflow="fold",
-                         no_wrap=column in ("as_of", "metric", "value", "unit", "period"))
-    for c in found:
-        value = _number(c.value) + (f" to {_number(c.value_max)}" if c.value_max is not None else "")
-        qualifiers = ", ".join(f"{k}={v}" for k, v in c.qualifiers.items())
-        subject = f"{c.subject} ({c.symbol})" if c.symbol else c.subject
-        table.add_row(c.as_of or "", subject, c.metric, value, c.unit, qualifiers, c.period or "",
-                      c.attributed_to or "")
+    """One row a claim; columns that are empty on every row are left out."""
+    rows = [_table_cells(c) for c in found]
+    shown = [i for i, name in enumerate(TABLE_COLUMNS) if not rows or any(row[i] for row in rows)]
+    table = Table(title=f"{len(found)} claims", title_justify="left", box=box.SIMPLE_HEAD)
+    for i in shown:
+        name = TABLE_COLUMNS[i]
+        table.add_column(name, justify="right" if name == "value" else "left", overflow="fold",
+                         no_wrap=name in ("as_of", "metric", "value", "unit", "period"))
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
     return table
 
 

@@ -78,9 +78,7 @@ class MarketClaims:
             mark_sentences(doc)
         published = doc._.published or self.published
         anchor = parse_published(published)
-        sentences = build_sentences(
-            doc, self.model, find_quantities(doc.text), find_dates(doc.text, anchor), find_durations(doc.text)
-        )
+        sentences = build_sentences(doc, self.model, find_quantities, find_dates(doc.text, anchor), find_durations(doc.text))
         context = Context()
         drafts = []
         for sentence in sentences:

@@ -27,7 +27,7 @@ FIAT = {
 }
 # which kinds of figure each metric family can take
 FAMILY_UNITS = {
-    "short_interest": {"ratio", "shares"},
+    "short_interest": {"ratio", "shares", "money"},
     "volume": {"ratio", "money", "coins", "shares"},
     "market_cap": {"ratio", "money"},
     "fund_flow": {"money", "coins", "shares"},
@@ -48,11 +48,14 @@ SCALED = re.compile(r"(?i)\d\s*(m|mn|mln|b|bn|bln|t|tn|million|billion|trillion)
 PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
 GAP_BEFORE_CHANGE = {
     "by", "a", "an", "of", "some", "about", "nearly", "around", "approximately", "roughly", "more", "than", "over", "almost",
-    "just", "another", "as", "much", "the", "sharply", "modestly", "slightly", "further", "to", "up", "down",
+    "just", "another", "as", "much", "the", "sharply", "modestly", "slightly", "further", "up", "down",
 }
+FUND_TYPES = {"etf"}
 GAP_AFTER_CHANGE = {"in", "price", "daily", "weekly", "intraday", "overnight", "session", "week", "day", "24-hour", "weekly"}
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
-REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly", "same"}
+REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
+# "that bet is worth $1.3 billion": a demonstrative and a noun that stands for the figure before
+ANAPHORIC_NOUNS = {"bet", "bets", "figure", "figures", "position", "positions", "reading", "number", "tally", "total", "amount", "level", "ratio", "gauge"}
 CARRIED_QUALIFIERS = {"aggregate", "basis", "timeframe"}
 COMPARISON = {"exceeds", "exceed", "exceeding", "contrasts", "contrast", "compared", "versus", "vs", "vs.", "than"}
 SAME_WINDOW = {"same period", "same timeframe", "same time frame", "same window", "same day", "same time", "same session"}
@@ -107,6 +110,12 @@ def unit_kind(unit: str) -> str:
 def link_sentence(sentence: Sentence, published: str | None, context: Context) -> list[ClaimDraft]:
     """All claims one sentence states as fact, in the order of their figures."""
     if not sentence.figures:
+        # "Monday's slide had little to do with crypto itself.": a date the next sentences speak of
+        days = [d for _, d, report in sentence.dates if d.grain in {"date", "datetime"} and not report]
+        if days:
+            context.as_of = days[-1].value
+        if sentence.of("subject"):
+            context.subject = sentence.of("subject")[-1].entry
         return []
     drafts: list[ClaimDraft] = []
     ordered = _respectively(sentence)
@@ -116,12 +125,12 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         previous = (fig, draft, sign)
         if draft is not None:
             drafts.append(draft)
+    if sentence.of("subject"):
+        context.subject = sentence.of("subject")[-1].entry
     if drafts:
         last = drafts[-1]
         context.family = _family_of(last.metric)
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
-        context.subject = last.subject
-        context.as_of = last.as_of if last.as_of_explicit else context.as_of
         context.period = last.period or context.period
     return drafts
 
@@ -138,15 +147,20 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     # 1. change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"
     sign = _change_sign(sentence, fig)
     word_before = toks[fig.start - 1].lower_ if fig.start > 0 else ""
-    if previous and previous[2] and sentence.segment(previous[0].start) == seg:
+    chain_level = False
+    if word_before == "from":
+        sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
+    elif previous and previous[2] and sentence.segment(previous[0].start) == seg:
         gap = [t.lower_ for t in toks[previous[0].end : fig.start]]
         if gap and gap[-1] in {"to", "at"}:
-            sign = 0  # the level a change arrived at
+            sign, chain_level = 0, True  # the level a change arrived at
         elif not sign and set(gap) <= {",", "or", "and", "("}:
             sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
     is_change = sign != 0 or fig.quantity.value < 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
     if fig.quantity.value < 0:
         sign = -1
+    if _counts_shares_outstanding(sentence, fig):
+        return None, sign  # "426 million shares outstanding": a share count, not a claim of this version
 
     # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
     level = _level(sentence, fig, seg)
@@ -159,9 +173,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = context.family, "context.refers_back"
     if family is None and kind == "money" and SCALED.search(fig.quantity.text):
         return None, sign  # "$412 million" with no metric word: a flow, a cap or a liquidation, never a price
-    metric = _metric(family or "price", kind, is_change)
+    metric = _metric(family or "price", fig.unit, is_change)
     if metric is None:
         return None, sign
+    if kind == "number" and metric in {"price", "price_level", "price_change"} and not (
+        (cue is not None and cue.label == "price") or chain_level or is_change
+    ):
+        return None, sign  # a bare number is an index level only when the text says so ("closed at 5,976.97")
 
     # 3. hypothetical or forecast clauses state no fact (named support/resistance levels do)
     if _hypothetical(sentence, fig) and not (level and level.label in LEVELS_EXEMPT_FROM_MODALITY):
@@ -171,17 +189,15 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     subject, counterpart = _subject(sentence, fig, seg, metric, ordered, context)
     if subject is None or not _subject_fits(metric, subject, kind, fig):
         return None, sign
-    if metric == "price" and kind in {"number"}:
-        unit = "points"
-    elif metric in {"price_change", "price_level"} and kind == "number":
-        unit = "points"
-    else:
-        unit = fig.unit
+    unit = fig.unit
+    if kind == "number" and metric in {"price", "price_change", "price_level"}:
+        # an index moves in points; a coin pair (ETH/BTC) is priced in its quote coin
+        unit = subject.name.split("/")[1] if subject.type == "pair" else "points"
     if metric in {"rsi", "correlation"}:
         unit = "number"
     value = abs(fig.quantity.value) if is_change or metric in {"fund_flow", "exchange_netflow"} else fig.quantity.value
     value_max = abs(fig.quantity.value_max) if fig.quantity.value_max is not None else None
-    qualifiers = _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule)
+    qualifiers = _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous)
     direction = qualifiers.get("direction") or ("outflow" if sign < 0 else None)
     if metric in {"fund_flow", "exchange_netflow"}:
         if direction == "outflow" or sign < 0 or fig.quantity.value < 0:
@@ -222,15 +238,16 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     return draft, sign
 
 
-def _metric(family: str, kind: str, is_change: bool) -> str | None:
-    """The metric a figure of this kind states, given what it measures and whether it moved."""
+def _metric(family: str, unit: str, is_change: bool) -> str | None:
+    """The metric a figure in this unit states, given what it measures and whether it moved."""
+    kind = unit_kind(unit)
     if family == "price_level":
         return "price_level" if kind in {"money", "points", "number"} and not is_change else None
     if kind not in FAMILY_UNITS.get(family, set()):
         return None
     if family == "price":
         if kind == "ratio":
-            return "price_change" if is_change else None
+            return "price_change" if is_change and unit == "percent" else None
         return "price_change" if is_change else "price"
     if family in {"short_interest", "volume", "market_cap"}:
         if kind == "ratio":
@@ -257,10 +274,32 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
     return 0
 
 
+def _owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int) -> bool:
+    """A word between two figures belongs to the nearer one: in "$85,000 as resistance, with $80,000
+    the first support", "resistance" is the first figure's and "support" the second's."""
+    for other in sentence.figures:
+        if other is fig:
+            continue
+        if fig.end <= other.start and other.start <= start:  # the word lies after another figure that follows ours
+            return True
+        if other.end <= start and end <= fig.start and start - other.end < fig.start - end:
+            return True
+    return False
+
+
+def _after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
+    """Is there a "from X" figure between `fig` and `token`? Then the date there is X's."""
+    doc = sentence.span.doc
+    return any(fig.end <= o.start < token and o.start > 0 and doc[o.start - 1].lower_ == "from" for o in sentence.figures)
+
+
 def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     """A named level next to a price: "support at $61,500", "$3,000 resistance", "a two-week high"."""
     best, best_distance = None, 99
+    doc = sentence.span.doc
     for hit in sentence.of("levels"):
+        if _owned_by_other_figure(sentence, fig, hit.start, hit.end):
+            continue
         if sentence.segment(hit.start) != seg and hit.end != fig.start:
             # "support levels—$61,500 for Bitcoin": a dash joins a level word to its figures
             if not (hit.end <= fig.start and fig.start - hit.end <= 3):
@@ -271,10 +310,12 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
                 continue
         else:
             distance = hit.start - fig.end
-            if distance > 5:
+            between = doc[fig.end : hit.start]
+            # "slid to $76,624 in thin Asian trading, a four-month low": an appositive names the level
+            appositive = any(t.text == "," and doc[t.i + 1].lower_ in {"a", "an", "its", "the", "their", "his", "her"} for t in between)
+            if distance > (12 if appositive else 5):
                 continue
-            between = sentence.span.doc[fig.end : hit.start]
-            if any(t.like_num for t in between):
+            if any(t.like_num and t.i not in range(hit.start, hit.end) for t in between):
                 continue
         if distance < best_distance:
             best, best_distance = hit, distance
@@ -286,7 +327,7 @@ def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
     for hit in sentence.of("metrics"):
-        if _metric(hit.label, kind, is_change) is None:
+        if _metric(hit.label, fig.unit, is_change) is None:
             continue
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
             continue  # "RSI … stood at 48": an indicator, not an index level
@@ -314,7 +355,14 @@ def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change
 def _refers_back(sentence: Sentence) -> bool:
     tokens = [t.lower_ for t in sentence.span]
     first = next((t for t in tokens if t.isalpha()), "")
-    return first in ANAPHORA or bool(set(tokens) & (COMPARISON | REFERS_BACK))
+    demonstrative = any(a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:]))
+    return first in ANAPHORA or demonstrative or bool(set(tokens) & (COMPARISON | REFERS_BACK))
+
+
+def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
+    doc = sentence.span.doc
+    following = doc[fig.end : fig.end + 3].text.lower()
+    return fig.unit in {"shares", "number"} and following.startswith(("shares outstanding", "outstanding shares"))
 
 
 def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
@@ -328,7 +376,7 @@ def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
 
 def _subject(sentence, fig, seg, metric, ordered, context) -> tuple[Entry | None, Entry | None]:
     doc = sentence.span.doc
-    subjects = [h for h in sentence.of("subject") if not _is_venue_use(sentence, h)]
+    subjects = [h for h in sentence.of("subject") if not _is_venue_use(sentence, h) and not _is_group_modifier(doc, h)]
     counterpart = None
     if metric == "correlation":
         for h in subjects:
@@ -353,9 +401,15 @@ def _subject(sentence, fig, seg, metric, ordered, context) -> tuple[Entry | None
     for group in (same_before, any_before):
         if group:
             return max(group, key=lambda h: h.end).entry, counterpart.entry if counterpart else None
-    if not subjects and context.subject is not None:
+    if not sentence.of("subject") and context.subject is not None:
+        # "The second-largest token was quoted at $1,921": the name of the sentence before
         return context.subject, counterpart.entry if counterpart else None
     return None, None
+
+
+def _is_group_modifier(doc, hit: Hit) -> bool:
+    """"the 11 major S&P 500 sectors": the index names a group here, not what is measured."""
+    return hit.end < len(doc) and doc[hit.end].lower_ in {"sectors", "industries", "groups"}
 
 
 def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
@@ -408,6 +462,8 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
         return kind != "number" or stype == "index"
     if metric == "yield":
         return bool(subject.tenor)
+    if metric == "fund_flow":
+        return stype in FUND_TYPES or any(w in subject.name for w in ("ETF", "Fund", "Trust", "fund"))
     if metric.startswith("short_interest"):
         # short interest is a stock-market measure: stocks, indices, sectors, ETFs, exchanges
         return stype in {"stock", "index", "sector", "etf", "market", "other"} and "crypto" not in subject.name.lower()
@@ -416,7 +472,7 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
     return True
 
 
-def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule) -> dict[str, str]:
+def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous) -> dict[str, str]:
     doc = sentence.span.doc
     out: dict[str, str] = {}
     quals = _longest(sentence.of("qualifiers"))
@@ -450,8 +506,9 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
         for key, value in context.qualifiers.items():
             out.setdefault(key, value)
     if metric == "price":
-        session = near("session", 8, 6)
-        if session:
+        # "closed down 769.83 points, or 1.79%, at 42,197.79": the session word opens the chain
+        session = near("session", 16, 0) or near("session", 0, 4)
+        if session and not _owned_by_other_figure(sentence, fig, session.start, session.end):
             out["session"] = session.label
     if metric == "price_level" and level is not None:
         out["level"] = level.label
@@ -496,7 +553,7 @@ def _longest(hits: list[Hit]) -> list[Hit]:
 def _since(sentence: Sentence, seg: int) -> str | None:
     doc = sentence.span.doc
     for token, date, _ in sentence.dates:
-        if token > 0 and doc[token - 1].lower_ == "since" or date.text.lower().startswith("since"):
+        if _after_since(doc, token) or date.text.lower().startswith("since"):
             return date.value
     for t in sentence.span:
         if t.lower_ in {"year-to-date", "ytd"} or (t.lower_ == "year" and doc[t.i + 1 : t.i + 3].text.lower() == "to date"):
@@ -507,27 +564,34 @@ def _since(sentence: Sentence, seg: int) -> str | None:
     return None
 
 
+def _after_since(doc, token: int) -> bool:
+    """"since 2022", "Since trading started on July 23": the date opens a window, it is not the as-of date."""
+    before = [t.lower_ for t in doc[max(0, token - 5) : token]]
+    return "since" in before and not any(t in {",", ";", "."} for t in before[before.index("since") :])
+
+
 def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context) -> tuple[str | None, bool]:
+    """The figure's date: the nearest date of its clause (a month or a year only when written right
+    beside the figure), not a report date, not a date that belongs to another figure; else the date
+    the text carried so far ("the same day", or a date set earlier in the story); else publication."""
     doc = sentence.span.doc
-    usable = [
-        (tok, d, report)
-        for tok, d, report in sentence.dates
-        if not (tok > 0 and doc[tok - 1].lower_ == "since") and not d.text.lower().startswith("since")
-    ]
-    for want_same_segment, want_report in ((True, False), (False, False)):
-        pool = [
-            (abs(tok - fig.start) + (0 if tok > fig.start else 2), d)
-            for tok, d, report in usable
-            if report == want_report and (not want_same_segment or sentence.segment(tok) == seg)
-        ]
-        if pool:
-            return min(pool, key=lambda p: p[0])[1].value, True
-    text = sentence.span.text.lower()
-    if context.as_of and any(phrase in text for phrase in SAME_WINDOW):
+    candidates = []
+    for tok, d, report in sentence.dates:
+        if _after_since(doc, tok) or d.text.lower().startswith("since"):
+            continue
+        distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
+        if d.grain in {"month", "quarter", "year"} and distance > 6:
+            continue  # "a level that held for most of February": background, not the figure's date
+        if tok > fig.start and _after_earlier_level(sentence, fig, tok):
+            continue  # "recovered to 41 from 22 on Monday": Monday is 22's date
+        penalty = (0 if sentence.segment(tok) == seg else 20) + (100 if report else 0)
+        candidates.append((distance + penalty, d))
+    if candidates:
+        best = min(candidates, key=lambda c: c[0])[1]
+        context.as_of = best.value if best.grain in {"date", "datetime"} else context.as_of
+        return best.value, True
+    if context.as_of:
         return context.as_of, True
-    reports = [(abs(tok - fig.start), d) for tok, d, report in usable if report]
-    if reports:
-        return min(reports, key=lambda p: p[0])[1].value, True
     return (published[:10] if published else None), False
 
 
@@ -545,31 +609,65 @@ def _period(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     return None
 
 
+SPEECH_VERBS = {"said", "says", "noted", "flagged", "warned", "wrote", "told", "argued", "explained", "observed"}
+NAME_STOP = {"the", "data", "from", "analysts", "at", "a", "an", "report", "by", "figures", "market", "research"}
+
+
 def _source(sentence: Sentence, fig: Figure) -> str | None:
-    """The named source nearest the figure that the sentence credits ("according to", "per … data")."""
+    """The named source nearest the figure that the sentence credits: a provider after "according
+    to" / "per" / "data from" or before "data" / "figures show"; a person who "said" it."""
     doc = sentence.span.doc
     cues = sentence.of("attribution")
-    credited = []
+    credited: list[tuple[int, str]] = []
     for s in sentence.of("source"):
         before = any(c.label == "before" and c.end <= s.start and s.start - c.end <= 6 for c in cues)
         after = any(c.label == "after" and c.start >= s.end and c.start - s.end <= 1 for c in cues)
         paren = s.start >= 2 and doc[s.start - 2 : s.start].text.replace(" ", "").lower() in {"(source:", "source:"}
         if before or after or paren:
-            credited.append(s)
-    if credited:
-        return min(credited, key=lambda s: abs(s.start - fig.start)).label
+            credited.append((s.start, s.label))
     for c in cues:
-        if c.label != "before" or c.rule_id not in {"attribution.according_to", "attribution.according_to_data_from"}:
-            continue
-        words = []
-        for t in doc[c.end : min(c.end + 6, sentence.span.end)]:
-            if t.is_title or t.is_upper and len(t) > 1 or (words and t.lower_ in {"&", "of"}):
-                words.append(t.text)
-            elif words or t.lower_ not in {"the", "data", "from", "analysts", "at", "a", "report", "by"}:
-                break
-        if words and words[-1].lower() not in {"&", "of"}:
-            return " ".join(words)
-    return None
+        if c.label == "before" and c.rule_id.startswith("attribution.according_to"):
+            name = _name_at(doc, c.end, sentence.span.end)
+            if name:
+                credited.append((c.end, name))
+    subject_names = {h.label for h in sentence.of("subject")} | {doc.text[h.start_char : h.end_char] for h in sentence.of("subject")}
+    for t in sentence.span:
+        if t.lower_ in SPEECH_VERBS:
+            name = _name_at(doc, t.i + 1, sentence.span.end) or _name_before(doc, t.i, sentence.span.start)
+            if name and name not in subject_names:
+                credited.append((t.i, name))
+    if not credited:
+        return None
+    return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+
+
+def _is_name_token(t) -> bool:
+    return t.is_alpha and t.text[:1].isupper() and t.text not in {"The", "A", "An", "It", "He", "She", "They", "We", "I"}
+
+
+def _name_at(doc, start: int, limit: int) -> str | None:
+    """"according to CoinPulse market data" -> "CoinPulse"; "said Marcus Feld, head of …" -> "Marcus Feld"."""
+    words: list[str] = []
+    for t in doc[start : min(start + 6, limit)]:
+        if _is_name_token(t) or (words and t.text in {"&", "of"}):
+            words.append(t.text)
+        elif words or t.lower_ not in NAME_STOP:
+            break
+    while words and words[-1] in {"&", "of"}:
+        words.pop()
+    return " ".join(words) or None
+
+
+def _name_before(doc, end: int, limit: int) -> str | None:
+    """"Feld flagged $85,000 as the key resistance" -> "Feld"."""
+    words: list[str] = []
+    i = end - 1
+    while i >= limit and _is_name_token(doc[i]) and len(words) < 4:
+        words.insert(0, doc[i].text)
+        i -= 1
+    if not words or (i + 1 == limit and len(words) == 1 and doc[limit].text in {"Analysts", "Traders", "Investors"}):
+        return None
+    return " ".join(words)
 
 
 def _hedge(sentence: Sentence, fig: Figure) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span
@@ -120,6 +121,46 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int]) -> list[Hit]:
     return hits
 
 
+# capitalized words that open a sentence or name a time, never a company
+NOT_NAMES = {
+    "The", "A", "An", "In", "On", "At", "For", "And", "But", "Shares", "Stocks", "Stock", "Its", "It", "This", "That",
+    "These", "Those", "Meanwhile", "Elsewhere", "Overall", "Still", "Yet", "So", "As", "By", "With", "After", "Before",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October", "November", "December", "Analysts", "Traders",
+    "Investors", "Markets", "Equities", "Bonds", "Treasuries", "Crypto", "Futures", "Volume", "Trading", "Price",
+    "Prices", "Short", "Data", "Spot", "U.S.", "US", "Wall", "Street", "Defense", "Travel", "Tech", "Energy", "Oil",
+    "Gold", "Index", "Indexes", "Indices", "Sector", "Sectors", "Some", "Many", "Most", "All", "Both", "Other",
+    "Others", "Among", "Across", "Over", "Under", "Year", "Week", "Day", "Q1", "Q2", "Q3", "Q4", "FAQ", "Key",
+}
+
+
+def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
+    """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
+    "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
+    covered = {i for h in taken for i in range(h.start, h.end)}
+    hits: list[Hit] = []
+    for move in move_hits:
+        end = move.start
+        start = end
+        while start > 0 and start - 1 not in covered:
+            token = doc[start - 1]
+            if token.text[:1].isupper() and token.is_alpha or token.text in {"&", "-"} or (token.lower_ == "of" and start - 1 < end - 1):
+                start -= 1
+            else:
+                break
+        while start < end and (doc[start].text in NOT_NAMES or doc[start].lower_ in {"of", "&", "-"}):
+            start += 1
+        while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
+            end -= 1
+        if start >= end or end - start > 5 or any(doc[i].text in NOT_NAMES for i in range(start, end)):
+            continue
+        span = doc[start:end]
+        name = span.text
+        entry = Entry("subject", name, "stock", None)
+        hits.append(Hit("subject", name, start, end, span.start_char, span.end_char, "subject.named_mover", entry=entry))
+    return hits
+
+
 def longest_first(hits: list[Hit]) -> list[Hit]:
     """Drop hits of one kind that lie inside a longer hit of the same kind ("iShares Bitcoin Trust" over "Bitcoin")."""
     kept: list[Hit] = []
@@ -130,15 +171,34 @@ def longest_first(hits: list[Hit]) -> list[Hit]:
 
 
 def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
-    """Units the normalizer leaves to context: "35.97 million shares", "224.02 points"."""
+    """Units the normalizer leaves to context: "35.97 million shares", "46.1 million GameStop shares",
+    "224.02 points"."""
     if quantity.unit != "number" or end_token >= len(doc):
         return quantity.unit
-    following = doc[end_token].lower_
-    if following in {"shares", "share"}:
-        return "shares"
-    if following in {"points", "point", "pts"}:
+    following = [t.lower_ for t in doc[end_token : end_token + 3]]
+    if following[0] in {"points", "point", "pts"}:
         return "points"
+    for i, word in enumerate(following):
+        if word in {"shares", "share"}:
+            return "shares"
+        if i == 0 and not doc[end_token].text[:1].isupper() and word not in {"new", "common", "class"}:
+            break
+        if doc[end_token + i].like_num or word in {",", ".", "and", "or"}:
+            break
     return quantity.unit
+
+
+SCALE_WORD = re.compile(r"(?i)\d\s*(million|billion|trillion|mn|bn|tn|m|b)\b")
+
+
+def inherit_units(figures: list[Figure]) -> None:
+    """"16.9 billion shares, compared with the 18.3 billion average": a bare scaled number takes
+    the unit of the figure before it in the sentence."""
+    for before, figure in zip(figures, figures[1:]):
+        if figure.unit == "number" and SCALE_WORD.search(figure.quantity.text) and before.unit in {"shares"} | {
+            u for u in [before.unit] if u.isupper()
+        }:
+            figure.unit = before.unit
 
 
 def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) -> bool:
@@ -150,10 +210,21 @@ def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) ->
     return bool(re.match(r"\s?-?\s?(year|yr|week|wk|day|month|hour|minute|session|quarter)s?\b", after)) and quantity.unit == "number"
 
 
+def masked_quantities(text: str, hidden: list[tuple[int, int]], find: Callable[[str], list[Quantity]]) -> list[Quantity]:
+    """Figures of the text with names and dates blanked out first, so that "S&P 500 -1.13%" or
+    "May 8, 2025, 62,350" cannot be read as one number; offsets stay those of `text`."""
+    chars = list(text)
+    for start, end in hidden:
+        for i in range(start, end):
+            if chars[i].isdigit():
+                chars[i] = "x"
+    return [replace(q, text=text[q.start : q.end]) for q in find("".join(chars))]
+
+
 def build_sentences(
     doc: Doc,
     model: RuleModel,
-    quantities: list[Quantity],
+    find_quantities: Callable[[str], list[Quantity]],
     dates: list[DateMention],
     durations: list[Duration],
 ) -> list[Sentence]:
@@ -164,9 +235,12 @@ def build_sentences(
         by_kind.setdefault(h.kind, []).append(h)
     for kind in ("subject", "source", "venue"):
         by_kind[kind] = longest_first(by_kind.get(kind, []))
-    blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations]
-    # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") hide those digits from the figures
-    blockers += [(h.start_char, h.end_char) for h in by_kind["subject"] if any(c.isdigit() for c in doc.text[h.start_char : h.end_char])]
+    taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"]
+    by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, by_kind.get("changes", []), taken), key=lambda h: h.start)
+    # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
+    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if any(c.isdigit() for c in doc.text[h.start_char : h.end_char])]
+    quantities = masked_quantities(doc.text, named + [(d.start, d.end) for d in dates], find_quantities)
+    blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s) for s in doc.sents]
     sent_starts = [s.span.start for s in sentences]
 
@@ -190,6 +264,7 @@ def build_sentences(
         token = char_to_token(starts, d.start)
         sentence_of(token).durations.append((token, d))
     for s in sentences:
+        inherit_units(s.figures)
         s.borders = [
             t.i
             for t in s.span

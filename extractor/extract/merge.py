@@ -12,11 +12,30 @@ import math
 from extractor.extract.link import ClaimDraft
 
 
-def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
-    """Same metric, subject, unit and value (and range); dates agree unless one was only defaulted."""
-    if (a.metric, a.subject.name, a.unit) != (b.metric, b.subject.name, b.unit):
+PRICE_METRICS = {"price", "price_level"}
+
+
+def rounded_restatement(precise: float, rounded: float) -> bool:
+    """"$82K" restates "$82,140"; "$10 billion" restates "$10.43 billion": the rounded figure is the
+    precise one written with fewer significant digits."""
+    if precise == rounded or rounded == 0 or precise == 0 or (precise > 0) != (rounded > 0):
         return False
-    if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12):
+    step = 10 ** math.floor(math.log10(abs(rounded)))
+    while step > 1e-9 and round(rounded / step) * step != rounded:
+        step /= 10
+    return abs(precise - rounded) <= step / 2 and abs(rounded) >= step and abs(precise - rounded) < 0.05 * abs(precise)
+
+
+def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
+    """Same metric, subject, unit and value (and range); dates agree unless one was only defaulted.
+    A price and a named level of the same value are one fact; so is a rounded restatement."""
+    same_metric = a.metric == b.metric or {a.metric, b.metric} == PRICE_METRICS
+    if not same_metric or (a.subject.name, a.unit) != (b.subject.name, b.unit):
+        return False
+    amounts = a.unit not in {"percent", "pp", "bp", "number", "points"}  # "17%" beside "16.9%" is another claim
+    if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12) and not (
+        amounts and (rounded_restatement(a.value, b.value) or rounded_restatement(b.value, a.value))
+    ):
         return False
     if (a.value_max is None) != (b.value_max is None) or (
         a.value_max is not None and b.value_max is not None and not math.isclose(a.value_max, b.value_max, rel_tol=1e-9)
@@ -31,8 +50,15 @@ def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
 
 
 def absorb(first: ClaimDraft, later: ClaimDraft) -> None:
-    """Count `later` as a restatement of `first` and keep what it adds."""
+    """Count `later` as a restatement of `first` and keep what it adds: the named level over the
+    plain price, the precise value over the rounded one."""
     first.mentions += later.mentions
+    if later.metric == "price_level" and first.metric == "price":
+        first.metric = "price_level"
+        first.qualifiers.pop("session", None)
+    if rounded_restatement(later.value, first.value):
+        first.value, first.evidence_start, first.evidence_end = later.value, later.evidence_start, later.evidence_end
+        first.sentence_start, first.sentence_end = later.sentence_start, later.sentence_end
     for key, value in later.qualifiers.items():
         first.qualifiers.setdefault(key, value)
     if not first.as_of_explicit and later.as_of_explicit:

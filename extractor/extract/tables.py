@@ -22,6 +22,9 @@ from extractor.rules import Entry, RuleModel
 TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
 SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*$")
 CHANGE_HEADER = re.compile(r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ)\b|%\s*chg|\+/-", re.I)
+HEADER_SCALE = re.compile(r"\((?:in\s+)?(m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)|\b(m|mn|mln|bn) shares\b", re.I)
+SCALES = {"m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "millions": 1e6, "bn": 1e9, "billion": 1e9, "billions": 1e9, "k": 1e3, "thousand": 1e3, "thousands": 1e3}
+SOURCE_LINE = re.compile(r"^\s*(?:Source|Sources|Data)\s*:\s*([^.;,\n]+)", re.I | re.M)
 TICKER = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z])?$")
 
 
@@ -52,11 +55,13 @@ def table_claims(text: str, nlp: Language, model: RuleModel, published: str | No
             if not SEPARATOR.match(line):
                 rows.append((split_row(line.rstrip("\n"), offset), offset, offset + len(line.rstrip("\n"))))
             offset += len(line)
-        drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor))
+        after = SOURCE_LINE.match(text, block.end())
+        source = after.group(1).strip() if after else None
+        drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor, source))
     return drafts
 
 
-def _claims_of_table(rows, text, nlp, model, published, anchor) -> list[ClaimDraft]:
+def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[ClaimDraft]:
     caption = ""
     while rows and sum(1 for c in rows[0][0] if c.text) <= 1:  # a title row: one filled cell
         caption += " " + " ".join(c.text for c in rows[0][0])
@@ -64,7 +69,11 @@ def _claims_of_table(rows, text, nlp, model, published, anchor) -> list[ClaimDra
     if len(rows) < 2:
         return []
     header = [c.text for c in rows[0][0]]
-    caption_family = _family(nlp, model, caption)
+    # a column with no metric word of its own ("Week-on-week change (%)") measures what the
+    # caption or the other columns of the table measure
+    caption_family = _family(nlp, model, caption) or next(
+        (f for f in (_family(nlp, model, h) for h in header) if f and f != "price"), None
+    )
     dates = find_dates(caption + " " + " ".join(header), anchor)
     as_of = dates[0].value if dates else (published[:10] if published else None)
     explicit = bool(dates)
@@ -81,13 +90,17 @@ def _claims_of_table(rows, text, nlp, model, published, anchor) -> list[ClaimDra
                 continue
             q = quantities[0]
             heading = header[column]
+            scale = HEADER_SCALE.search(heading)
+            if scale and q.unit == "number" and q.text.replace(",", "").replace(".", "").isdigit():
+                factor = SCALES[(scale.group(1) or scale.group(2)).lower()]
+                q = type(q)(q.start, q.end, q.text, q.value * factor, q.unit, q.value_max * factor if q.value_max else None)
             family = _family(nlp, model, heading) or caption_family
             is_change = bool(CHANGE_HEADER.search(heading)) or cell.text.startswith(("+", "-", "−"))
             unit = "shares" if q.unit == "number" and re.search(r"\bshares\b", heading, re.I) else q.unit
             if "%" in heading and q.unit == "number":
                 unit = "percent"
             kind = unit_kind(unit)
-            metric = _metric(family or "price", kind, is_change)
+            metric = _metric(family or "price", unit, is_change)
             if metric is None:
                 continue
             if metric == "short_interest_change" and unit == "percent":
@@ -109,6 +122,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor) -> list[ClaimDra
                     evidence_end=cell.end,
                     sentence_start=row_start,
                     sentence_end=row_end,
+                    attributed_to=source,
                     confidence=0.8,
                     rule="table.column_header",
                 )

@@ -704,27 +704,54 @@ def _is_may_verb(m: re.Match, group: str = "mon") -> bool:
     return token.lower() == "may" and token != "May"
 
 
+# Every pattern starts at its core token (a digit, a month or weekday name ...) so that `re` can
+# skip ahead quickly; optional words before it ("next", "on the", "at", "late") are read by
+# `_looking_back`, and what may not come before it ("$12 December") by `_after`.
+
+
+def _looking_back(m: re.Match, rx: re.Pattern[str], start: int | None = None) -> re.Match | None:
+    """`rx` (anchored with `\\Z`) matched on the few words before `start` (default: the match start)."""
+    start = m.start() if start is None else start
+    return rx.search(m.string, max(0, start - 40), start)
+
+
+def _after(m: re.Match, rx: re.Pattern[str], start: int | None = None) -> bool:
+    """True when the text just before `start` ends with `rx` (a guard such as 'a digit and a dot')."""
+    start = m.start() if start is None else start
+    return rx.search(m.string, max(0, start - 3), start) is not None
+
+
+def _back(pattern: str) -> re.Pattern[str]:
+    """A look-back pattern: optional words that must end where the match starts."""
+    return re.compile(pattern + r"\Z", _FLAGS)
+
+
+_AFTER_WORD = _back(r"\w")
+_AFTER_NUMBER = _back(r"(?:[\d.,]|\d[-/])")
+_AFTER_NUMBER_OR_MONEY = _back(r"(?:[\d.,$€£]|\d[-/:])")
+_AFTER_WORD_OR_DOT = _back(r"[\w.]")
+_THE = _back(r"\bthe\s+")
+_MOD = _back(r"\b(?P<mod>this|next|last)\s+")
+_MOD_OR_ON = _back(r"\b(?:(?P<mod>this|next|last)|(?P<on>on))\s+")
+_MOD_THE = _back(r"(?:\b(?P<mod>this|next|last)\s+)?(?:\bthe\s+)?")
+
 # ---- absolute and month-day dates -----------------------------------------------------------
 
-_ISO_DATE = _c(r"(?<![\d.,])(?<!\d[-/.])(?P<y>(?:1[6-9]|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?!\d)(?![-/.]\d)")
-_COMPACT_DATE = _c(r"(?<![\d.,$])(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![\d])")
-_SPACED_DATE = _c(r"(?<![\d.,])(?P<y>(?:19|20)\d\d) (?P<m>0[1-9]|1[0-2]) (?P<d>0[1-9]|[12]\d|3[01])(?![\d])")
-_NUMERIC_DATE = _c(r"(?<![\d.,])(?<!\d[-/.])(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d)(?![-/.]\d)")
-_NUMERIC_MONTH_DAY = _c(
-    r"(?:\b(?P<mod>this|next|last)\s+|\b(?P<on>on)\s+)?"
-    r"(?<![\d.,$])(?<!\d[-/.:])(?P<date>(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2}))(?!\d)(?![-/.,]\d)(?!\s*%)"
-)
+_ISO_DATE = _c(r"\b(?P<y>(?:1[6-9]|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?!\d)(?![-/.]\d)")
+_COMPACT_DATE = _c(r"\b(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+_SPACED_DATE = _c(r"\b(?P<y>(?:19|20)\d\d) (?P<m>0[1-9]|1[0-2]) (?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+_NUMERIC_DATE = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d)(?![-/.]\d)")
+_NUMERIC_MONTH_DAY = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?!\d)(?![-/.,]\d)(?!\s*%)")
 _PART_TOKEN = rf"(?:{MONTH}|\d{{1,4}})"
 _NAMED_MONTH_NUMERIC = _c(
-    rf"(?<![\w.])(?P<p1>{_PART_TOKEN})(?P<s>[/-])(?P<p2>{_PART_TOKEN})(?:(?P=s)(?P<p3>{_PART_TOKEN}))?(?![\w])(?![-/]\d)"
+    rf"\b(?P<p1>{_PART_TOKEN})(?P<s>[/-])(?P<p2>{_PART_TOKEN})(?:(?P=s)(?P<p3>{_PART_TOKEN}))?(?![\w])(?![-/]\d)"
 )
 _MONTH_DAY = _c(
     rf"\b(?P<mon>{MONTH})(?:\s*,\s*|\s*)(?:the\s+)?(?P<day>{DAY_NUM}|(?<=\s){ORDINAL_WORD}|(?<=\s){DAY_CARDINAL})"
     rf"(?!\s*(?::\d|[ap]\.?m\b|%|\.\d))(?:{YEAR_TAIL}|\s+(?P<yy3>\d\d)(?![\d:.%]))?"
 )
 _DAY_MONTH = _c(
-    rf"\b(?:(?P<mod>this|next|last)\s+)?(?<![\w.$€£])(?<!\d:)(?<![$€£]\s)(?P<day>(?:the\s+)?(?:{DAY_NUM}|{ORDINAL_WORD}|{DAY_CARDINAL}))"
-    rf"(?:\s+day)?\s*(?:of\s+|-\s*)?(?P<mon>{MONTH})(?:{YEAR_TAIL})?"
+    rf"\b(?P<day>{DAY_NUM}|{ORDINAL_WORD}|{DAY_CARDINAL})(?:\s+day)?\s*(?:of\s+|-\s*)?(?P<mon>{MONTH})(?:{YEAR_TAIL})?"
 )
 _CTIME = _c(
     rf"\b(?P<wd>{WEEKDAY})\s+(?P<mon>{MONTH})\s+(?P<d>{DAY_NUM})\s+"
@@ -733,11 +760,17 @@ _CTIME = _c(
 
 
 def _numeric_ymd(m: re.Match) -> _Atom | None:
+    """'2025-05-08', '2018/7/6', '20161016', '2016 10 16'."""
+    if _after(m, _AFTER_NUMBER_OR_MONEY):
+        return None
     ref = _date_ref(int(m["y"]), int(m["m"]), int(m["d"]))
     return ref and _atom(m, "date", ref, priority=2)
 
 
 def _numeric_dmy(m: re.Match) -> _Atom | None:
+    """'05/08/2025' (US: month first), '23.04.2022' (dots: day first), '13/04/21' (day > 12)."""
+    if _after(m, _AFTER_NUMBER):
+        return None
     a, b, y = int(m["a"]), int(m["b"]), m["y"]
     year = int(y) if len(y) == 4 else _two_digit_year(int(y))
     month, day = (b, a) if (m["s"] == "." or a > 12) else (a, b)
@@ -747,23 +780,28 @@ def _numeric_dmy(m: re.Match) -> _Atom | None:
 
 def _numeric_md(m: re.Match) -> _Atom | None:
     """'11/20', '22/04', 'this 5/12'; short or dotted forms ('7.6', '1/2') only after a cue."""
+    if _after(m, _AFTER_NUMBER_OR_MONEY):
+        return None
     a, b, sep = m["a"], m["b"], m["s"]
-    month, day = (int(b), int(a)) if (sep == "." and int(a) > 12) or int(a) > 12 else (int(a), int(b))
+    month, day = (int(b), int(a)) if int(a) > 12 else (int(a), int(b))
     if month > 12 or (sep == "-" and int(b) > 31):
         return None
-    mod = m["mod"].lower() if m["mod"] else None
+    cue = _looking_back(m, _MOD_OR_ON)
+    mod = cue["mod"].lower() if cue and cue["mod"] else None
     ref = _date_ref(None, month, day, mod)
     if ref is None:
         return None
-    strong = bool(mod or m["on"]) or (sep == "/" and len(a) + len(b) >= 3 and f"{a}/{b}" != "24/7")
-    if strong and sep == "/" and re.match(r"\s+of\b", m.string[m.end():]):
-        strong = False
-    start = m.start("mod") if mod else m.start("date")
+    strong = bool(cue) or (sep == "/" and len(a) + len(b) >= 3 and f"{a}/{b}" != "24/7")
+    if not cue and sep == "/" and re.match(r"\s+of\b", m.string[m.end():]):
+        strong = False  # "1/3 of the supply"
+    start = cue.start() if mod else m.start()
     return _Atom(start, m.end(), "date", ref, flags=frozenset() if strong else frozenset({"weak"}), priority=4)
 
 
 def _named_month_numeric(m: re.Match) -> _Atom | None:
     """'Oct/2', '05-Aug-2016', '2019/aug/01', '23-2020-September': one month name, any order."""
+    if _after(m, _AFTER_WORD_OR_DOT):
+        return None
     parts = [p for p in (m["p1"], m["p2"], m["p3"]) if p]
     names = [p for p in parts if not p.isdigit()]
     if len(names) != 1:
@@ -783,40 +821,41 @@ def _named_month_numeric(m: re.Match) -> _Atom | None:
 
 
 def _month_day(m: re.Match) -> _Atom | None:
-    """'May 8, 2025', 'Dec31 , 1994', 'july 4th of 1995', 'January first 12', 'May twenty nine'."""
-    day = _day_of(m["day"])
-    if day is None:
+    """'May 8, 2025', 'Dec31 , 1994', 'july 4th of 1995', 'January first 12', 'next May 8'."""
+    if _after(m, _AFTER_WORD):
         return None
-    year = _year_of(m)
-    end = m.end()
+    day = _day_of(m["day"])
+    if day is None or (_is_may_verb(m) and not m["day"][0].isdigit()):
+        return None
+    year, end = _year_of(m), m.end()
     if m["yy3"]:
-        if m["day"].strip()[0].isdigit():  # a bare 2-digit year only after a written day
-            end = m.start("yy3")
+        if m["day"][0].isdigit():  # a bare 2-digit year only after a written day ("January first 12")
             end = m.end("day")
         else:
             year = _two_digit_year(int(m["yy3"]))
-    if _is_may_verb(m) and not m["day"][0].isdigit():
-        return None
-    ref = _date_ref(year, _month_of(m["mon"]), day)
-    return ref and _Atom(m.start(), end, "date", ref, priority=1)
+    cue = _looking_back(m, _MOD) if year is None else None
+    ref = _date_ref(year, _month_of(m["mon"]), day, cue["mod"].lower() if cue else None)
+    return ref and _Atom(cue.start() if cue else m.start(), end, "date", ref, priority=1)
 
 
 def _day_month(m: re.Match) -> _Atom | None:
-    """'8 May', '04th Jan 2019', 'second of Aug', 'the 09th of May', 'fourth of july of 1995'."""
-    day_text = re.sub(r"^the\s+", "", m["day"], flags=re.I)
-    day = _day_of(day_text)
-    if day is None:
-        return None
+    """'8 May', '04th Jan 2019', 'second of Aug', 'the 09th of May', 'next 6th of April'."""
+    if _after(m, _back(r"(?:[\w.$€£]|\d:|[$€£]\s)")):
+        return None  # "$12 December 27": 12 is money; "12:30 December 27th": 30 is minutes
+    day = _day_of(m["day"])
     year = _year_of(m)
-    if _is_may_verb(m) and year is None:
+    if day is None or (_is_may_verb(m) and year is None):
         return None
-    mod = m["mod"].lower() if m["mod"] and year is None else None
+    cue = _looking_back(m, _MOD_THE)
+    mod = cue["mod"].lower() if cue and cue["mod"] and year is None else None
     ref = _date_ref(year, _month_of(m["mon"]), day, mod)
-    start = m.start("mod") if mod else m.start("day")
-    return ref and _Atom(start, m.end(), "date", ref, priority=1)
+    return ref and _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, priority=1)
 
 
 def _ctime(m: re.Match) -> _Atom | None:
+    """'Wed Oct 26 15:50:06 2016'."""
+    if _after(m, _AFTER_WORD):
+        return None
     ref = _date_ref(int(m["y"]), _month_of(m["mon"]), int(re.sub(r"\D", "", m["d"])))
     clock = _Clock(int(m["h"]), int(m["mi"]), int(m["s"] or 0), strength="colon")
     return ref and _atom(m, "date", ref, clock=clock, priority=0)
@@ -824,67 +863,80 @@ def _ctime(m: re.Match) -> _Atom | None:
 
 # ---- coarse: months, quarters, years ---------------------------------------------------------
 
-_MONTH_YEAR = _c(
-    rf"\b(?:(?P<q>early|mid|late)[\s-]+)?(?P<mon>{MONTH})\s*,?\s*(?:of\s+)?(?:(?P<y>{YEAR4})|['’](?P<yy>\d\d)(?!\d))"
-)
-_MONTH_ALONE = _c(
-    rf"\b(?:(?P<mod>last|this|next|early|mid|late)[\s-]+|(?P<pre>in|during|since|until|till|through|throughout|by|from|of|for|before|after|mid-)\s*)"
-    rf"(?P<mon>{MONTH})(?!\s*[\d'’])(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))"
+_QUALIFIER = _back(r"\b(?P<q>early|mid|late)[\s-]+")
+_MONTH_YEAR = _c(rf"\b(?P<mon>{MONTH})\s*,?\s*(?:of\s+)?(?:(?P<y>{YEAR4})|['’](?P<yy>\d\d)(?!\d))")
+_MONTH_ALONE = _c(rf"\b(?P<mon>{MONTH})(?!\s*[\d'’])(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))")
+_MONTH_CUE = _back(
+    r"\b(?:(?P<mod>last|this|next|early|mid|late)[\s-]+"
+    r"|(?:in|during|since|until|till|through|throughout|by|from|of|for|before|after)\s+|mid-)"
 )
 # "the last month" / "over the past year" are windows (see find_durations), not calendar periods
-_REL_MONTH = _c(r"(?<!the\s)\b(?P<mod>last|this|next|previous|current)\s+month\b")
-_REL_YEAR = _c(r"(?<!the\s)\b(?P<mod>last|this|next|previous|current)\s+year\b")
+_REL_PERIOD = _c(r"\b(?P<mod>last|this|next|previous|current)\s+(?P<unit>month|year|quarter)\b")
 _YEAR = _c(
-    r"\b(?:(?P<pre>in|since|during|of|by|from|until|till|through|throughout|for|before|after|around|circa|"
-    r"year|the\s+year|end\s+of|start\s+of|beginning\s+of|as\s+of)\s+)"
-    rf"(?P<span>(?:(?:early|mid|late|fiscal|FY)[\s-]*)?(?P<y>{YEAR4}))"
-    r"(?!\s*(?:%|s\b|-\d|\.\d|[mbtr]illion|shares|coins|tokens|units|people|points|contracts|times|btc|eth)|['’]?s\b|\d)"
-    r"|\b(?P<span2>(?:early|mid|late|fiscal|FY)[\s-]*(?P<y2>" + YEAR4 + r"))(?![\d%])"
+    rf"(?P<y>{YEAR4})(?!\s*(?:%|s\b|-\d|\.\d|[mbtr]illion|shares|coins|tokens|units|people|points|contracts|times|btc|eth)"
+    r"|s\b|\d)"
+)
+_YEAR_CUE = _back(
+    r"(?:\b(?P<pre>in|since|during|of|by|from|until|till|through|throughout|for|before|after|around|circa|"
+    r"year|end\s+of|start\s+of|beginning\s+of|as\s+of)\s+)?(?:\b(?P<q>early|mid|late|fiscal|FY)[\s-]*)?"
 )
 _QUARTER = _c(
     rf"\b(?:Q(?P<q>[1-4])|(?P<q2>[1-4])Q)(?:\s*(?:of\s+)?(?:FY\s*)?(?P<y>{YEAR4})|\s*['’-]?\s*(?P<yy>\d\d)(?!\d))?(?![\w])"
-    rf"|\b(?:the\s+)?(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+quarter\b(?:\s+(?:of\s+)?(?P<y2>{YEAR4}))?"
-    rf"|\b(?P<mod>last|this|next|previous|current)\s+quarter\b"
+    rf"|\b(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+quarter\b(?:\s+(?:of\s+)?(?P<y2>{YEAR4}))?"
 )
 _QUARTER_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "final": 4}
 _REL_MOD = {"last": -1, "previous": -1, "this": 0, "current": 0, "next": 1}
 
 
-def _month_year(m: re.Match) -> _Atom:
+def _month_year(m: re.Match) -> _Atom | None:
+    """'January 2024', 'Sept. 2021', "late Jan '25"."""
+    if _after(m, _AFTER_WORD):
+        return None
     year = int(m["y"]) if m["y"] else _two_digit_year(int(m["yy"]))
-    return _atom(m, "coarse", _Coarse("month", year, _month_of(m["mon"])), priority=2)
+    cue = _looking_back(m, _QUALIFIER)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("month", year, _month_of(m["mon"])),
+                 priority=2)
 
 
 def _month_alone(m: re.Match) -> _Atom | None:
     """'in January', 'late March', 'last May': a capitalized month name after a cue."""
     token = m["mon"]
-    if not token[0].isupper() or (token.lower() == "may" and token != "May"):
+    if _after(m, _AFTER_WORD) or not token[0].isupper() or (token.lower() == "may" and token != "May"):
         return None
-    mod = (m["mod"] or "").lower()
+    cue = _looking_back(m, _MONTH_CUE)
+    if not cue:
+        return None
+    mod = (cue["mod"] or "").lower()
     coarse = _Coarse("month", None, _month_of(token), mod=mod if mod in ("last", "this", "next") else None)
-    start = m.start("mod") if mod else m.start("mon")
-    return _Atom(start, m.end(), "coarse", coarse, priority=4)
+    return _Atom(cue.start() if mod else m.start(), m.end(), "coarse", coarse, priority=4)
 
 
-def _rel_month(m: re.Match) -> _Atom:
-    return _atom(m, "coarse", _Coarse("month", offset=_REL_MOD[m["mod"].lower()]), priority=3)
+def _rel_period(m: re.Match) -> _Atom | None:
+    """'last month', 'this year', 'next quarter' (but not 'the last month', a window)."""
+    window = m["mod"].lower() == "last" and m["unit"].lower() != "quarter" and _looking_back(m, _THE)
+    if _after(m, _AFTER_WORD) or window:
+        return None
+    coarse = _Coarse(m["unit"].lower(), offset=_REL_MOD[m["mod"].lower()])
+    return _atom(m, "coarse", coarse, priority=3)
 
 
-def _rel_year(m: re.Match) -> _Atom:
-    return _atom(m, "coarse", _Coarse("year", offset=_REL_MOD[m["mod"].lower()]), priority=3)
-
-
-def _year(m: re.Match) -> _Atom:
-    group = "span" if m["span"] else "span2"
-    return _atom(m, "coarse", _Coarse("year", int(m["y"] or m["y2"])), group=group, priority=5)
+def _year(m: re.Match) -> _Atom | None:
+    """'in 2022' (span '2022'), 'late 2022', 'FY2024': a year needs a word before it."""
+    cue = _looking_back(m, _YEAR_CUE)
+    if not cue or not (cue["pre"] or cue["q"]) or (_after(m, _AFTER_WORD) and not cue["q"]):
+        return None
+    start = cue.start("q") if cue["q"] else m.start()
+    return _Atom(start, m.end(), "coarse", _Coarse("year", int(m["y"])), priority=5)
 
 
 def _quarter(m: re.Match) -> _Atom | None:
-    if m["mod"]:
-        return _atom(m, "coarse", _Coarse("quarter", offset=_REL_MOD[m["mod"].lower()]), priority=3)
+    """'Q1 2025', '1Q25', 'the first quarter of 2025', 'fourth-quarter'."""
+    if _after(m, _AFTER_WORD):
+        return None
     number = int(m["q"] or m["q2"] or 0) or _QUARTER_ORD[m["ord"].lower()]
     year = int(m["y"] or m["y2"] or 0) or (_two_digit_year(int(m["yy"])) if m["yy"] else None)
-    return _atom(m, "coarse", _Coarse("quarter", year, number), priority=2)
+    cue = _looking_back(m, _THE) if m["ord"] else None
+    return _Atom(cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("quarter", year, number), priority=2)
 
 
 # ---- relative days, weekdays, holidays, now --------------------------------------------------
@@ -899,120 +951,136 @@ _REL_WORDS = {
 _REL_PARTS = {"tonight": "night", "tonite": "night", "this morning": "morning", "this afternoon": "afternoon",
               "this evening": "evening", "last night": "night"}  # fmt: skip
 _REL = _c(
-    r"(?<![\w.])(?P<w>" + _alt(w.replace(" ", r"\s+") for w in _REL_WORDS) + r")\b"
-    r"|\b(?P<the_day>the\s+day)(?=\s*(?:[.,;:!?)]|$))"
+    r"\b(?P<w>" + _alt(w.replace(" ", r"\s+") for w in _REL_WORDS) + r")\b"
+    r"|\bthe\s+day(?=\s*(?:[.,;:!?)]|$))"
 )
 _NOW = _c(r"\b(?:right\s+now|now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|at\s+this\s+time|at\s+the\s+minute)\b(?!\s+that)")
 _WEEKDAY_DAY_GUARD = r"(?=\s*(?:$|[,;:!?)]|\.(?!\d)|at\b|around\b|\d{1,2}\s*(?:[ap]\.?\s?m\b|:)|\d{1,2}[ap]\b))"
 _WEEKDAY = _c(
-    r"\b(?:(?P<mod>this\s+coming|this\s+upcoming|this\s+past|this|next|last|previous|coming|upcoming|past|"
-    r"following|the\s+following)\s+)?"
-    rf"(?P<wd>{WEEKDAY})"
-    rf"(?:,?\s+the\s+(?P<day>{DAY_NUM}|{ORDINAL_WORD})|,?\s+(?P<day2>{DAY_ORDINAL}|{ORDINAL_WORD})|\s+(?P<day3>[12]\d|3[01]|0?[1-9]){_WEEKDAY_DAY_GUARD})?"
+    rf"\b(?P<wd>{WEEKDAY})"
+    rf"(?:,?\s+the\s+(?P<day>{DAY_NUM}|{ORDINAL_WORD})|,?\s+(?P<day2>{DAY_ORDINAL}|{ORDINAL_WORD})"
+    rf"|\s+(?P<day3>[12]\d|3[01]|0?[1-9]){_WEEKDAY_DAY_GUARD})?"
     rf"(?!\s*(?:of\s+)?{MONTH})"
+)
+_WEEKDAY_MOD = _back(
+    r"\b(?P<mod>this\s+coming|this\s+upcoming|this\s+past|this|next|last|previous|coming|upcoming|past|"
+    r"following|the\s+following)\s+"
 )
 _WEEKDAY_MODS = {"this": "this", "next": "next", "following": "next", "the following": "next",
                  "last": "last", "previous": "last", "coming": "coming", "upcoming": "coming",
                  "this coming": "coming", "this upcoming": "coming", "past": "past", "this past": "past"}  # fmt: skip
+_FULL_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _HOLIDAY = _c(
-    r"\b(?:(?P<mod>next|last|previous|following|this|coming|upcoming)\s+)?"
-    r"(?P<name>" + "|".join(f"(?:{p})" for p, _ in HOLIDAYS) + r")(?![\w])"
+    r"\b(?P<name>" + "|".join(f"(?:{p})" for p, _ in HOLIDAYS) + r")(?![\w])"
     rf"(?:\s*,?\s*(?:of\s+|in\s+)?(?P<y>{YEAR4})|\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b)?"
 )
+_HOLIDAY_MOD = _back(r"\b(?P<mod>next|last|previous|following|this|coming|upcoming)\s+")
 _HOLIDAY_RULES = [(re.compile(p, re.I), rule) for p, rule in HOLIDAYS]
 
 
-def _rel(m: re.Match) -> _Atom:
+def _rel(m: re.Match) -> _Atom | None:
+    """'yesterday', 'tomorrow', 'the day before', 'this morning', 'the day' (before a full stop)."""
+    if _after(m, _back(r"[\w.]")):
+        return None  # "U.Today"
     word = re.sub(r"\s+", " ", (m["w"] or "the day").lower())
     return _atom(m, "date", _Rel(_REL_WORDS.get(word, 0)), part=_REL_PARTS.get(word), priority=3)
 
 
-def _now(m: re.Match) -> _Atom:
-    return _atom(m, "now", _Now(), priority=3)
+def _now(m: re.Match) -> _Atom | None:
+    return None if _after(m, _AFTER_WORD) else _atom(m, "now", _Now(), priority=3)
 
 
 def _weekday(m: re.Match) -> _Atom | None:
-    token = m["wd"].rstrip(".")
-    mod = _WEEKDAY_MODS.get(re.sub(r"\s+", " ", m["mod"].lower())) if m["mod"] else None
-    wd = _weekday_of(token)
-    day_text = m["day"] or m["day2"] or m["day3"]
-    flags = set()
-    is_abbrev = token.lower() not in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    if is_abbrev and token.lower() in AMBIGUOUS_WEEKDAYS and not token[0].isupper():
+    """'Thursday', 'next Friday', 'this past Wednesday', 'Monday 21', 'friday the 26th'."""
+    if _after(m, _AFTER_WORD):
         return None
-    if is_abbrev and not mod and not day_text and (token.lower() in AMBIGUOUS_WEEKDAYS or not token[0].isupper()):
-        flags.add("weak")  # "Sat", "sun", "tues": only as part of a larger expression
+    token = m["wd"].rstrip(".")
+    cue = _looking_back(m, _WEEKDAY_MOD)
+    mod = _WEEKDAY_MODS[re.sub(r"\s+", " ", cue["mod"].lower())] if cue else None
+    wd, day_text = _weekday_of(token), m["day"] or m["day2"] or m["day3"]
+    start = cue.start() if cue else m.start()
+    abbreviated = token.lower() not in _FULL_WEEKDAYS
+    if abbreviated and token.lower() in AMBIGUOUS_WEEKDAYS and not token[0].isupper():
+        return None
     if day_text:
         day = _day_of(day_text)
-        if day is None:
-            return None
-        return _atom(m, "date", _WeekdayDay(wd, day), flags=frozenset({"weekday_day"}), priority=2)
-    if not mod:
-        flags.add("weekday")
-    return _atom(m, "date", _Weekday(wd, mod), flags=frozenset(flags), priority=3)
+        return day and _Atom(start, m.end(), "date", _WeekdayDay(wd, day), priority=2)
+    flags = set() if mod else {"weekday"}
+    if abbreviated and not mod and (token.lower() in AMBIGUOUS_WEEKDAYS or not token[0].isupper()):
+        flags.add("weak")  # "Sat", "sun", "tues": only as part of a larger expression
+    return _Atom(start, m.end(), "date", _Weekday(wd, mod), flags=frozenset(flags), priority=3)
 
 
-def _holiday(m: re.Match) -> _Atom:
-    name = m["name"]
-    rule = next(rule for rx, rule in _HOLIDAY_RULES if rx.fullmatch(name))
-    mod = {"following": "next", "coming": "next", "upcoming": "next", "previous": "last"}.get(
-        (m["mod"] or "").lower(), (m["mod"] or "").lower() or None
-    )
+def _holiday(m: re.Match) -> _Atom | None:
+    """'Christmas', 'last easter', 'black friday 2010', 'independence day of this year'."""
+    if _after(m, _AFTER_WORD):
+        return None
+    rule = next(rule for rx, rule in _HOLIDAY_RULES if rx.fullmatch(m["name"]))
+    cue = _looking_back(m, _HOLIDAY_MOD)
+    mod = cue["mod"].lower() if cue else None
+    mod = {"following": "next", "coming": "next", "upcoming": "next", "previous": "last"}.get(mod, mod)
     year_offset = _REL_MOD[m["rel"].lower()] if m["rel"] else None
     ref = _Holiday(rule, int(m["y"]) if m["y"] else None, year_offset, mod)
-    return _atom(m, "date", ref, flags=frozenset({"holiday"}), priority=1)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, flags=frozenset({"holiday"}), priority=1)
 
 
 # ---- days of a month, weeks -------------------------------------------------------------------
 
 _DAY_ONLY = _c(
-    rf"\b(?:(?P<on>on)\s+)?(?P<span>(?:the\s+)?(?P<day>{DAY_ORDINAL}|{ORDINAL_WORD})(?:\s+day)?"
-    r"(?:(?:\s+of)?\s+(?P<mod>this|next|last|previous)\s+month\b)?)"
+    rf"\b(?P<day>{DAY_ORDINAL}|{ORDINAL_WORD})(?:\s+day)?(?:(?:\s+of)?\s+(?P<mod>this|next|last|previous)\s+month\b)?"
 )
-_WEEK = _c(r"\b(?:the\s+)?(?P<mod>this|next|last|previous|following|coming)\s+week\b")
+_ON_THE = _back(r"(?:\b(?P<on>on)\s+)?(?:\b(?P<the>the)\s+)?")
+_WEEK = _c(r"\b(?P<mod>this|next|last|previous|following|coming)\s+week\b")
 _WEEK_OF_MONTH = _c(
-    rf"\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+week\s+of\s+(?P<mon>{MONTH})(?:\s*(?P<y>{YEAR4}))?"
+    rf"\b(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+week\s+of\s+(?P<mon>{MONTH})(?:\s*(?P<y>{YEAR4}))?"
 )
 _WEEK_MOD = {"this": 0, "next": 1, "following": 1, "coming": 1, "last": -1, "previous": -1}
 
 
 def _day_only(m: re.Match) -> _Atom | None:
     """'on the 18th', 'on 29th', 'the 21st this month', 'the 15th day of next month'."""
-    if not m["mod"] and (not m["on"] or not m["day"][0].isdigit()):
+    if _after(m, _AFTER_WORD):
+        return None
+    cue = _looking_back(m, _ON_THE)
+    if not m["mod"] and (not (cue and cue["on"]) or not m["day"][0].isdigit()):
         return None
     day = _day_of(m["day"])
-    if day is None:
-        return None
     offset = _REL_MOD[m["mod"].lower()] if m["mod"] else None
-    return _atom(m, "date", _Day(day, offset), group="span", priority=4)
+    start = cue.start("the") if cue and cue["the"] else m.start()
+    return day and _Atom(start, m.end(), "date", _Day(day, offset), priority=4)
 
 
-def _week(m: re.Match) -> _Atom:
-    return _atom(m, "week", _WEEK_MOD[m["mod"].lower()], priority=4)
+def _week(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
+    cue = _looking_back(m, _THE)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "week", _WEEK_MOD[m["mod"].lower()], priority=4)
 
 
-def _week_of_month(m: re.Match) -> _Atom:
+def _week_of_month(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
     n = m["n"].lower()
     number = -1 if n == "last" else (ORDINAL_WORDS.get(n) or int(n[0]))
-    return _atom(m, "wom", (number, _month_of(m["mon"]), int(m["y"]) if m["y"] else None), priority=2)
+    cue = _looking_back(m, _THE)
+    ref = (number, _month_of(m["mon"]), int(m["y"]) if m["y"] else None)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "wom", ref, priority=2)
 
 
 # ---- offsets: "in 3 days", "2 weeks ago", "3 minutes from now", bare "3 days" -------------------
 
-_OFFSET = _c(
-    rf"\b(?:(?P<in>in)\s+(?:about\s+|around\s+|approximately\s+)?)?(?P<chain>{CHAIN})"
-    r"(?:(?P<suffix>\s+(?:ago|later|hence|from\s+now))\b|['’]s\s+time\b)?"
-)
+_OFFSET = _c(rf"\b(?P<chain>{CHAIN})(?:(?P<suffix>\s+(?:ago|later|hence|from\s+now))\b|['’]s\s+time\b)?")
+_IN = _back(r"\bin\s+(?:about\s+|around\s+|approximately\s+)?")
 
 
 def _chain_delta(chain: str) -> _Delta | None:
+    """'2 years 1 month 21 days' -> _Delta(2, 1, 21); 'half an hour' -> 1800 seconds."""
     total = _Delta()
     for part in re.finditer(rf"half\s+an?\s+hour|an?\s+fortnight|(?P<n>{NUM})[\s-]+(?P<u>{UNIT})", chain, _FLAGS):
         if part["n"] is None:
             total += _Delta(seconds=1800) if part.group().lower().startswith("half") else _Delta(days=14)
             continue
-        n = _number(part["n"])
-        unit = part["u"].lower().rstrip("s") if part["u"].lower() not in ("hrs", "mins", "secs", "yrs", "wks") else part["u"].lower()[:-1]
+        n, unit = _number(part["n"]), _unit(part["u"])
         if n is None or unit not in UNITS:
             return None
         y, mo, d, s = UNITS[unit]
@@ -1022,18 +1090,25 @@ def _chain_delta(chain: str) -> _Delta | None:
     return total
 
 
+def _unit(token: str) -> str:
+    token = token.lower()
+    return token[:-1] if token.endswith("s") and token[:-1] in UNITS else token
+
+
 def _offset(m: re.Match) -> _Atom | None:
+    if _after(m, _back(r"[\w.]")):
+        return None
     delta = _chain_delta(m["chain"])
     if delta is None:
         return None
     suffix = (m["suffix"] or "").strip().lower()
-    if suffix == "ago":
-        return _atom(m, "date", _Shift(-delta), flags=frozenset({"shift"}), priority=2)
     if suffix:
-        return _atom(m, "date", _Shift(delta), flags=frozenset({"shift"}), priority=2)
-    if m["in"] or m.group().lower().endswith("time"):
-        return _atom(m, "date", _Shift(delta), flags=frozenset({"shift", "in"}), priority=3)
-    return _atom(m, "offset", delta, group="chain", priority=6)
+        return _atom(m, "date", _Shift(-delta if suffix == "ago" else delta), flags=frozenset({"shift"}), priority=2)
+    cue = _looking_back(m, _IN)
+    if cue or m.group().lower().endswith("time"):
+        return _Atom(cue.start() if cue else m.start(), m.end(), "date", _Shift(delta), flags=frozenset({"shift", "in"}),
+                     priority=3)
+    return _atom(m, "offset", delta, priority=6)
 
 
 # ---- times of day -----------------------------------------------------------------------------
@@ -1044,21 +1119,20 @@ _MINUTE_WORD = (
     rf"(?:(?:twenty|thirty|forty|fifty)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|"
     rf"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[\s-]+{_alt(list(UNIT_WORDS)[1:10])})\b"
 )
-_TIME_CUE = r"(?:(?P<cue>\bat|@|\baround|\babout|\bby|\bfrom|\buntil|\btill|\bto)\s*)?"
+_TIME_CUE = _back(r"(?:\b(?P<cue>at|around|about|by|from|until|till|to)|(?P<at>@))\s*")
 _TIME = _c(
-    _TIME_CUE + r"(?<![\w.:/$€£,])(?<!\d[-–])(?P<t>"
-    r"(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?"
+    r"\b(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?"
     rf"(?:\s*{AMPM}|\s*(?P<oc>o['’]?\s?clock|oclock))?(?:\s*\(?{ZONE}\)?)?"
-    r")(?![\w:])(?![.,]\d)"
+    r"(?![\w:])(?![.,]\d)"
 )
 _WORD_TIME = _c(
-    _TIME_CUE + r"\b(?P<t>"
-    rf"(?:(?P<mw>{_MINUTE_WORD}|quarter|half)\s+(?:minutes?\s+)?(?P<rel>past|after|to|before)\s+(?P<hw2>{_HOUR_WORD})"
+    rf"\b(?:(?P<mw>{_MINUTE_WORD}|quarter|half)\s+(?:minutes?\s+)?(?P<rel>past|after|to|before)\s+(?P<hw2>{_HOUR_WORD})"
     rf"|(?P<hw>{_HOUR_WORD})(?:[\s-](?P<mw2>{_MINUTE_WORD})(?:\s+minutes)?)?)"
-    rf"(?:\s*{AMPM}|\s*(?P<oc>o['’]?\s?clock))?(?:\s*\(?{ZONE}\)?)?)(?![\w-])"
+    rf"(?:\s*{AMPM}|\s*(?P<oc>o['’]?\s?clock))?(?:\s*\(?{ZONE}\)?)?(?![\w-])"
 )
-_NOON = _c(_TIME_CUE + r"\b(?P<t>noon|midday|midnight)\b(?:\s*\(?" + ZONE + r"\)?)?")
-_PART_OF_DAY = _c(r"\b(?:in\s+the\s+)?(?:(?:early|late)\s+)?(?P<part>morning|afternoon|evening|night)\b")
+_NOON = _c(r"\b(?P<t>noon|midday|midnight)\b(?:\s*\(?" + ZONE + r"\)?)?")
+_PART_OF_DAY = _c(r"\b(?P<part>morning|afternoon|evening|night)\b")
+_PART_CUE = _back(r"(?:\bin\s+the\s+)?(?:\b(?:early|late)\s+)?")
 _BEFORE_PART_DATE = re.compile(r"\s*,?\s*(?:tonight|tonite|this\s+(?:morning|afternoon|evening)|last\s+night)\b", re.I)
 _AFTER_BARE_HOUR = re.compile(
     r"\s*(?:$|[,;!?)]|\.(?!\d)|(?:tonight|today|tomorrow|this|on|in|or|and|then|yesterday|last)\b)", re.I
@@ -1081,9 +1155,16 @@ def _ampm(m: re.Match) -> str | None:
     return token.lower() if token else None
 
 
+def _time_cue(m: re.Match) -> str | None:
+    cue = _looking_back(m, _TIME_CUE)
+    return None if cue is None else (cue["cue"] or cue["at"]).lower()
+
+
 def _time(m: re.Match) -> _Atom | None:
     """'10:00 AM UTC', '8.30pm', '9a', '4 oclock', '17:49:19', and a bare hour after 'at'."""
-    h, ampm, zone, cue = int(m["h"]), _ampm(m), _zone(m), (m["cue"] or "").lower() or None
+    if _after(m, _back(r"(?:[\w.:/$€£,]|\d[-–])")):
+        return None
+    h, ampm, zone, cue = int(m["h"]), _ampm(m), _zone(m), _time_cue(m)
     if ampm and not 1 <= h <= 12:
         return None
     rest = m.string[m.end():]
@@ -1095,68 +1176,77 @@ def _time(m: re.Match) -> _Atom | None:
         if not cue or re.match(r"\s*(?:%|percent|per\b|bps?\b|basis|x\b|times)", rest, re.I):
             return None
         strength = "weak"
-    else:
-        if not (cue and _AFTER_BARE_HOUR.match(rest)) and not _BEFORE_PART_DATE.match(rest):
-            return None
+    elif (cue and _AFTER_BARE_HOUR.match(rest)) or _BEFORE_PART_DATE.match(rest):
         strength = "weak"
+    else:
+        return None
     clock = _Clock(h, int(m["mi"] or 0), int(m["s"] or 0), ampm, zone, strength, cue)
-    return _atom(m, "time", clock, group="t", priority=3)
+    return _atom(m, "time", clock, priority=3)
 
 
 def _word_time(m: re.Match) -> _Atom | None:
     """'one thirty p m', 'five-thirty', 'six forty-three minutes', 'thirty-six minutes past eight'."""
-    ampm, zone, cue = _ampm(m), _zone(m), (m["cue"] or "").lower() or None
+    if _after(m, _back(r"[\w-]")):
+        return None
+    ampm, zone, cue = _ampm(m), _zone(m), _time_cue(m)
     if m["hw2"]:
-        hour = _HOUR_WORDS[m["hw2"].lower()]
-        mw = m["mw"].lower()
+        hour, mw = _HOUR_WORDS[m["hw2"].lower()], m["mw"].lower()
         minutes = 15 if mw == "quarter" else 30 if mw == "half" else words_to_int(mw.replace("oh", ""))
-        if minutes is None:
-            return None
-        if m["rel"].lower() in ("to", "before"):
+        if minutes is not None and m["rel"].lower() in ("to", "before"):
             hour, minutes = (hour - 2) % 12 + 1, 60 - minutes
     else:
         hour = _HOUR_WORDS[m["hw"].lower()]
         minutes = words_to_int(m["mw2"].replace("oh", "")) if m["mw2"] else 0
-        if minutes is None or minutes >= 60:
-            return None
-    has_minutes = bool(m["hw2"] or m["mw2"])
+    if minutes is None or minutes >= 60:
+        return None
     if ampm or zone or m["oc"]:
         strength = "strong"
-    elif has_minutes:
+    elif m["hw2"] or m["mw2"]:
         strength = "word"
     elif cue and _AFTER_BARE_HOUR.match(m.string[m.end():]):
         strength = "weak"
     else:
         return None
-    return _atom(m, "time", _Clock(hour, minutes, 0, ampm, zone, strength, cue), group="t", priority=4)
+    return _atom(m, "time", _Clock(hour, minutes, 0, ampm, zone, strength, cue), priority=4)
 
 
-def _noon(m: re.Match) -> _Atom:
+def _noon(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
     hour = 0 if m["t"].lower() == "midnight" else 12
-    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "strong", (m["cue"] or "").lower() or None), group="t", priority=3)
+    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "strong", _time_cue(m)), priority=3)
 
 
-def _part_of_day(m: re.Match) -> _Atom:
-    return _atom(m, "part", m["part"].lower(), priority=6)
+def _part_of_day(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
+    cue = _looking_back(m, _PART_CUE)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "part", m["part"].lower(), priority=6)
 
 
 # ---- end of day ------------------------------------------------------------------------------
 
-_END_OF_DAY = _c(r"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|close\s+of\s+business)\b")
-_END_OF = _c(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?")
+_END_OF_DAY = _c(r"\b(?:end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|close\s+of\s+business)\b")
+_END_OF = _c(r"\bend\s+of\s+(?:the\s+)?")
 
 
-def _end_of_day(m: re.Match) -> _Atom:
-    return _atom(m, "date", _Rel(0), eod=True, priority=1)
+def _end_of_day(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
+    cue = _looking_back(m, _THE)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "date", _Rel(0), eod=True, priority=1)
 
 
-def _end_of(m: re.Match) -> _Atom:
-    return _atom(m, "endof", priority=7)
+def _end_of(m: re.Match) -> _Atom | None:
+    if _after(m, _AFTER_WORD):
+        return None
+    cue = _looking_back(m, _THE)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "endof", priority=7)
 
 
 # ---- windows (masked before dates are looked for) ---------------------------------------------
 
-_WINDOW_CHAIN = _c(rf"\b(?:the\s+)?(?:last|past|previous|prior|trailing|next|coming|first)\s+{CHAIN_NOT_AGO}")
+_WINDOW_CHAIN = _c(rf"\b(?:last|past|previous|prior|trailing|next|coming|first)\s+{CHAIN_NOT_AGO}")
 
 # Every date pattern with the function that turns a match into an atom.
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None]]] = [
@@ -1171,8 +1261,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None]]] = [
     (_DAY_MONTH, _day_month),
     (_MONTH_YEAR, _month_year),
     (_MONTH_ALONE, _month_alone),
-    (_REL_MONTH, _rel_month),
-    (_REL_YEAR, _rel_year),
+    (_REL_PERIOD, _rel_period),
     (_YEAR, _year),
     (_QUARTER, _quarter),
     (_REL, _rel),

@@ -36,6 +36,7 @@ The vocabulary (number words, scales, currencies, units) is kept in the tables b
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from extractor.normalize.types import Quantity
@@ -43,6 +44,8 @@ from extractor.normalize.types import Quantity
 # --------------------------------------------------------------------------------------------
 # Vocabulary
 # --------------------------------------------------------------------------------------------
+# The tables are kept as written (several entries a line), not as the formatter would lay them out.
+# fmt: off
 
 UNITS: dict[str, int] = {
     "zero": 0, "nought": 0, "naught": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -182,7 +185,10 @@ _CURRENCY_NAMES_SINGULAR: dict[tuple[str, ...], tuple[str, float]] = {
     ("south", "korean", "won"): ("KRW", 1), ("shekel",): ("ILS", 1), ("ringgit",): ("MYR", 1),
     ("dirham",): ("AED", 1), ("krona",): ("SEK", 1), ("swedish", "krona"): ("SEK", 1),
     ("norwegian", "krone"): ("NOK", 1), ("danish", "krone"): ("DKK", 1),
-    ("zloty",): ("PLN", 1), ("forint",): ("HUF", 1), ("grand",): ("USD", 1000),
+    ("zloty",): ("PLN", 1), ("forint",): ("HUF", 1), ("kuwaiti", "dinar"): ("KWD", 1),
+    ("egyptian", "pound"): ("EGP", 1), ("lebanese", "pound"): ("LBP", 1),
+    ("saudi", "riyal"): ("SAR", 1), ("qatari", "riyal"): ("QAR", 1), ("malaysian", "ringgit"): ("MYR", 1),
+    ("tugrik",): ("MNT", 1), ("hryvnia",): ("UAH", 1), ("buck",): ("USD", 1), ("grand",): ("USD", 1000),
     ("cent",): ("USD", 0.01), ("penny",): ("USD", 0.01), ("pence",): ("GBP", 0.01),
     ("bitcoin",): ("BTC", 1), ("ether",): ("ETH", 1), ("ethereum",): ("ETH", 1),
     ("dogecoin",): ("DOGE", 1), ("litecoin",): ("LTC", 1),
@@ -222,6 +228,7 @@ QUARTERS_AS_PERIODS_BEFORE = frozenset({
     "successive", "the", "those", "these", "first", "for", "over", "in", "within", "all",
 })
 SENTENCE_END = frozenset({".", "!", "?", ":", ";", "\n"})
+# fmt: on
 
 # --------------------------------------------------------------------------------------------
 # Stage 1: tokens
@@ -246,12 +253,13 @@ _TOKEN_RE = re.compile(
     """,
     re.X,
 )
-_ONE_NUMBER_RES = (
-    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"), ",", ""),  # 1,234.5 / 12,34,567
-    (re.compile(r"\d{1,3}(?:\.\d{3})+,\d+"), ".", ""),  # 1.111,11 (European); the comma is turned below
-    (re.compile(r"\d+(?:\.\d+)?|\.\d+"), "", ""),  # 4.800, .08
-    (re.compile(r"\d+,\d{1,2}"), ",", "."),  # 5,00 (a decimal comma)
-)
+_GROUPED = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
+)  # 1,234.5  12,34,567
+_EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")  # 1.111,11
+_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")  # 4.800  .08
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")  # 5,00
+_DIGIT_SPACES = re.compile(r"[ \u00a0\u2009\u202f]")
 
 
 @dataclass(slots=True)
@@ -276,14 +284,18 @@ def _tokenize(text: str) -> list[_Tok]:
         elif kind == "frac":
             tokens.extend(_fraction_tokens(m))
         elif kind == "vulgar":
-            tokens.append(_Tok("frac", m.group(), m.group(), m.start(), m.end(), value=VULGAR_FRACTIONS[m.group()]))
+            tokens.append(
+                _Tok("frac", m.group(), m.group(), m.start(), m.end(), value=VULGAR_FRACTIONS[m.group()])
+            )
         else:
             word = kind in ("word", "abbr")
             t = m.group()
-            tokens.append(_Tok("word" if word else "sym", t, t.lower().rstrip(".") if word else t, m.start(), m.end()))
+            tokens.append(
+                _Tok("word" if word else "sym", t, t.lower().rstrip(".") if word else t, m.start(), m.end())
+            )
     previous_end = 0
     for tok in tokens:
-        tok.gap = masked[previous_end:tok.start]
+        tok.gap = masked[previous_end : tok.start]
         previous_end = tok.end
     return tokens
 
@@ -293,24 +305,51 @@ def _digit_tokens(m: re.Match[str]) -> list[_Tok]:
     "192.168.1.2" and "22,24,26", one token per digit run with the separators between."""
     body = m.group("spaced") or m.group("num")
     start = m.start()
-    compact = re.sub(r"[ \u00a0\u2009\u202f]", "", body)
-    for pattern, drop, decimal in _ONE_NUMBER_RES:
-        if pattern.fullmatch(compact):
-            if pattern.pattern.startswith(r"\d{1,3}(?:\.\d{3})"):
-                number = compact.replace(".", "").replace(",", ".")
-            else:
-                number = compact.replace(drop, decimal) if drop else compact
-            value = float(number) * _exponent(m.group("exp") or "", float(number))
-            return [_Tok("num", m.group(), m.group(), start, m.end(), value=value,
-                         integer=compact.isdigit() and not m.group("exp"))]
+    compact = _DIGIT_SPACES.sub("", body)
+    value = _read_digits(compact)
+    if value is not None:
+        value *= _exponent(m.group("exp") or "", value)
+        return [
+            _Tok(
+                "num",
+                m.group(),
+                m.group(),
+                start,
+                m.end(),
+                value=value,
+                integer=compact.isdigit() and not m.group("exp"),
+            )
+        ]
     out = []
     for part in re.finditer(r"\d+|\S", body):
         if part.group().isdigit():
-            out.append(_Tok("num", part.group(), part.group(), start + part.start(), start + part.end(),
-                            value=float(part.group()), integer=True))
+            out.append(
+                _Tok(
+                    "num",
+                    part.group(),
+                    part.group(),
+                    start + part.start(),
+                    start + part.end(),
+                    value=float(part.group()),
+                    integer=True,
+                )
+            )
         else:
             out.append(_Tok("sym", part.group(), part.group(), start + part.start(), start + part.end()))
     return out
+
+
+def _read_digits(compact: str) -> float | None:
+    """The value of digits with their separators; None for a chain of several numbers."""
+    if _GROUPED.fullmatch(compact):
+        return float(compact.replace(",", ""))
+    if _EUROPEAN.fullmatch(compact):
+        return float(compact.replace(".", "").replace(",", "."))
+    if _PLAIN.fullmatch(compact):
+        return float(compact)
+    if _DECIMAL_COMMA.fullmatch(compact):
+        return float(compact.replace(",", "."))
+    return None
 
 
 def _exponent(exp: str, base: float) -> float:
@@ -321,8 +360,7 @@ def _exponent(exp: str, base: float) -> float:
         return 10.0 ** int(exp[1:])
     if exp[0] in "x×":
         return 10.0 ** int(exp[4:])
-    digits = exp.lstrip("^+-")
-    power = -int(digits) if (len(exp) - len(digits) - 1 - exp.count("+")) % 2 else int(digits)
+    power = int(exp.lstrip("^+-")) * (-1 if exp.count("-") % 2 else 1)  # "^--23" is "^23"
     return base ** (power - 1) if base else 0.0
 
 
@@ -345,6 +383,10 @@ def _fraction_tokens(m: re.Match[str]) -> list[_Tok]:
 
 def _word(ts: list[_Tok], i: int, limit: int, *words: str) -> bool:
     return i < limit and ts[i].kind == "word" and ts[i].low in words
+
+
+def _word_in(ts: list[_Tok], i: int, limit: int, vocabulary: AbstractSet[str]) -> bool:
+    return i < limit and ts[i].kind == "word" and ts[i].low in vocabulary
 
 
 def _near(tok: _Tok) -> bool:
@@ -382,6 +424,10 @@ class _Num:
     first_word: str = ""  # the number's only word when it is one word ("one")
 
 
+_HUNDRED_OR_DENOMINATOR = frozenset({*HUNDRED, *DENOMINATORS})
+_HUNDRED_OR_SCALE = frozenset({*HUNDRED, *SCALE_WORDS})
+
+
 def _atom(ts: list[_Tok], i: int, limit: int) -> tuple[float, int, str] | None:
     """A digit number, a word below a hundred ("twenty-one", "fifty - two", "twenty and three"),
     or "a"/"an" before "hundred"/a scale ("a hundred", "a million"). Returns (value, end, kind)."""
@@ -400,11 +446,14 @@ def _atom(ts: list[_Tok], i: int, limit: int) -> tuple[float, int, str] | None:
             return value + unit, j + 2, "word"
         if j < limit and ts[j].gap and (unit := _units_word(ts, j, limit, 1, 9)) is not None:
             return value + unit, j + 1, "word"
-        if (_word(ts, j, limit, "and") and (unit := _units_word(ts, j + 1, limit, 1, 9)) is not None
-                and not _word(ts, j + 2, limit, *DENOMINATORS, *HUNDRED)):
+        if (
+            _word(ts, j, limit, "and")
+            and (unit := _units_word(ts, j + 1, limit, 1, 9)) is not None
+            and not _word_in(ts, j + 2, limit, _HUNDRED_OR_DENOMINATOR)
+        ):
             return value + unit, j + 2, "word"
         return value, j, "word"
-    if tok.low in ("a", "an") and _word(ts, i + 1, limit, *HUNDRED, *SCALE_WORDS):
+    if tok.low in ("a", "an") and _word_in(ts, i + 1, limit, _HUNDRED_OR_SCALE):
         return 1, i + 1, "a"
     return None
 
@@ -418,13 +467,18 @@ def _small(ts: list[_Tok], i: int, limit: int) -> tuple[float, int, bool] | None
         return None
     value, j, kind = atom
     integer = kind != "digits" or ts[i].integer
-    if not (_word(ts, j, limit, *HUNDRED) and (kind == "digits" or value < 100)):
+    if not (_word_in(ts, j, limit, HUNDRED) and (kind == "digits" or value < 100)):
         return value, j, integer
     value, j = value * 100, j + 1
     k = j + 1 if _word(ts, j, limit, "and") else j
     tail = _atom(ts, k, limit)
-    if tail and tail[2] != "a" and 0 < tail[0] < 100 and (tail[2] == "word" or ts[k].integer) \
-            and not _word(ts, tail[1], limit, *HUNDRED, *DENOMINATORS):
+    if (
+        tail
+        and tail[2] != "a"
+        and 0 < tail[0] < 100
+        and (tail[2] == "word" or ts[k].integer)
+        and not _word_in(ts, tail[1], limit, _HUNDRED_OR_DENOMINATOR)
+    ):
         if _word(ts, tail[1], limit, "dozen", "dozens"):  # "three hundred and two dozens"
             return value + tail[0] * 12, tail[1] + 1, integer
         return value + tail[0], tail[1], integer
@@ -437,8 +491,14 @@ def _scale_at(ts: list[_Tok], j: int, limit: int, after_digits: bool) -> tuple[f
     if j >= limit:
         return None
     tok = ts[j]
-    if tok.kind == "sym" and tok.text in HYPHENS and tok.gap == "" and j + 1 < limit \
-            and ts[j + 1].gap == "" and ts[j + 1].low in SCALE_WORDS:  # "$5-billion"
+    if (
+        tok.kind == "sym"
+        and tok.text in HYPHENS
+        and tok.gap == ""
+        and j + 1 < limit
+        and ts[j + 1].gap == ""
+        and ts[j + 1].low in SCALE_WORDS
+    ):  # "$5-billion"
         return SCALE_WORDS[ts[j + 1].low], j + 2, False
     if tok.kind != "word" or not _near(tok):
         return None
@@ -467,8 +527,14 @@ def _group(ts: list[_Tok], i: int, limit: int) -> _Num | None:
         value, scale, after_digits = value * multiplier, scale * multiplier, False
     if value == 1 and ts[i].kind == "word" and ts[i].low in ("a", "an"):
         return None  # "a" only counts before hundred or a scale
-    return _Num(value, j, scale=scale, integer=integer and scale == 1,
-                decimal=ts[i].kind == "num" and not ts[i].integer, money_scale=money_only)
+    return _Num(
+        value,
+        j,
+        scale=scale,
+        integer=integer and scale == 1,
+        decimal=ts[i].kind == "num" and not ts[i].integer,
+        money_scale=money_only,
+    )
 
 
 def _integer(ts: list[_Tok], i: int, limit: int) -> _Num | None:
@@ -481,9 +547,14 @@ def _integer(ts: list[_Tok], i: int, limit: int) -> _Num | None:
     while last_scale > 1 and not num.decimal:
         k = num.end + 1 if _word(ts, num.end, limit, "and") else num.end
         nxt = _group(ts, k, limit)
-        if nxt is None or nxt.scale >= last_scale or nxt.value >= last_scale or nxt.value == 0 \
-                or not any(ts[p].kind == "word" for p in range(k, nxt.end)) \
-                or _word(ts, nxt.end, limit, *DENOMINATORS):  # "six million and two thirds"
+        if (
+            nxt is None
+            or nxt.scale >= last_scale
+            or nxt.value >= last_scale
+            or nxt.value == 0
+            or not any(ts[p].kind == "word" for p in range(k, nxt.end))
+            or _word_in(ts, nxt.end, limit, DENOMINATORS)
+        ):  # "six million and two thirds"
             break
         num = _Num(num.value + nxt.value, nxt.end, scale=nxt.scale, money_scale=nxt.money_scale)
         last_scale = nxt.scale
@@ -507,7 +578,11 @@ def _numerator(ts: list[_Tok], i: int, end: int) -> float | None:
 def _compound_denominator(ts: list[_Tok], s: int, o: int) -> float | None:
     """ts[s:o+1] as a denominator: "fifths", "thirty fifths", "twenty-first", "one hundred fifth"."""
     k, total = s, 0.0
-    if ts[k].low in ("one", "a") and k + 1 < o and (ts[k + 1].low in HUNDRED or ts[k + 1].low in _SCALE_SINGULAR):
+    if (
+        ts[k].low in ("one", "a")
+        and k + 1 < o
+        and (ts[k + 1].low in HUNDRED or ts[k + 1].low in _SCALE_SINGULAR)
+    ):
         total += 100 if ts[k + 1].low in HUNDRED else SCALE_WORDS[ts[k + 1].low]
         k += 2
         if k < o and ts[k].low == "and":
@@ -523,6 +598,10 @@ def _compound_denominator(ts: list[_Tok], s: int, o: int) -> float | None:
     if total == 0:
         return DENOMINATORS.get(ts[o].low) if word not in ("first", "second") else None
     return total + UNIT_ORDINALS[word] if word in UNIT_ORDINALS else None
+
+
+_FRACTION_ENDS = frozenset({*DENOMINATORS, *UNIT_ORDINALS, *(w + "s" for w in UNIT_ORDINALS)})
+_FRACTION_NUMERATOR_WORDS = frozenset({*UNITS, *TENS, *HUNDRED, *_SCALE_SINGULAR, "and", "a", "an"})
 
 
 def _word_fraction(ts: list[_Tok], i: int, limit: int, standalone: bool) -> _Num | None:
@@ -542,12 +621,11 @@ def _word_fraction(ts: list[_Tok], i: int, limit: int, standalone: bool) -> _Num
     o = i  # the denominator word that ends the run of number words
     while o < limit and o - i < 16:
         tok = ts[o]
-        if tok.kind == "word" and tok.low in DENOMINATORS | UNIT_ORDINALS.keys() | {
-                w + "s" for w in UNIT_ORDINALS} and o > i:
+        if tok.kind == "word" and tok.low in _FRACTION_ENDS and o > i:
             break
-        if not (tok.kind == "word" and (tok.low in UNITS or tok.low in TENS or tok.low in HUNDRED
-                                        or tok.low in _SCALE_SINGULAR or tok.low in ("and", "a", "an"))
-                or (tok.text in HYPHENS and o > i)):
+        if not (
+            (tok.kind == "word" and tok.low in _FRACTION_NUMERATOR_WORDS) or (tok.text in HYPHENS and o > i)
+        ):
             return None
         o += 1
     else:
@@ -565,13 +643,29 @@ def _word_fraction(ts: list[_Tok], i: int, limit: int, standalone: bool) -> _Num
     return None
 
 
-def _is_fraction_in_context(ts: list[_Tok], i: int, o: int, limit: int, numerator: float, standalone: bool) -> bool:
+def _is_fraction_in_context(
+    ts: list[_Tok], i: int, o: int, limit: int, numerator: float, standalone: bool
+) -> bool:
     """Tell "a fifth" (0.2) from "a fifth straight day", "two millionth" and "the last three quarters"."""
     word = ts[o].low
     plural = word.endswith("s")
     after = ts[o + 1] if o + 1 < limit else None
-    followed_by_word = after is not None and after.kind == "word" and after.low not in ("of", "and") \
-        and after.low not in SCALE_WORDS and _near(after)
+    if (
+        after is not None
+        and after.text in HYPHENS
+        and after.gap == ""
+        and o + 2 < limit
+        and ts[o + 2].kind == "word"
+        and ts[o + 2].gap == ""
+    ):
+        after = ts[o + 2]  # "a fourth-quarter beat" reads as "a fourth quarter"
+    followed_by_word = (
+        after is not None
+        and after.kind == "word"
+        and after.low not in ("of", "and")
+        and after.low not in SCALE_WORDS
+        and _near(after)
+    )
     if not plural and numerator != 1:
         return False  # "two millionth" is an ordinal
     if word in ("half", "halves"):
@@ -580,8 +674,11 @@ def _is_fraction_in_context(ts: list[_Tok], i: int, o: int, limit: int, numerato
         if not plural:
             return after is not None and (after.low == "of" or after.low in SCALE_WORDS)
         prev = ts[i - 1].low if i else ""
-        return not followed_by_word and prev not in QUARTERS_AS_PERIODS_BEFORE or (
-            after is not None and (after.low == "of" or after.low in SCALE_WORDS))
+        return (
+            not followed_by_word
+            and prev not in QUARTERS_AS_PERIODS_BEFORE
+            or (after is not None and (after.low == "of" or after.low in SCALE_WORDS))
+        )
     return plural or not followed_by_word
 
 
@@ -597,8 +694,15 @@ def _scale_tail(ts: list[_Tok], num: _Num, limit: int) -> _Num:
     if found is None:
         return num
     multiplier, end, money_only = found
-    return replace(num, value=num.value * multiplier, end=end, scale=multiplier, money_scale=money_only,
-                   integer=False, first_word="")
+    return replace(
+        num,
+        value=num.value * multiplier,
+        end=end,
+        scale=multiplier,
+        money_scale=money_only,
+        integer=False,
+        first_word="",
+    )
 
 
 def _mixed_fraction(ts: list[_Tok], whole: _Num, limit: int) -> _Num | None:
@@ -620,20 +724,27 @@ def _mixed_fraction(ts: list[_Tok], whole: _Num, limit: int) -> _Num | None:
 
 
 def _ratio(ts: list[_Tok], whole: _Num, limit: int) -> _Num | None:
-    """"one over three", "2000 over 3", "two out of five hundred", "one in five"."""
+    """ "one over three", "2000 over 3", "two out of five hundred", "one in five"."""
     j = whole.end
     if not whole.integer:
         return None
     if _word(ts, j, limit, "over"):
         below = _integer(ts, j + 1, limit)
-        ok = below is not None and (below.end >= limit or ts[below.end].kind != "word" or not _near(ts[below.end]))
+        ok = below is not None and (
+            below.end >= limit or ts[below.end].kind != "word" or not _near(ts[below.end])
+        )
     elif _word(ts, j, limit, "out") and _word(ts, j + 1, limit, "of"):
         below = _integer(ts, j + 2, limit)
         ok = below is not None and whole.value < below.value
     elif _word(ts, j, limit, "in"):
         below = _integer(ts, j + 1, limit)
-        ok = below is not None and whole.value == 1 and below.value > 1 and below.integer \
+        ok = (
+            below is not None
+            and whole.value == 1
+            and below.value > 1
+            and below.integer
             and not (ts[j + 1].kind == "num" and len(ts[j + 1].text) == 4)
+        )
     else:
         return None
     if not ok or below is None or below.value == 0:
@@ -642,7 +753,7 @@ def _ratio(ts: list[_Tok], whole: _Num, limit: int) -> _Num | None:
 
 
 def _spoken_decimal(ts: list[_Tok], whole: _Num, limit: int) -> _Num | None:
-    """"two hundred point zero three" (200.03), "nought point eleven", "1 point 1"."""
+    """ "two hundred point zero three" (200.03), "nought point eleven", "1 point 1"."""
     j = whole.end
     if whole.scale != 1 or whole.fraction or whole.decimal or not _word(ts, j, limit, "point"):
         return None
@@ -727,8 +838,13 @@ def _unit_start(ts: list[_Tok], j: int, num: _Num) -> int | None:
     ("12-cent", "25-basis-point"); "half a percentage point" skips the "a"."""
     if j >= len(ts):
         return None
-    if ts[j].text in HYPHENS and ts[j].gap == "" and j + 1 < len(ts) and ts[j + 1].gap == "" \
-            and ts[j + 1].kind == "word":
+    if (
+        ts[j].text in HYPHENS
+        and ts[j].gap == ""
+        and j + 1 < len(ts)
+        and ts[j + 1].gap == ""
+        and ts[j + 1].kind == "word"
+    ):
         return j + 1
     if not _near(ts[j]):
         return None
@@ -770,8 +886,11 @@ def _currency_after(ts: list[_Tok], j: int, num: _Num) -> _Unit | None:
         return None
     tok = ts[k]
     if tok.kind == "sym":
-        if k != j or (k + 1 < len(ts) and ts[k + 1].kind in ("num", "frac") and ts[k + 1].gap == ""):
-            return None  # "1 $10": the symbol belongs to the next amount
+        glued = ts[k + 1] if k + 1 < len(ts) and ts[k + 1].gap == "" else None
+        if glued is not None and tok.text == "$" and glued.text in CRYPTO_CODES:  # "226,331 $BTC"
+            return _Unit(CRYPTO_ALIASES.get(glued.text, glued.text), 1, k + 2)
+        if k != j or (glued is not None and glued.kind != "sym"):
+            return None  # "1 $10", "500 $MSTR": the symbol belongs to what follows it
         if tok.text in CURRENCY_SYMBOLS:
             return _Unit(CURRENCY_SYMBOLS[tok.text], 1, k + 1)
         return _Unit("USD", 0.01, k + 1) if tok.text == "¢" else None
@@ -814,8 +933,9 @@ def _currency_before(ts: list[_Tok], i: int) -> tuple[_Unit, int] | None:
     if unit is None or unit.end >= n:
         return None
     nxt = ts[unit.end]
-    starts_number = nxt.kind in ("num", "frac") or (nxt.kind == "word" and (
-        nxt.low in UNITS or nxt.low in TENS or nxt.low in ("a", "half", "quarter")))
+    starts_number = nxt.kind in ("num", "frac") or (
+        nxt.kind == "word" and (nxt.low in UNITS or nxt.low in TENS or nxt.low in ("a", "half", "quarter"))
+    )
     if not starts_number or not _near(nxt) or (nxt.kind == "word" and not nxt.gap and tok.kind == "word"):
         return None
     return unit, unit.end
@@ -829,7 +949,12 @@ def _cents_after(ts: list[_Tok], j: int, code: str, prefixed: bool) -> tuple[flo
     if k >= n or not ts[k].gap or not _near(ts[k]):
         return None
     small = _small(ts, k, n)
-    if small is None or not small[2] or not 0 < small[0] < 100 or (ts[k].kind == "num" and len(ts[k].text) > 2):
+    if (
+        small is None
+        or not small[2]
+        or not 0 < small[0] < 100
+        or (ts[k].kind == "num" and len(ts[k].text) > 2)
+    ):
         return None
     cents, end = small[0], small[1]
     if end < n and ts[end].low in MINOR_UNITS and (_near(ts[end]) or ts[end].gap == ""):
@@ -838,9 +963,18 @@ def _cents_after(ts: list[_Tok], j: int, code: str, prefixed: bool) -> tuple[flo
     if after is not None and after.gap == "":
         if after.kind != "sym" or after.text in CURRENCY_SYMBOLS or after.text == "%":
             return None
-    if after is not None and after.kind == "word" and _near(after) and (
-            after.low in SCALE_WORDS or _code(after) or after.low in _CURRENCY_NAMES_BY_FIRST
-            or after.low in _PHRASES_BY_FIRST or after.text in CRYPTO_CODES):
+    if (
+        after is not None
+        and after.kind == "word"
+        and _near(after)
+        and (
+            after.low in SCALE_WORDS
+            or _code(after)
+            or after.low in _CURRENCY_NAMES_BY_FIRST
+            or after.low in _PHRASES_BY_FIRST
+            or after.text in CRYPTO_CODES
+        )
+    ):
         return None
     if after is not None and after.kind == "sym" and (after.text in CURRENCY_SYMBOLS or after.text == "%"):
         return None
@@ -870,19 +1004,32 @@ def _read_sign(ts: list[_Tok], i: int) -> tuple[int, int, bool]:
     tok = ts[i]
     if i + 1 < len(ts) and tok.kind == "sym" and tok.text in MINUS_SIGNS:
         prev = ts[i - 1] if i else None
-        if prev is None or (tok.gap and prev.kind not in ("num", "frac") and prev.text not in RANGE_DASHES) or (
-                prev.kind == "sym" and prev.text in "([{=:;,/"):
+        if (
+            prev is None
+            or (tok.gap and prev.kind not in ("num", "frac") and prev.text not in RANGE_DASHES)
+            or (prev.kind == "sym" and prev.text in "([{=:;,/")
+        ):
             return -1, i + 1, bool(ts[i + 1].gap)
-    if tok.kind == "word" and tok.low in ("minus", "negative") and i + 1 < len(ts) and _near(ts[i + 1]) \
-            and ts[i + 1].gap:
+    if (
+        tok.kind == "word"
+        and tok.low in ("minus", "negative")
+        and i + 1 < len(ts)
+        and _near(ts[i + 1])
+        and ts[i + 1].gap
+    ):
         return -1, i + 1, False
     return 1, i, False
 
 
 def _glued(ts: list[_Tok], a: int, b: int) -> bool:
     """Token b touches token a with nothing between ("Q3", "180ml", "4th")."""
-    return 0 <= a < len(ts) and 0 <= b < len(ts) and ts[max(a, b)].gap == "" \
-        and ts[a].kind in ("num", "word", "frac") and ts[b].kind in ("num", "word", "frac")
+    return (
+        0 <= a < len(ts)
+        and 0 <= b < len(ts)
+        and ts[max(a, b)].gap == ""
+        and ts[a].kind in ("num", "word", "frac")
+        and ts[b].kind in ("num", "word", "frac")
+    )
 
 
 def _single_at(ts: list[_Tok], i: int) -> _Q | None:
@@ -935,30 +1082,40 @@ def _range_connector(ts: list[_Tok], qa: _Q) -> tuple[int, str] | None:
     return None
 
 
-def _in_chain(ts: list[_Tok], a: int, b: int) -> bool:
-    """Digits joined by dashes or slashes to more digits: "+1-222-2222", "2024-05-08"."""
-    def joined(x: int, y: int) -> bool:
-        return 0 <= x and y + 1 < len(ts) + 1 and y < len(ts) and ts[x].kind == "num" \
-            and ts[y - 1].text in "-/" and ts[y - 1].gap == "" and ts[y].gap == "" and ts[y].kind == "num"
-    return joined(a - 2, a) or joined(b - 1, b + 1)
+def _in_chain(ts: list[_Tok], first: int, last: int) -> bool:
+    """The tokens first..last are linked by dashes or slashes to more digits on either side:
+    "5-10-15", "+1-222-2222", "2024-05-08"."""
+
+    def linked(a: int) -> bool:  # digits at a and a + 2 with a touching "-" or "/" between
+        return (
+            0 <= a
+            and a + 2 < len(ts)
+            and ts[a].kind == ts[a + 2].kind == "num"
+            and ts[a + 1].text in "-/"
+            and ts[a + 1].gap == ts[a + 2].gap == ""
+        )
+
+    return linked(first - 2) or linked(last)
 
 
 def _as_range(ts: list[_Tok], qa: _Q) -> list[_Q] | None:
-    """"10-15%", "10 to 15 percent", "$63,000-$65,000", "$1-2 billion", "between 10 and 20
+    """ "10-15%", "10 to 15 percent", "$63,000-$65,000", "$1-2 billion", "between 10 and 20
     dollars" -> one range; "from 10 to 15 percent" -> 10 percent and 15 percent."""
     found = _range_connector(ts, qa)
     if found is None:
         return None
     k, how = found
     qb = _single_at(ts, k)
-    if qb is None or (qa.unit is None and qb.unit is None) or _in_chain(ts, qa.first, qb.end - 1):
+    if qb is None or _in_chain(ts, qa.first, qb.end - 1):
         return None
+    if qa.unit is None and qb.unit is None and not (qa.scale == 1 and qb.scale > 1):
+        return None  # "2023-2024", "5 to 10 days"; but "10-15 million" is a range
     if qa.unit is not None and qb.unit is not None and qa.unit != qb.unit:
         return None
-    if qb.unit is None and (how != "dash" or qa.unit in ("percent", "pp", "bp")):
-        return None
+    if qb.unit is None and qa.unit is not None and (how != "dash" or qa.unit in ("percent", "pp", "bp")):
+        return None  # "5% to 10 stocks"
     low, high = qa, qb
-    if qa.unit is None:  # "10-15 million", "50-60 cents": the first takes the second's unit
+    if qa.unit is None:  # "10-15 million", "50-60 cents": the first takes the second's unit and scale
         scale = qb.scale if qa.scale == 1 and qa.value * qb.scale <= qb.value else 1.0
         low = replace(qa, value=qa.value * scale * qb.factor, unit=qb.unit, scale=qa.scale * scale)
     elif qb.unit is None:  # "$63,000-65,000", "$1-2 billion"
@@ -975,7 +1132,7 @@ def _as_range(ts: list[_Tok], qa: _Q) -> list[_Q] | None:
 
 
 def _percent_of_at(ts: list[_Tok], i: int) -> _Q | None:
-    """"percent of 10", "per cent of twenty-two" at the start of a sentence -> a percentage."""
+    """ "percent of 10", "per cent of twenty-two" at the start of a sentence -> a percentage."""
     k = _match_words(ts, i, ("per", "cent")) or (i + 1 if ts[i].low in ("percent", "percents") else None)
     if k is None or not _word(ts, k, len(ts), "of"):
         return None
@@ -987,7 +1144,40 @@ def _percent_of_at(ts: list[_Tok], i: int) -> _Q | None:
     return _Q(i, num.end, num.value, "percent")
 
 
+_STARTER_WORDS = frozenset(
+    {
+        *UNITS,
+        *TENS,
+        "a",
+        "an",
+        "half",
+        "quarter",
+        "minus",
+        "negative",
+        "percent",
+        "percents",
+        "per",
+        "rs",
+        *(qualifier for qualifier, _ in QUALIFIED_SYMBOLS),
+        *(code.lower() for code in ISO_CODES),
+        "rmb",
+        *(("m" + code).lower() for code in ISO_CODES),
+        *(word.lower() for word in CURRENCY_PREFIX_WORDS),
+    }
+)
+_STARTER_SYMBOLS = frozenset({*MINUS_SIGNS, *CURRENCY_SYMBOLS})
+
+
+def _can_start(tok: _Tok) -> bool:
+    """A cheap test run at every token: can a quantity begin here at all?"""
+    if tok.kind in ("num", "frac"):
+        return True
+    return tok.low in _STARTER_WORDS if tok.kind == "word" else tok.text in _STARTER_SYMBOLS
+
+
 def _quantity_at(ts: list[_Tok], i: int) -> list[_Q]:
+    if not _can_start(ts[i]):
+        return []
     q = _percent_of_at(ts, i) if ts[i].kind == "word" else None
     if q is not None:
         return [q]
@@ -1015,8 +1205,12 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         for q in items:
             start, end = tokens[q.first].start, tokens[q.end - 1].end
-            value_max = None if q.value_max is None else float(q.value_max)
-            found.append(Quantity(start, end, text[start:end], float(q.value), q.unit or "number", value_max))
+            value_max = None if q.value_max is None else _tidy(q.value_max)
+            found.append(Quantity(start, end, text[start:end], _tidy(q.value), q.unit or "number", value_max))
         i = items[-1].end
     return found
 
+
+def _tidy(value: float) -> float:
+    """Drop binary noise from scaling: 4.1 * 1e9 is 4099999999.9999995, "$4.1bn" means 4.1e9."""
+    return float(f"{value:.15g}")

@@ -251,7 +251,8 @@ def connect(target: str, *, create: bool = True) -> Engine:
     try:
         if not create:
             _check_exists(engine, url, name)
-        _retrying(name, lambda: _migrate_once(engine))
+        if _version(engine) != LATEST_VERSION:  # checked read-only first: readers need no write lock
+            _retrying(name, lambda: _migrate_once(engine))
     except DBAPIError as exc:
         engine.dispose()
         raise SinkError(f"{name}: {_first_line(exc)}") from exc
@@ -266,13 +267,18 @@ def _migrate_once(engine: Engine) -> None:
         _migrate(conn)
 
 
+def _version(engine: Engine) -> int:
+    """The schema version of the database (0: no market-claims tables yet)."""
+    with _reading(engine.connect()) as conn:
+        return _current_version(conn) if inspect(conn).has_table("schema_version") else 0
+
+
 def _check_exists(engine: Engine, url: str, name: str) -> None:
     database = make_url(url).database
     if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:") and not Path(database).exists():
         raise SinkError(f"{name}: no such database file")
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("schema_version"):
-            raise SinkError(f"{name}: not a market-claims database (no schema_version table)")
+    if _version(engine) == 0:
+        raise SinkError(f"{name}: not a market-claims database (no schema_version table)")
 
 
 def _make_engine(url: str) -> Engine:
@@ -284,8 +290,7 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, json_serializer=serializer)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, json_serializer=serializer, pool_pre_ping=True,
-                         connect_args={"connect_timeout": 10})
+    return create_engine(url, json_serializer=serializer, connect_args={"connect_timeout": 10})
 
 
 def _json_dumps(value: Any) -> str:
@@ -425,12 +430,13 @@ def _sorted_rows(article: Article) -> list[dict[str, Any]]:
 def _write_article(conn: Connection, article: Article, rows: list[dict[str, Any]]) -> int:
     """One article and its claims in the caller's transaction; returns the claims that are new."""
     _upsert(conn, articles, [article_row(article)], "id", touch=("processed_at",))  # locks the article first
-    keep = [r["claim_id"] for r in rows]
+    keep = {r["claim_id"] for r in rows}
     existing = set(conn.scalars(select(claims.c.claim_id).where(claims.c.article_id == article.id)))
-    conn.execute(delete(claims).where(claims.c.article_id == article.id, claims.c.claim_id.not_in(keep)))
+    if existing - keep:  # a rewritten article replaces its claims
+        conn.execute(delete(claims).where(claims.c.claim_id.in_(sorted(existing - keep))))
     if rows:
         _upsert(conn, claims, rows, "claim_id")
-    return len(set(keep) - existing)
+    return len(keep - existing)
 
 
 class SqlSink:
@@ -555,7 +561,7 @@ def _filters(subject: str | None, metric: str | None, since: str | None, until: 
         first_day = c.as_of.concat(func.substr(literal("0000-01-01"), func.length(c.as_of) + 1))  # 2025-05 → 2025-05-01
         where.append(first_day < _after(_check_date(until, "until")))
     if source:
-        where.append(func.lower(c.attributed_to) == source.lower())
+        where.append(func.lower(c.attributed_to).contains(source.lower(), autoescape=True))
     if article_id:
         where.append(c.article_id == article_id)
     return where
@@ -622,9 +628,9 @@ def read_claims(db: str | Engine, *, subject: str | None = None, metric: str | N
                 article_id: str | None = None, limit: int | None = None, offset: int = 0) -> list[Claim]:
     """The claims of database `db` (a target string or an engine from `connect`) as `Claim` models.
 
-    subject: canonical name or symbol, case-insensitive; metric: exact; source: attributed_to,
-    case-insensitive; since / until: ISO dates (YYYY[-MM[-DD]]) bounding as_of, both inclusive;
-    ordered by as_of (unknown last), subject, metric, claim_id.
+    subject: canonical name or symbol, case-insensitive; metric: exact; source: part of
+    attributed_to, case-insensitive ("kobeissi"); since / until: ISO dates (YYYY[-MM[-DD]])
+    bounding as_of, both inclusive; ordered by as_of (unknown last), subject, metric, claim_id.
     """
     return list(iter_claims(db, subject=subject, metric=metric, since=since, until=until, source=source,
                             article_id=article_id, limit=limit, offset=offset))

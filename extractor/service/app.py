@@ -1,0 +1,371 @@
+"""The HTTP service: `create_app(settings, db_url)` -> a FastAPI app (`claims serve` runs it in uvicorn).
+
+Endpoints (thin wrappers around library functions; docs/service.md has examples):
+
+    POST /v1/extract   a document -> the article and its claims (`process_article`); ?store=true
+                       also writes them to the database (`open_sink(db).write_article`)
+    POST /v1/verify    a document (+ references or a claim) -> verdicts (`verify_article`)
+    GET  /v1/claims    claims of the database by subject, metric, since/until, source (`read_claims`)
+    GET  /healthz      the process answers
+    GET  /readyz       rules loaded and database reachable (503 otherwise)
+
+The spaCy pipeline is built once per worker process, at startup (lifespan). Every error is a JSON
+`{"detail": "<field>: <reason>", "errors": [...]}` with a 4xx status for anything the client can
+change; a 500 only comes from the last-resort handler (a bug, logged with its traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from spacy.language import Language
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from extractor.errors import InputError, MarketClaimsError, SinkError
+from extractor.extract import default_pipeline
+from extractor.pipeline import process_article, process_source
+from extractor.schemas import Article, Metric
+from extractor.service.database import Database
+from extractor.service.limits import BodySizeLimit, Busy, ExtractionRunner, TimedOut
+from extractor.service.models import (
+    DOCUMENT_EXAMPLES,
+    HTML_EXAMPLE,
+    TEXT_EXAMPLE,
+    ArticleOut,
+    ClaimsPage,
+    DocumentRequest,
+    ErrorBody,
+    ExtractRequest,
+    FieldError,
+    Health,
+    Readiness,
+    article_record,
+    check_string,
+)
+from extractor.service.settings import ServiceSettings, from_env
+from extractor.settings import Settings
+from extractor.sources import fetch
+
+log = logging.getLogger("extractor.service")
+
+# --------------------------------------------------------------------------- state and errors
+
+
+@dataclass
+class ServiceState:
+    """What one worker process shares between requests."""
+
+    settings: ServiceSettings
+    pipeline_settings: Settings
+    runner: ExtractionRunner
+    database: Database | None = None
+    nlp: Language | None = None  # set at startup
+
+    def load_rules(self) -> None:
+        """Build the spaCy pipeline (rule model included) and run it once on each kind of input."""
+        self.nlp = default_pipeline()
+        process_article(TEXT_EXAMPLE, kind="text", settings=self.pipeline_settings, nlp=self.nlp)
+        process_article(HTML_EXAMPLE, kind="html", settings=self.pipeline_settings, nlp=self.nlp)
+
+
+class ApiError(Exception):
+    """An error the client can act on: status, the field at fault, a readable reason."""
+
+    def __init__(self, status: int, field: str, message: str, type: str = "invalid",
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{field}: {message}")
+        self.status = status
+        self.field = field
+        self.message = message
+        self.type = type
+        self.headers = headers
+
+
+def error_response(status: int, errors: list[FieldError], headers: dict[str, str] | None = None) -> JSONResponse:
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return JSONResponse(ErrorBody(detail=detail, errors=errors).model_dump(), status_code=status, headers=headers)
+
+
+def validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    """Pydantic's errors as `FieldError`s naming the field (`html`, `limit`, `body` …) in plain words."""
+    out = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        kind = error.get("type", "invalid")
+        message = re.sub(r"^(Value|Assertion) error, ", "", str(error.get("msg", "invalid")))
+        name = ".".join(loc[1:]) if len(loc) > 1 else "body"
+        if kind == "json_invalid":
+            name = "body"
+            position = loc[1] if len(loc) > 1 else "?"
+            message = f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
+        elif loc[:1] == ["body"] and len(loc) == 1 and kind == "missing":
+            message = "a JSON object is required (Content-Type: application/json) with html, text or url"
+        elif loc[:1] == ["body"] and len(loc) == 1 and kind in ("model_attributes_type", "dict_type", "model_type"):
+            message = "expected a JSON object (Content-Type: application/json) with html, text or url"
+        elif kind == "extra_forbidden":
+            message = "unknown field"
+        out.append(FieldError(field=name, message=message, type=kind))
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error as `ErrorBody`; an unexpected exception becomes 500 only as a last resort."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, validation_errors(exc))
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, [FieldError(field=exc.field, message=exc.message, type=exc.type)],
+                              exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        target = "path" if exc.status_code in (404, 405) else "body"
+        return error_response(exc.status_code, [FieldError(field=target, message=str(exc.detail), type="http")],
+                              getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # last resort: a bug
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, [FieldError(
+            field="server", message=f"internal error ({type(exc).__name__}); see the server log", type="internal")])
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(settings: ServiceSettings | None = None, db_url: str | None = None) -> FastAPI:
+    """The FastAPI app. In: service limits (defaults when None) and an optional database target.
+
+    Pipeline settings are loaded here (`settings.config` or $MARKET_CLAIMS_CONFIG), so a bad file
+    fails at once; the spaCy pipeline is built at startup, once per worker process.
+    """
+    settings = settings or ServiceSettings()
+    state = ServiceState(
+        settings=settings,
+        pipeline_settings=Settings.load(settings.config),
+        runner=ExtractionRunner(settings.max_concurrency, settings.timeout_seconds),
+        database=Database(db_url) if db_url else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(state.load_rules)
+        if state.database is not None:
+            reason = await run_in_threadpool(state.database.ping)  # open early; failure only makes /readyz 503
+            if reason != "ok":
+                log.warning("database not reachable at startup: %s", reason)
+        yield
+        state.runner.shutdown()
+        if state.database is not None:
+            state.database.close()
+
+    app = FastAPI(
+        title="market-claims",
+        summary="Turn market-commentary articles into normalized claims (contract claims/1).",
+        version="1",
+        lifespan=lifespan,
+        responses={422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}},
+    )
+    app.state.service = state
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    add_routes(app)
+    try:
+        from extractor.service import verify as verify_routes
+    except ImportError:  # extractor.verify not installed: the service runs without /v1/verify
+        log.warning("extractor.verify is not available: POST /v1/verify is disabled")
+    else:
+        verify_routes.add_routes(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers (`claims serve --workers N`): settings from $MARKET_CLAIMS_SERVICE."""
+    settings, db_url = from_env()
+    return create_app(settings, db_url)
+
+
+def service_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+State = Annotated[ServiceState, Depends(service_state)]
+
+# --------------------------------------------------------------------------- extraction, shared with verify
+
+
+async def extract_document(state: ServiceState, document: DocumentRequest) -> Article:
+    """The article of `document`, run in the worker's extraction pool under the time limit.
+
+    Errors: 413 (document over scrape.max_input_bytes), 422 (InputError: empty, binary, no
+    article text, not English, unreachable URL), 503 (every slot busy), 504 (time limit).
+    """
+    run = make_job(state, document)
+    where = document.field
+    try:
+        article = await state.runner.run(run)
+    except Busy:
+        raise ApiError(503, "server", f"all {state.settings.max_concurrency} extraction slots of this worker are "
+                       "busy; retry later", "busy",
+                       headers={"Retry-After": str(state.settings.retry_after_seconds)}) from None
+    except TimedOut:
+        raise ApiError(504, where, f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
+                       "seconds (timeout_seconds)", "timeout") from None
+    except InputError as exc:
+        raise ApiError(422, where, exc.reason, "input_error") from None
+    except OverflowError as exc:  # a figure or date the normalizer cannot represent
+        raise ApiError(422, where, f"a number or date in the document is out of range ({exc})", "out_of_range") from None
+    for claim in article.claims:
+        if not all(math.isfinite(v) for v in (claim.value, claim.value_max) if v is not None):
+            raise ApiError(422, where, f"a figure in the document is too large to represent "
+                           f"({claim.evidence.text!r})", "out_of_range")
+    return article
+
+
+def make_job(state: ServiceState, document: DocumentRequest) -> Callable[[], Article]:
+    """The blocking work for one document: fetch (for a bare `url`), scrape, extract."""
+    limit = state.pipeline_settings.scrape.max_input_bytes
+    if document.html is not None or document.text is not None:
+        content = (document.html if document.html is not None else document.text or "").encode("utf-8")
+        if len(content) > limit:
+            raise ApiError(413, document.field, f"the document is {len(content):,} bytes, over the limit of "
+                           f"{limit:,} (scrape.max_input_bytes)", "document_too_large")
+
+        def from_body() -> Article:
+            return process_article(content, url=document.url, published=document.published, path=document.path,
+                                   kind=document.field, settings=state.pipeline_settings, nlp=state.nlp)
+
+        return from_body
+    if not state.settings.allow_url_fetch:
+        raise ApiError(422, "url", "this server does not download URLs (allow_url_fetch is off): send html or text",
+                       "fetch_disabled")
+
+    def from_url() -> Article:
+        source = fetch(document.url or "", state.pipeline_settings)
+        if len(source.content) > limit:
+            raise InputError(source.name, f"the page is {len(source.content):,} bytes, over the limit of {limit:,}")
+        return process_source(source, published=document.published, path=document.path,
+                              settings=state.pipeline_settings, nlp=state.nlp)
+
+    return from_url
+
+
+# --------------------------------------------------------------------------- routes
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "Body over max_body_bytes, or document over scrape.max_input_bytes."},
+    422: {"model": ErrorBody, "description": "Malformed JSON, a wrong or missing field, or a document the "
+                                             "pipeline refuses (empty, binary, no article text, not English)."},
+    503: {"model": ErrorBody, "description": "Every extraction slot of the worker is busy (see Retry-After)."},
+    504: {"model": ErrorBody, "description": "The extraction ran over timeout_seconds."},
+}
+NO_DATABASE = {"model": ErrorBody, "description": "The server has no database (start it with --db)."}
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def check_date(value: str | None, name: str) -> str | None:
+    """A query date YYYY, YYYY-MM or YYYY-MM-DD that exists (year 1..9998); `ApiError` 422 otherwise."""
+    if value is None:
+        return None
+    parts = [int(p) for p in value.split("-")] if DATE.match(value) else []
+    try:
+        if not parts or not 1 <= parts[0] <= 9998:
+            raise ValueError
+        date(parts[0], *(parts[1:] + [1, 1])[:2])
+    except ValueError:
+        raise ApiError(422, name, f"{value!r} is not a date: YYYY-MM-DD, YYYY-MM or YYYY (year 1..9998)",
+                       "date") from None
+    return value
+
+
+def add_routes(app: FastAPI) -> None:
+    """POST /v1/extract, GET /v1/claims, /healthz and /readyz."""
+
+    @app.post("/v1/extract", response_model=ArticleOut, tags=["claims"],
+              responses={**ERRORS, 409: NO_DATABASE, 200: {"headers": {
+                  "X-Claims-Stored": {"description": "`true` when store=true wrote the claims"},
+                  "X-Claims-New": {"description": "claims the database did not hold yet (store=true)"}}}})
+    async def extract(
+        state: State,
+        body: Annotated[ExtractRequest, Body(openapi_examples=DOCUMENT_EXAMPLES)],
+        store: Annotated[bool, Query(description="Also write the claims to the server's database.")] = False,
+    ) -> JSONResponse:
+        """The article and its claims, exactly as `claims extract --format json` gives them."""
+        if store and state.database is None:
+            raise ApiError(409, "store", "store=true needs a database: start the server with --db URL", "no_database")
+        article = await extract_document(state, body)
+        headers = {}
+        if store and state.database is not None:
+            try:
+                new = await run_in_threadpool(state.database.write, article)
+            except MarketClaimsError as exc:
+                raise ApiError(503, "database", str(exc), "database") from None
+            headers = {"X-Claims-Stored": "true", "X-Claims-New": str(new)}
+        return JSONResponse(article_record(article), headers=headers)
+
+    @app.get("/v1/claims", response_model=ClaimsPage, tags=["claims"],
+             responses={409: NO_DATABASE, 503: {"model": ErrorBody, "description": "The database is unreachable."}})
+    def list_claims(
+        state: State,
+        subject: Annotated[str | None, Query(max_length=500, description="Canonical name or symbol, any case.")] = None,
+        metric: Annotated[Metric | None, Query(description="A metric of the vocabulary.")] = None,
+        since: Annotated[str | None, Query(description="as_of on or after: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+        until: Annotated[str | None, Query(description="as_of on or before: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+        source: Annotated[str | None, Query(max_length=500, description="attributed_to, any case.")] = None,
+        limit: Annotated[int | None, Query(ge=1, description="Claims per page (default and maximum: "
+                                                             "default_page_limit, max_page_limit).")] = None,
+        offset: Annotated[int, Query(ge=0, le=2**62, description="Claims to skip.")] = 0,
+    ) -> ClaimsPage:
+        """Claims of the database matching every given filter, ordered by as_of, subject, metric."""
+        if state.database is None:
+            raise ApiError(409, "db", "this server has no database: start it with --db URL", "no_database")
+        for name, value in (("subject", subject), ("source", source), ("since", since), ("until", until)):
+            try:
+                check_string(value)
+            except ValueError as exc:
+                raise ApiError(422, name, str(exc)) from None
+        check_date(since, "since")
+        check_date(until, "until")
+        maximum = state.settings.max_page_limit
+        if limit is not None and limit > maximum:
+            raise ApiError(422, "limit", f"at most {maximum} (max_page_limit)", "less_than_equal")
+        limit = limit or state.settings.default_page_limit
+        try:
+            found = state.database.read(subject=subject, metric=metric, since=since, until=until, source=source,
+                                        limit=limit, offset=offset)
+        except InputError as exc:
+            raise ApiError(422, exc.input, exc.reason) from None
+        except MarketClaimsError as exc:
+            raise ApiError(503, "database", str(exc), "database") from None
+        return ClaimsPage(claims=found, count=len(found), limit=limit, offset=offset,
+                          next_offset=offset + limit if len(found) == limit else None)
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    async def healthz() -> Health:
+        """The process is up and its event loop answers (even while extractions run)."""
+        return Health()
+
+    @app.get("/readyz", response_model=Readiness, tags=["health"],
+             responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}})
+    async def readyz(state: State) -> JSONResponse:
+        """Ready when the rules are loaded and, when the server has a database, it answers a query."""
+        database = "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
+        rules = state.nlp is not None
+        ready = rules and database in ("ok", "not configured")
+        body = Readiness(status="ready" if ready else "not ready", rules="loaded" if rules else "not loaded",
+                         database=database)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -1,0 +1,128 @@
+"""Limits that keep a worker healthy: request body size, extraction time, concurrent extractions.
+
+* `BodySizeLimit` (ASGI middleware): a POST whose Content-Length is over the limit gets 413 at
+  once, before any of its body is read; a body without Content-Length (chunked) is counted while
+  it streams in and refused with 413 as soon as it passes the limit. Nothing over the limit is
+  ever held in memory.
+* `ExtractionRunner`: runs blocking work (fetch, scrape, spaCy) in a thread pool of
+  `max_concurrency` threads so the event loop keeps answering /healthz. A call when every slot is
+  taken raises `Busy` at once (the app answers 503 + Retry-After: no queue builds up in the
+  worker); a call still running after `timeout` seconds raises `TimedOut` (504). Python cannot
+  kill a thread: a timed-out extraction is abandoned and keeps its slot until it ends, so the
+  bound on running extractions always holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+T = TypeVar("T")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413 and a JSON message (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(send, f"the request body is {declared:,} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send, f"the request body passed {self.max_bytes:,} bytes while streaming")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as servers do
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send, what: str) -> None:
+        body = json.dumps({
+            "detail": f"body: {what}, over the limit of {self.max_bytes:,} bytes (max_body_bytes)",
+            "errors": [{"field": "body", "message": "request body too large", "type": "body_too_large"}],
+        }).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class Busy(Exception):
+    """Every extraction slot of this worker is taken."""
+
+
+class TimedOut(Exception):
+    """The extraction did not finish within the time limit."""
+
+
+class ExtractionRunner:
+    """Run blocking calls in `max_concurrency` threads, each bounded by `timeout` seconds."""
+
+    def __init__(self, max_concurrency: int, timeout: float) -> None:
+        self.max_concurrency = max_concurrency
+        self.timeout = timeout
+        self.running = 0  # touched only from the event loop thread
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="extract")
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """`fn()` in a pool thread; `Busy` when no slot is free, `TimedOut` after `timeout` seconds."""
+        if self.running >= self.max_concurrency:
+            raise Busy
+        self.running += 1
+        future = asyncio.get_running_loop().run_in_executor(self._pool, fn)
+        future.add_done_callback(self._release)
+        try:
+            # shield: a timeout (or a client going away) must not cancel the future, whose end
+            # is what releases the slot
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except TimeoutError:
+            raise TimedOut from None
+
+    def _release(self, future: asyncio.Future) -> None:
+        self.running -= 1
+        if not future.cancelled():
+            future.exception()  # retrieved, so an abandoned failure is not logged as "never retrieved"
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

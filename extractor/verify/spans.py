@@ -1,0 +1,69 @@
+"""The words around a claim's figure, read from its evidence.
+
+In: a `Claim` (its `evidence.text` ends with the figure; `evidence.sentence` is the sentence
+around it). Out: the clause before the figure, the words right after it, whether the figure is
+written with an explicit sign, and whether it is the starting level of a move ("from $60,000").
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.schemas import Claim
+
+# a figure as written: sign, currency, digits, scale word or percent sign
+_FIGURE = re.compile(
+    r"(?P<sign>(?<![\w.%])[-+−–]\s?)?[$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|[kKmMbBtT]\b|mn\b|bn\b|"
+    r"million\b|billion\b|trillion\b|points?\b|bps?\b)?"
+)
+# where a clause about another figure ends, looking back from a figure
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:while|whereas|but|and|after|before|as|with)\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def position(claim: Claim) -> tuple[int, int]:
+    """Start and end of the evidence inside its sentence (the whole sentence when not found)."""
+    sentence, text = claim.evidence.sentence, claim.evidence.text
+    at = sentence.find(text)
+    if at < 0:
+        return 0, len(sentence)
+    return at, at + len(text)
+
+
+def figure(claim: Claim) -> tuple[int, int, str | None]:
+    """Start and end (in the sentence) of the figure the evidence ends with, and its explicit
+    sign (`"+"` or `"-"`) when written with one."""
+    sentence = claim.evidence.sentence
+    start, end = position(claim)
+    last = None
+    for match in _FIGURE.finditer(sentence, start, end + 12):
+        if match.start() < end:
+            last = match
+    if last is None:
+        return start, end, None
+    sign = last.group("sign")
+    return last.start(), last.end(), (None if not sign else "+" if sign.strip() == "+" else "-")
+
+
+def words_before(claim: Claim, limit: int = 6) -> list[str]:
+    """The lower-case words of the clause before the figure, nearest last (at most `limit`)."""
+    sentence = claim.evidence.sentence
+    start, _, _ = figure(claim)
+    head = sentence[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(head))
+    clause = head[breaks[-1].end():] if breaks else head
+    return [w.lower() for w in _WORD.findall(clause)][-limit:]
+
+
+def words_after(claim: Claim, limit: int = 2) -> list[str]:
+    """The lower-case words right after the figure, up to the next punctuation (at most `limit`)."""
+    sentence = claim.evidence.sentence
+    _, end, _ = figure(claim)
+    tail = re.split(r"[,;:.()]", sentence[end:], maxsplit=1)[0]
+    return [w.lower() for w in _WORD.findall(tail)][:limit]
+
+
+def is_starting_level(claim: Claim) -> bool:
+    """Whether the figure is the level a move started from: "from $60,000", "up from 4.1%"."""
+    before = words_before(claim, limit=2)
+    return bool(before) and before[-1] == "from"
