@@ -35,7 +35,11 @@ QUANTITY_SUITES = ("number", "percent", "currency")
 DATE_SUITES = ("datetime",)
 DEFAULT_ANCHOR = "2024-01-01T00:00:00"
 PEERS = {  # our function -> (pip package, module to import, the peer's call in the child process)
-    "find_quantities": ("quantulum3", "quantulum3", "from quantulum3 import parser\ncall = lambda text, anchor: parser.parse(text)"),
+    "find_quantities": (
+        "quantulum3",
+        "quantulum3",
+        "from quantulum3 import parser\ncall = lambda text, anchor: parser.parse(text)",
+    ),
     "find_dates": (
         "dateparser",
         "dateparser",
@@ -102,7 +106,10 @@ def peer_python(env_dir: Path, package: str, module: str) -> Path | None:
                 text=True,
             )
             if done.returncode != 0:
-                print(f"  SKIP peer {package}: pip install failed:\n{done.stderr.strip()[-800:]}", file=sys.stderr)
+                print(
+                    f"  SKIP peer {package}: pip install failed:\n{done.stderr.strip()[-800:]}",
+                    file=sys.stderr,
+                )
                 return None
     except OSError as exc:
         print(f"  SKIP peer {package}: cannot make the environment {env_dir}: {exc}", file=sys.stderr)
@@ -131,8 +138,12 @@ def rate(n_cases: int, seconds: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeats", type=int, default=5, help="timed passes over the cases (the median is shown)")
-    ap.add_argument("--peer-env", type=Path, default=Path(tempfile.gettempdir()) / "market-claims-bench-peers")
+    ap.add_argument(
+        "--repeats", type=int, default=5, help="timed passes over the cases (the median is shown)"
+    )
+    ap.add_argument(
+        "--peer-env", type=Path, default=Path(tempfile.gettempdir()) / "market-claims-bench-peers"
+    )
     ap.add_argument("--no-peers", action="store_true", help="time our functions only")
     args = ap.parse_args(argv)
     if not SUITES.is_dir():

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from extractor.errors import RuleModelError
 
-PATTERN_FILES = ("metrics", "levels", "qualifiers", "changes", "attribution", "hedges", "modality")
+PATTERN_FILES = ("metrics", "levels", "qualifiers", "changes", "attribution", "hedges", "modality", "exclusions")
 GAZETTEER_FILES = ("subjects", "sources", "venues")
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import typer
 
+from extractor.cli import batch as batch_cmd
 from extractor.cli import db as db_cmd
 from extractor.cli import extract as extract_cmd
+from extractor.cli import serve as serve_cmd
+from extractor.cli import verify as verify_cmd
 
 app = typer.Typer(
     name="claims",
@@ -22,6 +25,9 @@ app = typer.Typer(
 # Command groups register here, one line each.
 extract_cmd.register(app)
 db_cmd.register(app)
+batch_cmd.register(app)
+serve_cmd.register(app)
+verify_cmd.register(app)
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from extractor.extract.mentions import build_sentences
 from extractor.extract.merge import merge_restatements
 from extractor.extract.tables import table_claims
 from extractor.normalize import find_dates, find_durations, find_quantities
-from extractor.rules import RuleModel, load_rule_model
+from extractor.rules import Entry, RuleModel, load_rule_model
 
 if not Doc.has_extension("claims"):
     Doc.set_extension("claims", default=None)
@@ -64,6 +64,28 @@ def parse_published(published: str | None) -> datetime | None:
         return None
 
 
+def is_heading(line: str) -> bool:
+    """"Momentum gauges reset", "3. Momentum across timeframes", "FAQ": short, with no full stop."""
+    line = line.strip()
+    return len(line) < 70 and not line.endswith((".", "!", "?", ":", ";", ",", '"', "”"))
+
+
+def main_subject(sentences) -> Entry | None:
+    """The subject named most often in the article (the first of the most frequent)."""
+    counts: dict[str, int] = {}
+    entries: dict[str, Entry] = {}
+    for sentence in sentences:
+        for hit in sentence.of("subject"):
+            if hit.rule_id == "subject.named_mover":
+                continue
+            counts[hit.entry.name] = counts.get(hit.entry.name, 0) + 1
+            entries.setdefault(hit.entry.name, hit.entry)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(entries[name] for name in counts if counts[name] == best)
+
+
 class MarketClaims:
     """Finds the claims of a doc: figures, names, dates and rule hits, linked sentence by sentence."""
 
@@ -79,11 +101,14 @@ class MarketClaims:
         published = doc._.published or self.published
         anchor = parse_published(published)
         sentences = build_sentences(doc, self.model, find_quantities, find_dates(doc.text, anchor), find_durations(doc.text))
-        context = Context()
+        context = Context(topic=main_subject(sentences))
         drafts = []
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):
                 continue  # a table row: read by column below
+            first = sentence.span[0]
+            if first.i == 0 or "\n" in doc[first.i - 1].whitespace_ or "\n" in doc[first.i - 1].text:
+                context.new_paragraph(heading=is_heading(sentence.span.text))
             drafts.extend(link_sentence(sentence, published, context))
         drafts.extend(table_claims(doc.text, self.nlp, self.model, published, anchor))
         doc._.claims = merge_restatements(drafts)

@@ -95,6 +95,15 @@ class Context:
     subject: Entry | None = None
     as_of: str | None = None
     period: str | None = None
+    topic: Entry | None = None  # the subject the article is mostly about
+    aggregate: Entry | None = None  # the last group of funds named ("US spot Bitcoin ETFs")
+
+    def new_paragraph(self, heading: bool) -> None:
+        """Dates carry within a paragraph only; a heading also ends what the text was talking about."""
+        self.as_of = None
+        if heading:
+            self.subject = None
+            self.family = None
 
 
 def unit_kind(unit: str) -> str:
@@ -114,8 +123,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         days = [d for _, d, report in sentence.dates if d.grain in {"date", "datetime"} and not report]
         if days:
             context.as_of = days[-1].value
-        if sentence.of("subject"):
-            context.subject = sentence.of("subject")[-1].entry
+        _remember_subjects(sentence, context)
         return []
     drafts: list[ClaimDraft] = []
     ordered = _respectively(sentence)
@@ -125,14 +133,20 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         previous = (fig, draft, sign)
         if draft is not None:
             drafts.append(draft)
-    if sentence.of("subject"):
-        context.subject = sentence.of("subject")[-1].entry
+    _remember_subjects(sentence, context)
     if drafts:
         last = drafts[-1]
         context.family = _family_of(last.metric)
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
         context.period = last.period or context.period
     return drafts
+
+
+def _remember_subjects(sentence: Sentence, context: Context) -> None:
+    for hit in sentence.of("subject"):
+        context.subject = hit.entry
+        if hit.entry.name.endswith(("ETFs", "funds", "Funds")):
+            context.aggregate = hit.entry
 
 
 def _family_of(metric: str) -> str:
@@ -159,8 +173,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     is_change = sign != 0 or fig.quantity.value < 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
     if fig.quantity.value < 0:
         sign = -1
-    if _counts_shares_outstanding(sentence, fig):
-        return None, sign  # "426 million shares outstanding": a share count, not a claim of this version
+    if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
+        return None, sign  # share counts, liquidations, earnings, macro data: not claims of this version
 
     # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
     level = _level(sentence, fig, seg)
@@ -171,8 +185,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = "price_level", level.rule_id
     if family is None and context.family and kind in FAMILY_UNITS.get(context.family, set()) and _refers_back(sentence):
         family, rule = context.family, "context.refers_back"
-    if family is None and kind == "money" and SCALED.search(fig.quantity.text):
-        return None, sign  # "$412 million" with no metric word: a flow, a cap or a liquidation, never a price
+    if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
+        return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
     metric = _metric(family or "price", fig.unit, is_change)
     if metric is None:
         return None, sign
@@ -186,8 +200,12 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         return None, sign
 
     # 4. the subject
-    subject, counterpart = _subject(sentence, fig, seg, metric, ordered, context)
-    if subject is None or not _subject_fits(metric, subject, kind, fig):
+    subject, counterpart = None, None
+    for candidate, other in _subjects(sentence, fig, seg, metric, ordered, context):
+        if _subject_fits(metric, candidate, kind, fig):
+            subject, counterpart = candidate, other
+            break
+    if subject is None:
         return None, sign
     unit = fig.unit
     if kind == "number" and metric in {"price", "price_change", "price_level"}:
@@ -287,6 +305,11 @@ def _owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int
     return False
 
 
+def _right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> bool:
+    """"at $4,598.40, after hitting a record $4,642.72 on Wednesday": Wednesday is the record's date."""
+    return any(fig.end <= o.start and o.end <= token <= o.end + 2 for o in sentence.figures if o is not fig)
+
+
 def _after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
     """Is there a "from X" figure between `fig` and `token`? Then the date there is X's."""
     doc = sentence.span.doc
@@ -331,6 +354,11 @@ def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change
             continue
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
             continue  # "RSI … stood at 48": an indicator, not an index level
+        if hit.label == "price" and (
+            kind == "money" and SCALED.search(fig.quantity.text)
+            or any(o is not fig and hit.end <= o.start and o.end <= fig.start for o in sentence.figures)
+        ):
+            continue  # "stood at $2.47 trillion, up 5.4%": the price word is the other figure's
         if hit.end <= fig.start:
             distance = fig.start - hit.end
         elif hit.start >= fig.end:
@@ -359,6 +387,17 @@ def _refers_back(sentence: Sentence) -> bool:
     return first in ANAPHORA or demonstrative or bool(set(tokens) & (COMPARISON | REFERS_BACK))
 
 
+def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI")."""
+    for h in sentence.of("exclusions"):
+        if sentence.segment(h.start) != seg and h.end != fig.start:
+            continue
+        if (h.end <= fig.start and fig.start - h.end <= 8) or (h.start >= fig.end and h.start - fig.end <= 4):
+            if not _owned_by_other_figure(sentence, fig, h.start, h.end):
+                return True
+    return False
+
+
 def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
     doc = sentence.span.doc
     following = doc[fig.end : fig.end + 3].text.lower()
@@ -374,18 +413,26 @@ def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
     return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
 
 
-def _subject(sentence, fig, seg, metric, ordered, context) -> tuple[Entry | None, Entry | None]:
+def _subjects(sentence, fig, seg, metric, ordered, context):
+    """Who the figure is about, best guess first: the name it is said "for"/"in"; the names listed
+    in the same order as the figures; the nearest name before it in its clause, then in its
+    sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""
     doc = sentence.span.doc
     subjects = [h for h in sentence.of("subject") if not _is_venue_use(sentence, h) and not _is_group_modifier(doc, h)]
     counterpart = None
     if metric == "correlation":
+        between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
+        pair = [h for h in subjects if between is not None and h.start > between][:2]
+        if len(pair) == 2:
+            yield pair[0].entry, pair[1].entry
+            return
         for h in subjects:
-            before = doc[h.start - 1].lower_ if h.start else ""
-            if before in {"with", "and", "against"} and h.start > fig.start - 12:
+            if doc[max(0, h.start - 2) : h.start].text.lower().replace("the", "").strip() in {"with", "and", "against", "to"}:
                 counterpart = h
         subjects = [h for h in subjects if h is not counterpart]
+    other = counterpart.entry if counterpart else None
     if fig.start in ordered:
-        return ordered[fig.start], counterpart.entry if counterpart else None
+        yield ordered[fig.start], other
     # "the 2.5% for Nasdaq-100 stocks", "$61,500 for Bitcoin", "4.6% in the Russell 2000"
     cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
     for h in subjects:
@@ -395,16 +442,32 @@ def _subject(sentence, fig, seg, metric, ordered, context) -> tuple[Entry | None
         ):
             if gap[0] == "of" and metric not in {"price", "price_level", "price_change", "short_interest", "fund_flow"}:
                 continue
-            return h.entry, counterpart.entry if counterpart else None
-    same_before = [h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg]
-    any_before = [h for h in subjects if h.end <= fig.start]
-    for group in (same_before, any_before):
-        if group:
-            return max(group, key=lambda h: h.end).entry, counterpart.entry if counterpart else None
-    if not sentence.of("subject") and context.subject is not None:
-        # "The second-largest token was quoted at $1,921": the name of the sentence before
-        return context.subject, counterpart.entry if counterpart else None
-    return None, None
+            yield h.entry, other
+    same_before = sorted((h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg), key=lambda h: -h.end)
+    any_before = sorted((h for h in subjects if h.end <= fig.start), key=lambda h: -h.end)
+    generic = _generic_plural(doc, sentence, fig)
+    if generic and context.aggregate is not None:
+        yield context.aggregate, other  # "cumulative net inflows into the products"
+    for h in same_before + any_before:
+        yield h.entry, other
+    first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    if not sentence.of("subject") or (not any_before and first_word in {"its", "it", "their", "they", "this", "that"}):
+        if context.subject is not None:
+            yield context.subject, other  # "The second-largest token was quoted at $1,921"
+        if context.topic is not None:
+            yield context.topic, other  # a technical note about one coin names it once, in the title
+
+
+GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
+
+
+def _generic_plural(doc, sentence: Sentence, fig: Figure) -> bool:
+    """"the products", "the twelve funds": a group named before, not a new subject."""
+    tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    return any(a in {"the", "these", "those", "all", "twelve", "eleven", "nine", "ten"} and b in GENERIC_PLURALS for a, b in zip(tokens, tokens[1:])) or any(
+        t in GENERIC_PLURALS and i > 0 and tokens[i - 1].isalpha() and tokens[i - 1] not in {"bitcoin", "ether", "ethereum"} and doc[sentence.span.start + i - 1].like_num
+        for i, t in enumerate(tokens)
+    )
 
 
 def _is_group_modifier(doc, hit: Hit) -> bool:
@@ -582,7 +645,7 @@ def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, con
         distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
         if d.grain in {"month", "quarter", "year"} and distance > 6:
             continue  # "a level that held for most of February": background, not the figure's date
-        if tok > fig.start and _after_earlier_level(sentence, fig, tok):
+        if tok > fig.start and (_after_earlier_level(sentence, fig, tok) or _right_after_other_figure(sentence, fig, tok)):
             continue  # "recovered to 41 from 22 on Monday": Monday is 22's date
         penalty = (0 if sentence.segment(tok) == seg else 20) + (100 if report else 0)
         candidates.append((distance + penalty, d))
@@ -598,9 +661,14 @@ def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, con
 def _period(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
         return None
-    pool = [(abs(tok - fig.start) + (0 if tok >= fig.start else 3), d) for tok, d in sentence.durations if sentence.segment(tok) == seg]
+    pool = [
+        (abs(tok - fig.start) + (0 if tok >= fig.start else 3), d)
+        for tok, d in sentence.durations
+        if sentence.segment(tok) == seg and abs(tok - fig.start) <= 12 and not d.text.lower().endswith(("'s", "’s"))
+        and not (tok > 0 and sentence.span.doc[tok + len(d.text.split()) : tok + len(d.text.split()) + 1].text in {"'s", "’s"})
+    ]
     if not pool:
-        pool = [(abs(tok - fig.start) + 30, d) for tok, d in sentence.durations]
+        pool = [(abs(tok - fig.start) + 30, d) for tok, d in sentence.durations if abs(tok - fig.start) <= 20]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
     text = sentence.span.text.lower()

@@ -235,7 +235,7 @@ def build_sentences(
         by_kind.setdefault(h.kind, []).append(h)
     for kind in ("subject", "source", "venue"):
         by_kind[kind] = longest_first(by_kind.get(kind, []))
-    taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"]
+    taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"] + by_kind.get("metrics", []) + by_kind.get("levels", [])
     by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, by_kind.get("changes", []), taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [(h.start_char, h.end_char) for h in by_kind["subject"] if any(c.isdigit() for c in doc.text[h.start_char : h.end_char])]

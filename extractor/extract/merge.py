@@ -44,7 +44,7 @@ def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
     if a.as_of_explicit and b.as_of_explicit and (a.as_of or "")[:10] != (b.as_of or "")[:10]:
         return False
     for key in set(a.qualifiers) & set(b.qualifiers):
-        if key in {"basis", "level", "direction", "counterpart", "tenor", "venue"} and a.qualifiers[key] != b.qualifiers[key]:
+        if key in {"basis", "direction", "counterpart", "tenor", "venue"} and a.qualifiers[key] != b.qualifiers[key]:
             return False
     return True
 

@@ -11,7 +11,7 @@ short-interest table is a change in percentage points (`pp`), as the claim contr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 
@@ -22,9 +22,17 @@ from extractor.rules import Entry, RuleModel
 TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
 SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*$")
 CHANGE_HEADER = re.compile(r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ)\b|%\s*chg|\+/-", re.I)
-HEADER_SCALE = re.compile(r"\((?:in\s+)?(m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)|\b(m|mn|mln|bn) shares\b", re.I)
+HEADER_SCALE = re.compile(
+    r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?(?:in\s+)?(?P<scale>m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
+    r"|\b(?P<scale2>m|mn|mln|bn) shares\b",
+    re.I,
+)
+CURRENCIES = {"us$": "USD", "$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR"}
+CELL_TICKER = re.compile(r"^(?P<name>.*?)\s*\((?P<symbol>[A-Z0-9]{1,6})\)$")
+NEGATIVE_BRACKETS = re.compile(r"^\((?P<number>[\d.,]+)\)$")
+TOTAL_ROW = re.compile(r"^(total|all|sum|net total|aggregate)\b", re.I)
 SCALES = {"m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "millions": 1e6, "bn": 1e9, "billion": 1e9, "billions": 1e9, "k": 1e3, "thousand": 1e3, "thousands": 1e3}
-SOURCE_LINE = re.compile(r"^\s*(?:Source|Sources|Data)\s*:\s*([^.;,\n]+)", re.I | re.M)
+SOURCE_LINE = re.compile(r"(?:^|\.\s)\s*(?:Source|Sources|Data)\s*:\s*([^.;,\n|]+)", re.I | re.M)
 TICKER = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z])?$")
 
 
@@ -57,6 +65,8 @@ def table_claims(text: str, nlp: Language, model: RuleModel, published: str | No
             offset += len(line)
         after = SOURCE_LINE.match(text, block.end())
         source = after.group(1).strip() if after else None
+        in_caption = SOURCE_LINE.search(" ".join(c.text for c in rows[0][0])) if rows else None
+        source = source or (in_caption.group(1).strip() if in_caption else None)
         drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor, source))
     return drafts
 
@@ -85,15 +95,19 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
         for column, cell in enumerate(cells):
             if column >= len(header) or not cell.text:
                 continue
-            quantities = find_quantities(cell.text)
+            bracketed = NEGATIVE_BRACKETS.match(cell.text)  # "(16.2)": accountants' minus
+            quantities = find_quantities(bracketed.group("number") if bracketed else cell.text)
             if len(quantities) != 1:
                 continue
             q = quantities[0]
+            if bracketed:
+                q = replace(q, value=-q.value)
             heading = header[column]
-            scale = HEADER_SCALE.search(heading)
-            if scale and q.unit == "number" and q.text.replace(",", "").replace(".", "").isdigit():
-                factor = SCALES[(scale.group(1) or scale.group(2)).lower()]
-                q = type(q)(q.start, q.end, q.text, q.value * factor, q.unit, q.value_max * factor if q.value_max else None)
+            scale = HEADER_SCALE.search(heading) or HEADER_SCALE.search(caption)
+            if scale and q.unit == "number" and re.fullmatch(r"[\d.,]+", (bracketed.group("number") if bracketed else cell.text)):
+                factor = SCALES[(scale.group("scale") or scale.group("scale2")).lower()]
+                unit = CURRENCIES.get((scale.group("cur") or "").strip().lower(), q.unit)
+                q = replace(q, value=q.value * factor, unit=unit, value_max=q.value_max * factor if q.value_max else None)
             family = _family(nlp, model, heading) or caption_family
             is_change = bool(CHANGE_HEADER.search(heading)) or cell.text.startswith(("+", "-", "−"))
             unit = "shares" if q.unit == "number" and re.search(r"\bshares\b", heading, re.I) else q.unit
@@ -106,7 +120,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
             if metric == "short_interest_change" and unit == "percent":
                 unit = "pp"  # a change in a percentage of float is a difference of percentages
             qualifiers = _header_qualifiers(nlp, model, heading + " " + caption, metric)
-            windows = find_durations(heading)
+            windows = find_durations(heading) or _short_window(heading)
             drafts.append(
                 ClaimDraft(
                     metric=metric,
@@ -130,6 +144,19 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
     return drafts
 
 
+SHORT_WINDOW = re.compile(r"\b(\d+)\s*(h|d|w|m|y)\b", re.I)
+
+
+def _short_window(heading: str) -> list:
+    """Column headers such as "7d" or "1y" that the date layer leaves alone."""
+    m = SHORT_WINDOW.search(heading)
+    if not m:
+        return []
+    n, unit = int(m.group(1)), m.group(2).lower()
+    value = f"PT{n}H" if unit == "h" and n != 24 else ("P1D" if unit == "h" else f"P{n}{unit.upper()}")
+    return [type("Window", (), {"value": value})()]
+
+
 def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
     if not phrase.strip():
         return None
@@ -148,9 +175,14 @@ def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str
 
 
 def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entry | None:
+    if cells and TOTAL_ROW.match(cells[0].text):
+        return None  # a total row restates the text's aggregate
     ticker = next((c.text for c in cells if TICKER.match(c.text)), None)
     for cell in cells:
-        entry = model.by_name.get(cell.text.lower()) or model.by_symbol.get(cell.text)
+        named = CELL_TICKER.match(cell.text)  # "Bitcoin (BTC)"
+        text = named.group("name") if named else cell.text
+        ticker = ticker or (named.group("symbol") if named else None)
+        entry = model.by_name.get(text.lower()) or model.by_symbol.get(text) or (model.by_symbol.get(ticker) if named else None)
         if entry is not None:
             return entry if entry.symbol or not ticker else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
     first = cells[0].text if cells else ""

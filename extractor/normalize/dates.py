@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -1248,36 +1249,44 @@ def _end_of(m: re.Match) -> _Atom | None:
 
 _WINDOW_CHAIN = _c(rf"\b(?:last|past|previous|prior|trailing|next|coming|first)\s+{CHAIN_NOT_AGO}")
 
-# Every date pattern with the function that turns a match into an atom.
-_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None]]] = [
-    (_CTIME, _ctime),
-    (_ISO_DATE, _numeric_ymd),
-    (_COMPACT_DATE, _numeric_ymd),
-    (_SPACED_DATE, _numeric_ymd),
-    (_NUMERIC_DATE, _numeric_dmy),
-    (_NUMERIC_MONTH_DAY, _numeric_md),
-    (_NAMED_MONTH_NUMERIC, _named_month_numeric),
-    (_MONTH_DAY, _month_day),
-    (_DAY_MONTH, _day_month),
-    (_MONTH_YEAR, _month_year),
-    (_MONTH_ALONE, _month_alone),
-    (_REL_PERIOD, _rel_period),
-    (_YEAR, _year),
-    (_QUARTER, _quarter),
-    (_REL, _rel),
-    (_NOW, _now),
-    (_WEEKDAY, _weekday),
-    (_HOLIDAY, _holiday),
-    (_DAY_ONLY, _day_only),
-    (_WEEK, _week),
-    (_WEEK_OF_MONTH, _week_of_month),
-    (_OFFSET, _offset),
-    (_TIME, _time),
-    (_WORD_TIME, _word_time),
-    (_NOON, _noon),
-    (_PART_OF_DAY, _part_of_day),
-    (_END_OF_DAY, _end_of_day),
-    (_END_OF, _end_of),
+# Every date pattern, the function that turns a match into an atom, and the first tokens a match
+# can start with (lowercased words, NUMBER for digits): a pattern is only tried where one occurs.
+NUMBER = "#"
+_MONTH_T = frozenset(MONTHS)
+_WEEKDAY_T = frozenset(WEEKDAYS)
+_NUMBER_WORD_T = frozenset(UNIT_WORDS) | frozenset(TENS_WORDS) | frozenset(ORDINAL_WORDS)
+_MOD_T = frozenset({"this", "next", "last", "previous", "current", "following", "coming"})
+_REL_T = frozenset(w.split()[0] for w in _REL_WORDS) | {"the"}
+_HOLIDAY_T = frozenset(w for p, _ in HOLIDAYS for w in re.findall(r"(?:^|\||\(\?:)([a-z]+)", p))
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None], frozenset[str]]] = [
+    (_CTIME, _ctime, _WEEKDAY_T),
+    (_ISO_DATE, _numeric_ymd, frozenset({NUMBER})),
+    (_COMPACT_DATE, _numeric_ymd, frozenset({NUMBER})),
+    (_SPACED_DATE, _numeric_ymd, frozenset({NUMBER})),
+    (_NUMERIC_DATE, _numeric_dmy, frozenset({NUMBER})),
+    (_NUMERIC_MONTH_DAY, _numeric_md, frozenset({NUMBER})),
+    (_NAMED_MONTH_NUMERIC, _named_month_numeric, _MONTH_T | {NUMBER}),
+    (_MONTH_DAY, _month_day, _MONTH_T),
+    (_DAY_MONTH, _day_month, _NUMBER_WORD_T | {NUMBER}),
+    (_MONTH_YEAR, _month_year, _MONTH_T),
+    (_MONTH_ALONE, _month_alone, _MONTH_T),
+    (_REL_PERIOD, _rel_period, _MOD_T),
+    (_YEAR, _year, frozenset({NUMBER})),
+    (_QUARTER, _quarter, frozenset({NUMBER, "q", "first", "second", "third", "fourth", "final"})),
+    (_REL, _rel, _REL_T),
+    (_NOW, _now, frozenset({"right", "now", "at"})),
+    (_WEEKDAY, _weekday, _WEEKDAY_T),
+    (_HOLIDAY, _holiday, _HOLIDAY_T),
+    (_DAY_ONLY, _day_only, _NUMBER_WORD_T | {NUMBER}),
+    (_WEEK, _week, _MOD_T),
+    (_WEEK_OF_MONTH, _week_of_month, frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"})),
+    (_OFFSET, _offset, _NUMBER_WORD_T | {NUMBER, "a", "an", "half"}),
+    (_TIME, _time, frozenset({NUMBER})),
+    (_WORD_TIME, _word_time, _NUMBER_WORD_T | {"quarter", "half"}),
+    (_NOON, _noon, frozenset({"noon", "midday", "midnight"})),
+    (_PART_OF_DAY, _part_of_day, frozenset({"morning", "afternoon", "evening", "night"})),
+    (_END_OF_DAY, _end_of_day, frozenset({"end", "eod", "close"})),
+    (_END_OF, _end_of, frozenset({"end"})),
 ]
 
 
@@ -1291,21 +1300,61 @@ def _mask_windows(text: str) -> str:
     return _WINDOW_CHAIN.sub(lambda m: "\x00" * len(m.group()), text)
 
 
-def _scan(text: str) -> list[_Atom]:
-    """All atoms, then the longest non-overlapping ones (ties: lower priority number first)."""
-    masked = _mask_windows(text)
+_WORD = re.compile(r"[^\W\d_]+")
+_NUMBER_START = re.compile(r"(?<!\d)\d")
+
+
+def _token_index(text: str) -> dict[str, list[int]]:
+    """Where each trigger word starts (lowercased; a word ending in s also under its stem, for
+    "fathers day"), and where every number starts, under NUMBER."""
+    index: dict[str, list[int]] = {NUMBER: [m.start() for m in _NUMBER_START.finditer(text)]}
+    lowered = text.lower()
+    same_offsets = len(lowered) == len(text)  # "İ".lower() is two characters
+    for m in _WORD.finditer(lowered if same_offsets else text):
+        word = m.group() if same_offsets else m.group().lower()
+        if word in _TRIGGER_WORDS:
+            index.setdefault(word, []).append(m.start())
+        elif word[-1] == "s" and word[:-1] in _TRIGGER_WORDS:
+            index.setdefault(word[:-1], []).append(m.start())
+    return index
+
+
+def _matches(pattern: re.Pattern[str], triggers: frozenset[str], text: str, index: dict[str, list[int]]):
+    """What `pattern.finditer(text)` finds, trying only the positions of its trigger tokens."""
+    end = -1
+    for pos in sorted(chain.from_iterable(index.get(t, ()) for t in triggers)):
+        if pos >= end and (m := pattern.match(text, pos)):
+            end = m.end()
+            yield m
+
+
+def _run(patterns: list, text: str, index: dict[str, list[int]] | None) -> list:
+    """What the builders make of every match of every pattern (`index=None`: no gating, for tests)."""
     found = []
-    for pattern, build in _PATTERNS:
-        for m in pattern.finditer(masked):
-            atom = build(m)
-            if atom is not None and atom.end > atom.start:
-                found.append(atom)
-    found.sort(key=lambda a: (-(a.end - a.start), a.priority, a.start))
-    taken: list[_Atom] = []
-    for atom in found:
-        if all(atom.end <= t.start or atom.start >= t.end for t in taken):
-            taken.append(atom)
-    return sorted(taken, key=lambda a: a.start)
+    for pattern, build, triggers in patterns:
+        for m in pattern.finditer(text) if index is None else _matches(pattern, triggers, text, index):
+            item = build(m)
+            if item is not None and item.end > item.start:
+                found.append(item)
+    return found
+
+
+def _longest_first(items: list, priority=lambda item: 0) -> list:
+    """The longest items that do not overlap (ties: lower priority first), in text order."""
+    items = sorted(items, key=lambda i: (-(i.end - i.start), priority(i), i.start))
+    taken: list = []
+    for item in items:
+        if all(item.end <= t.start or item.start >= t.end for t in taken):
+            taken.append(item)
+    return sorted(taken, key=lambda i: i.start)
+
+
+def _scan(text: str, gated: bool = True) -> list[_Atom]:
+    """The atoms of `text`: all matches, then the longest non-overlapping ones. `gated=False` runs
+    every pattern over the whole text (the slow reference that the tests compare with)."""
+    masked = _mask_windows(text)
+    atoms = _run(_PATTERNS, masked, _token_index(masked) if gated else None)
+    return _longest_first(atoms, priority=lambda a: a.priority)
 
 
 _GAP_DATE_TIME = re.compile(r"\s*,?\s*(?:(?:at|@|for|on|around|about|-)\s*)?", re.I)
@@ -1504,86 +1553,123 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
 # Durations
 # --------------------------------------------------------------------------------------------
 
-_LEAD = r"(?:(?:over|in|during|within|for|across|throughout|through|on)\s+)?"
-_WINDOW_MOD = r"(?:past|last|previous|prior|trailing|next|coming|first|single)\s+"
+_DURATION_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|fortnights?|months?|years?|yrs?|decades?|quarters?)"
 _DURATION_NUMBER = _c(
-    rf"\b(?:(?:over|in|during|within|for|across|throughout|through|on)\s+(?:(?:the|a)\s+)?|(?:the|a)\s+(?={_WINDOW_MOD}))?"
-    rf"(?:{_WINDOW_MOD})?"
-    rf"(?P<n>\d+(?:\.\d+)?|{CARDINAL}|a|an|one|half\s+an?)(?:[\s-]+|(?<=\d))(?P<u>hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|"
-    r"fortnights?|months?|years?|yrs?|decades?|quarters?)(?![\w])"
+    rf"\b(?P<n>\d+(?:\.\d+)?|{CARDINAL}|an?|half\s+an?)(?:[\s-]+|(?<=\d))(?P<u>{_DURATION_UNIT})(?![\w])"
     r"(?!\s+(?:ago|later|earlier|from\s+now|old|before|after|hence)\b|-old)"
 )
-_DURATION_WORD = _c(
-    rf"\b{_LEAD}(?:the\s+)?(?P<mod>past|last|previous|prior|trailing|this|current)\s+(?P<u>day|week|month|quarter|year|decade|fortnight)\b"
-    r"|\b(?:on|for|over|during|in)\s+the\s+(?P<u2>day|week|month|quarter)\b(?!\s+(?:of|before|after|that|when|ahead)\b)"
-    r"|\b(?P<u3>day|week|month|quarter|year)[\s-]+(?:over|on)[\s-]+(?P=u3)\b"
-    r"|\b(?P<abbr>DoD|WoW|MoM|QoQ|YoY)\b"
-    rf"|\b(?:in|during|for|throughout|over)\s+(?P<mon>{MONTH})(?!\s*\d)(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))"
+_DURATION_MOD_UNIT = _c(
+    r"\b(?P<mod>past|last|previous|prior|trailing|this|current)\s+(?P<u>day|week|month|quarter|year|decade|fortnight)\b"
 )
+_DURATION_THE_UNIT = _c(r"\bthe\s+(?P<u>day|week|month|quarter)\b(?!\s+(?:of|before|after|that|when|ahead)\b)")
+_DURATION_OVER = _c(r"\b(?P<u>day|week|month|quarter|year)[\s-]+(?:over|on)[\s-]+(?P=u)\b")
+_DURATION_ABBR = _c(r"(?-i:\b(?P<abbr>DoD|WoW|MoM|QoQ|YoY)\b)")
+_DURATION_MONTH = _c(rf"\b(?P<mon>{MONTH})(?!\s*\d)(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))")
+_LEAD = r"\b(?:over|in|during|within|for|across|throughout|through|on)\s+"
+_WINDOW_MOD = r"(?:past|last|previous|prior|trailing|next|coming|first|single)\s+"
+# before a number: "over the last", "in a", "the past", "past" (not a bare "the": "the 30-day average")
+_DURATION_NUMBER_BACK = _back(rf"(?:{_LEAD}(?:(?:the|a)\s+)?(?:{_WINDOW_MOD})?|\b(?:the|a)\s+{_WINDOW_MOD}|\b{_WINDOW_MOD})")
+_LEAD_THE_BACK = _back(rf"(?:{_LEAD})?(?:\bthe\s+)?")
+_LEAD_BACK = _back(_LEAD)
+_MONTH_LEAD_BACK = _back(r"\b(?:in|during|for|throughout|over)\s+")
 _ABBR_UNITS = {"dod": "day", "wow": "week", "mom": "month", "qoq": "quarter", "yoy": "year"}
+_UNIT_ALIASES = {"h": "hour", "hrs": "hour", "hr": "hour", "mins": "minute", "min": "minute", "wks": "week",
+                 "wk": "week", "yrs": "year", "yr": "year"}  # fmt: skip
 
 
 def _iso_duration(n: float, unit: str) -> str | None:
+    """(24, 'hours') -> 'P1D', (12, 'months') -> 'P1Y', (2, 'hours') -> 'PT2H', (52, 'weeks') -> 'P1Y'."""
     unit = unit.lower()
-    unit = {"h": "hour", "hrs": "hour", "hr": "hour", "mins": "minute", "min": "minute", "wks": "week", "wk": "week",
-            "yrs": "year", "yr": "year"}.get(unit, unit.rstrip("s"))
+    unit = _UNIT_ALIASES.get(unit, unit.rstrip("s"))
     if unit == "hour":
-        if n % 24 == 0:
-            return f"P{int(n // 24)}D"
-        return f"PT{n:g}H"
+        return f"P{int(n // 24)}D" if n % 24 == 0 else f"PT{n:g}H"
     if unit == "minute":
         return f"PT{int(n // 60)}H" if n % 60 == 0 else f"PT{n:g}M"
     if unit in ("day", "week", "fortnight"):
-        days = n * {"day": 1, "week": 7, "fortnight": 14}[unit]
         if unit == "week" and n == 52:
             return "P1Y"
+        days = n * {"day": 1, "week": 7, "fortnight": 14}[unit]
         return f"P{days:g}D" if days == int(days) else None
     if unit in ("month", "quarter"):
         months = n * (3 if unit == "quarter" else 1)
-        if months == int(months) and months % 12 == 0:
-            return f"P{int(months // 12)}Y"
-        return f"P{months:g}M" if months == int(months) else None
+        if months != int(months):
+            return None
+        return f"P{int(months // 12)}Y" if months % 12 == 0 else f"P{months:g}M"
     if unit in ("year", "decade"):
         years = n * (10 if unit == "decade" else 1)
         return f"P{years:g}Y" if years == int(years) else None
     return None
 
 
-def _duration_number(m: re.Match) -> Duration | None:
-    text = m.group()
-    n_text = m["n"].lower()
-    if n_text in ("a", "an", "one") and not re.match(rf"{_LEAD[:-1]}\S|(?:the|a)\s+(?:past|last|single)", text, re.I):
-        # "a day" needs a lead ("in a day") or "the past/last": "twice a day" is a rate
-        if not re.match(r"(?:over|in|during|within|for|across|throughout|through|on)\s", text, re.I):
-            return None
-    n = 0.5 if n_text.startswith("half") else _number(n_text)
-    if n is None or n == 0:
+def _duration(m: re.Match, start: int, value: str | None) -> Duration | None:
+    if value is None:
         return None
-    value = _iso_duration(n, m["u"])
-    return value and Duration(m.start(), m.end(), text, value)
+    end = m.end() - (1 if m.group().endswith(".") else 0)
+    return Duration(start, end, m.string[start:end], value)
 
 
-def _duration_word(m: re.Match) -> Duration | None:
-    if m["mon"]:
-        token = m["mon"]
-        if not token[0].isupper() or (token.lower() == "may" and token != "May"):
-            return None
-        return Duration(m.start(), m.end(), m.group(), "P1M")
-    unit = m["u"] or m["u2"] or m["u3"] or _ABBR_UNITS[m["abbr"].lower()]
-    if m["mod"] and m["mod"].lower() in ("this", "current") and unit.lower() in ("year", "decade"):
-        return None  # "this year" is year-to-date: a 'since', not a window
-    value = _iso_duration(1, unit)
-    return value and Duration(m.start(), m.end(), m.group(), value)
+def _duration_number(m: re.Match) -> Duration | None:
+    """'over 24 hours', '24-hour', 'past 30 days', 'over the last three years', 'in a single day'."""
+    if _after(m, _back(r"[\w.,$€£]")):
+        return None
+    cue = _looking_back(m, _DURATION_NUMBER_BACK)
+    n_text = m["n"].lower()
+    if n_text in ("a", "an") and not cue:
+        return None  # "twice a day" is a rate, "in a day" a window
+    n = 0.5 if n_text.startswith("half") else _number(n_text)
+    return _duration(m, cue.start() if cue else m.start(), _iso_duration(n, m["u"]) if n else None)
+
+
+def _duration_mod_unit(m: re.Match) -> Duration | None:
+    """'the past week', 'over the last day', 'last month' (not 'this year': year-to-date is a 'since')."""
+    if _after(m, _AFTER_WORD):
+        return None
+    if m["mod"].lower() in ("this", "current") and m["u"].lower() in ("year", "decade"):
+        return None
+    cue = _looking_back(m, _LEAD_THE_BACK)
+    return _duration(m, cue.start() if cue else m.start(), _iso_duration(1, m["u"]))
+
+
+def _duration_the_unit(m: re.Match) -> Duration | None:
+    """'on the week', 'for the month', 'over the day'."""
+    cue = _looking_back(m, _LEAD_BACK)
+    return cue and _duration(m, cue.start(), _iso_duration(1, m["u"]))
+
+
+def _duration_over(m: re.Match) -> Duration | None:
+    """'week-over-week', 'month on month'."""
+    return None if _after(m, _AFTER_WORD) else _duration(m, m.start(), _iso_duration(1, m["u"]))
+
+
+def _duration_abbr(m: re.Match) -> Duration | None:
+    """'YoY', 'MoM', 'WoW'."""
+    return _duration(m, m.start(), _iso_duration(1, _ABBR_UNITS[m["abbr"].lower()]))
+
+
+def _duration_month(m: re.Match) -> Duration | None:
+    """'in January' -> P1M (a capitalized month name after in / during / for / throughout / over)."""
+    token = m["mon"]
+    cue = _looking_back(m, _MONTH_LEAD_BACK)
+    if not cue or not token[0].isupper() or (token.lower() == "may" and token != "May"):
+        return None
+    return _duration(m, cue.start(), "P1M")
+
+
+_UNIT_T = frozenset({"day", "week", "month", "quarter", "year"})
+_DURATION_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], Duration | None], frozenset[str]]] = [
+    (_DURATION_NUMBER, _duration_number, _NUMBER_WORD_T | {NUMBER, "a", "an", "half"}),
+    (_DURATION_MOD_UNIT, _duration_mod_unit, frozenset({"past", "last", "previous", "prior", "trailing", "this", "current"})),
+    (_DURATION_THE_UNIT, _duration_the_unit, frozenset({"the"})),
+    (_DURATION_OVER, _duration_over, _UNIT_T),
+    (_DURATION_ABBR, _duration_abbr, frozenset(_ABBR_UNITS)),
+    (_DURATION_MONTH, _duration_month, _MONTH_T),
+]
 
 
 def find_durations(text: str) -> list[Duration]:
     """Windows of time ("over the last three years" -> P3Y) in `text`, in text order, not overlapping."""
-    found = [d for m in _DURATION_NUMBER.finditer(text) if (d := _duration_number(m))]
-    found += [d for m in _DURATION_WORD.finditer(text) if (d := _duration_word(m))]
-    found = [replace(d, end=d.end - 1, text=d.text[:-1]) if d.text.endswith(".") else d for d in found]
-    found.sort(key=lambda d: (-(d.end - d.start), d.start))
-    taken: list[Duration] = []
-    for d in found:
-        if all(d.end <= t.start or d.start >= t.end for t in taken):
-            taken.append(d)
-    return sorted(taken, key=lambda d: d.start)
+    return _longest_first(_run(_DURATION_PATTERNS, text, _token_index(text)))
+
+
+# Every word some pattern may start with (for `_token_index`).
+_TRIGGER_WORDS = frozenset().union(*(t for _, _, t in _PATTERNS + _DURATION_PATTERNS)) - {NUMBER}

@@ -35,6 +35,7 @@ The vocabulary (number words, scales, currencies, units) is kept in the tables b
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -308,7 +309,12 @@ def _digit_tokens(m: re.Match[str]) -> list[_Tok]:
     compact = _DIGIT_SPACES.sub("", body)
     value = _read_digits(compact)
     if value is not None:
-        value *= _exponent(m.group("exp") or "", value)
+        try:
+            value *= _exponent(m.group("exp") or "", value)
+        except (OverflowError, ZeroDivisionError):
+            value = math.inf
+        if not math.isfinite(value):  # "1e999" is no figure
+            return [_Tok("sym", m.group(), m.group(), start, m.end())]
         return [
             _Tok(
                 "num",
@@ -361,7 +367,7 @@ def _exponent(exp: str, base: float) -> float:
     if exp[0] in "x×":
         return 10.0 ** int(exp[4:])
     power = int(exp.lstrip("^+-")) * (-1 if exp.count("-") % 2 else 1)  # "^--23" is "^23"
-    return base ** (power - 1) if base else 0.0
+    return base ** (power - 1)  # times the base itself: base ** power
 
 
 def _fraction_tokens(m: re.Match[str]) -> list[_Tok]:
@@ -1213,4 +1219,5 @@ def find_quantities(text: str) -> list[Quantity]:
 
 def _tidy(value: float) -> float:
     """Drop binary noise from scaling: 4.1 * 1e9 is 4099999999.9999995, "$4.1bn" means 4.1e9."""
-    return float(f"{value:.15g}")
+    tidy = float(f"{value:.15g}")
+    return tidy if math.isfinite(tidy) else value

@@ -228,7 +228,8 @@ async def extract_document(state: ServiceState, document: DocumentRequest) -> Ar
     except InputError as exc:
         raise ApiError(422, where, exc.reason, "input_error") from None
     except OverflowError as exc:  # a figure or date the normalizer cannot represent
-        raise ApiError(422, where, f"a number or date in the document is out of range ({exc})", "out_of_range") from None
+        reason = exc.args[-1] if exc.args else type(exc).__name__
+        raise ApiError(422, where, f"a number or date in the document is out of range ({reason})", "out_of_range") from None
     for claim in article.claims:
         if not all(math.isfinite(v) for v in (claim.value, claim.value_max) if v is not None):
             raise ApiError(422, where, f"a figure in the document is too large to represent "

@@ -38,7 +38,8 @@ class BodySizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, f"the request body is {declared:,} bytes")
+            await self._refuse(send, f"the request body is {declared:,} bytes, over the limit of "
+                                     f"{self.max_bytes:,} bytes (max_body_bytes)")
             return
         chunks: list[bytes] = []
         size = 0
@@ -49,7 +50,8 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send, f"the request body passed {self.max_bytes:,} bytes while streaming")
+                await self._refuse(send, f"the request body grew past the limit of {self.max_bytes:,} bytes "
+                                         "(max_body_bytes) while streaming")
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -66,10 +68,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, what: str) -> None:
+    async def _refuse(self, send: Send, message: str) -> None:
+        """A 413 with the service's error body; the connection is closed (the rest of the body is unread)."""
         body = json.dumps({
-            "detail": f"body: {what}, over the limit of {self.max_bytes:,} bytes (max_body_bytes)",
-            "errors": [{"field": "body", "message": "request body too large", "type": "body_too_large"}],
+            "detail": f"body: {message}",
+            "errors": [{"field": "body", "message": message, "type": "body_too_large"}],
         }).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

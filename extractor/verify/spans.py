@@ -46,12 +46,13 @@ def figure(claim: Claim) -> tuple[int, int, str | None]:
 
 
 def words_before(claim: Claim, limit: int = 6) -> list[str]:
-    """The lower-case words of the clause before the figure, nearest last (at most `limit`)."""
+    """The lower-case words between the figure and the clause break or figure before it, nearest
+    last (at most `limit`)."""
     sentence = claim.evidence.sentence
     start, _, _ = figure(claim)
     head = sentence[:start]
-    breaks = list(_CLAUSE_BREAK.finditer(head))
-    clause = head[breaks[-1].end():] if breaks else head
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(head)] + [m.end() for m in _FIGURE.finditer(head)]
+    clause = head[max(cuts, default=0):]
     return [w.lower() for w in _WORD.findall(clause)][-limit:]
 
 
@@ -64,6 +65,15 @@ def words_after(claim: Claim, limit: int = 2) -> list[str]:
 
 
 def is_starting_level(claim: Claim) -> bool:
-    """Whether the figure is the level a move started from: "from $60,000", "up from 4.1%"."""
-    before = words_before(claim, limit=2)
-    return bool(before) and before[-1] == "from"
+    """Whether the figure is the level a move started from: "from $60,000", "up from 4.1%",
+    "from Wednesday's close of 15,164.01"."""
+    return "from" in words_before(claim, limit=4)
+
+
+COMPARISON_WORDS = {"compared", "versus", "vs", "than", "against", "unlike"}
+
+
+def is_comparison(claim: Claim) -> bool:
+    """Whether the figure is brought in for comparison ("compared with 2.2%", "versus $1.1 billion"),
+    so it is most likely about something else than the clause's subject."""
+    return bool(set(words_before(claim, limit=3)) & COMPARISON_WORDS)

@@ -1,0 +1,21 @@
+"""Batch runs over article dumps: `claims batch INPUT... --to SINK`.
+
+    sources    dump readers: folders, globs, JSON Lines, WARC, tar/zip → `Record`s with stable keys
+    process    `RecordProcessor.process_record`: one record → an `Outcome` (article or reason)
+    runner     the local engine: worker processes, bounded in-flight work, input order kept
+    ray_engine the Ray engine: Ray Data `map_batches` over actors, local or on a cluster
+    dedup      near-duplicate articles (MinHash LSH over word shingles) → `duplicate_of`
+    ledger     the progress ledger (resume) and the errors file
+    job        the driver loop: engine → near-duplicates → sink → ledger; counts, exit code
+    progress   the progress bar and the summary
+
+See docs/batch.md for the user's view.
+"""
+
+from __future__ import annotations
+
+from extractor.batch.job import BatchJob, Counts, exit_code
+from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.sources import Fields, Record, iter_records
+
+__all__ = ["BatchJob", "Counts", "Fields", "Outcome", "Record", "RecordProcessor", "exit_code", "iter_records"]

@@ -1,0 +1,126 @@
+"""The driver of a batch run: records → engine → near-duplicates → sink → ledger.
+
+In: a record stream (`batch.sources.iter_records`), an engine (`runner.LocalEngine` or
+`ray_engine.RayEngine`), an open sink, the progress ledger, the errors file, the near-duplicate
+index and a display. Out: `Counts`, and `exit_code(counts)`.
+
+Only the driver writes: each successful outcome gets its `duplicate_of`, is written with
+`sink.write_article` (atomic, idempotent) and then listed in the ledger; each failed one goes
+to the errors file and is reported on stderr as one line. Records done by an earlier run are
+counted as skipped and never reach the engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from extractor.batch.dedup import NearDuplicates
+from extractor.batch.ledger import ErrorLog, Ledger
+from extractor.batch.process import Outcome
+from extractor.batch.sources import Record
+from extractor.sinks import Sink
+
+NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3
+
+
+@dataclass
+class Counts:
+    records: int = 0  # processed by this run (articles + errors)
+    skipped: int = 0  # done by an earlier run (resume)
+    articles: int = 0
+    claims: int = 0  # claims new in the sink
+    duplicates: int = 0  # articles linked to an earlier near-duplicate
+    errors: int = 0
+    started: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def as_dict(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = {k: v for k, v in asdict(self).items() if k != "started"}
+        out["seconds"] = round(self.seconds, 1)
+        return out
+
+
+def exit_code(counts: Counts) -> int:
+    """0 none failed, 1 some failed, 3 nearly all (>= 90 %) failed."""
+    if counts.errors == 0:
+        return 0
+    return 3 if counts.errors >= NEARLY_ALL * counts.records else 1
+
+
+class Engine(Protocol):
+    """`runner.LocalEngine` or `ray_engine.RayEngine`: outcomes in input order."""
+
+    name: str
+
+    def map(self, records: Iterable[Record]) -> Iterator[Outcome]: ...
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Display(Protocol):
+    def skipped(self, n: int) -> None: ...
+
+    def done(self, counts: Counts) -> None: ...
+
+    def error(self, message: str) -> None: ...
+
+
+class BatchJob:
+    """One run; `run(records)` returns its counts."""
+
+    def __init__(self, engine: Engine, sink: Sink, ledger: Ledger, errors: ErrorLog,
+                 duplicates: NearDuplicates, display: Display) -> None:
+        self.engine = engine
+        self.sink = sink
+        self.ledger = ledger
+        self.errors = errors
+        self.duplicates = duplicates
+        self.display = display
+        self.counts = Counts()
+
+    def run(self, records: Iterable[Record]) -> Counts:
+        for outcome in self.engine.map(self._todo(records)):
+            if outcome.ok:
+                self._write(outcome)
+            else:
+                self._fail(outcome)
+            self.counts.records += 1
+            self.display.done(self.counts)
+        return self.counts
+
+    def _todo(self, records: Iterable[Record]) -> Iterator[Record]:
+        for record in records:
+            if record.done:
+                self.counts.skipped += 1
+                self.display.skipped(1)
+            else:
+                yield record
+
+    def _write(self, outcome: Outcome) -> None:
+        article = outcome.article
+        assert article is not None
+        article.duplicate_of = self.duplicates.check(article.id, outcome.signature)
+        self.counts.claims += self.sink.write_article(article)
+        self.ledger.add(outcome.key, article.id, article.duplicate_of, outcome.signature)
+        self.counts.articles += 1
+        self.counts.duplicates += article.duplicate_of is not None
+
+    def _fail(self, outcome: Outcome) -> None:
+        self.errors.write(outcome.error_record())
+        self.counts.errors += 1
+        self.display.error(f"error: {outcome.key}: {outcome.reason}")
+
+
+def rebuild_duplicates(ledger: Ledger, duplicates: NearDuplicates) -> None:
+    """Put the originals of earlier runs back into the near-duplicate index (resume)."""
+    for entry in ledger.entries:
+        if entry.duplicate_of is None and entry.minhash:
+            duplicates.add(entry.article, entry.minhash)

@@ -1,0 +1,112 @@
+"""The one step a batch applies to each record: `RecordProcessor.process_record`.
+
+In: a `Record` (from `batch.sources`). Out: an `Outcome`: the `Article` with its claims and the
+MinHash signature of its text, or the reason the record failed.
+
+`process_record` never raises: an unreadable record, a page over `scrape.max_input_bytes`, an
+`InputError` from the pipeline (binary, empty, not English, no article text) or *any* other
+exception from trafilatura or the rules becomes a failed outcome with a one-line reason.
+
+Both engines run the same processor: the local engine pickles it into each worker process, the
+Ray engine into each actor, and each calls `setup()` once there (loading the spaCy pipeline).
+To change what happens to a record, subclass `RecordProcessor` in an importable module and
+override `process_record` (or `extract`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from extractor.batch.dedup import signature
+from extractor.batch.sources import Record
+from extractor.errors import InputError, MarketClaimsError
+from extractor.pipeline import process_source
+from extractor.schemas import Article
+from extractor.settings import Settings
+from extractor.sources import Source
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one record: an article, or a reason."""
+
+    key: str
+    input: str
+    article: Article | None = None
+    signature: bytes | None = None  # MinHash of the article text (see `batch.dedup`)
+    reason: str | None = None
+    url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.article is not None
+
+    def error_record(self) -> dict[str, str | None]:
+        """The line of the errors file: input, record key, reason (and URL when known)."""
+        return {"input": self.input, "key": self.key, "reason": self.reason, "url": self.url}
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """`Type: message` squeezed onto one line (a reason, never a traceback)."""
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RecordProcessor:
+    """Turns records into outcomes; picklable, with the pipeline loaded by `setup()`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.nlp: Language | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"settings": self.settings}  # the pipeline is loaded where the processor runs
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.settings = state["settings"]  # type: ignore[assignment]
+        self.nlp = None
+
+    def setup(self) -> None:
+        """Load the spaCy pipeline (once per worker process or actor)."""
+        from extractor.extract import default_pipeline
+
+        self.nlp = default_pipeline()
+
+    def process_record(self, record: Record) -> Outcome:
+        """The overridable step: one record in, one outcome out; never raises."""
+        failed = Outcome(key=record.key, input=record.input, url=record.url)
+        if record.error:
+            failed.reason = record.error
+            return failed
+        limit = self.settings.scrape.max_input_bytes
+        if len(record.content) > limit:
+            failed.reason = f"record is {len(record.content):,} bytes, over the limit of {limit:,} (scrape.max_input_bytes)"
+            return failed
+        try:
+            article = self.extract(record)
+        except InputError as exc:
+            failed.reason = exc.reason
+            return failed
+        except MarketClaimsError as exc:
+            failed.reason = str(exc)
+            return failed
+        except Exception as exc:  # any page that breaks trafilatura or the rules: logged, the run goes on
+            failed.reason = one_line(exc)
+            return failed
+        return Outcome(key=record.key, input=record.input, article=article,
+                       signature=signature(article.text), url=article.url)
+
+    def extract(self, record: Record) -> Article:
+        """The pipeline on the record; WARC-Date is used only when the page gives no date."""
+        if self.nlp is None:
+            self.setup()
+        source = Source(name=record.key, content=record.content, url=record.url, kind=record.kind)
+        article = process_source(source, published=record.published, path=record.path,
+                                 settings=self.settings, nlp=self.nlp)
+        if article.published is None and record.fallback_published:
+            article = process_source(source, published=record.fallback_published, path=record.path,
+                                     settings=self.settings, nlp=self.nlp)
+        return article

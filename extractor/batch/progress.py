@@ -1,0 +1,117 @@
+"""What a batch run shows: a rich progress bar on stderr, and a summary at the end.
+
+In: `Counts` as the run goes, the total number of records when known (counted in a background
+thread, so a big dump starts at once), error lines. Out: a live bar with articles done, claims
+found, errors, rate and ETA; one line per failed record; the summary. `QuietDisplay` prints
+the error lines only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from extractor.batch.job import Counts
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f}/s" if speed else "…/s", style="progress.data.speed")
+
+
+class QuietDisplay:
+    """Nothing but the error lines, on stderr."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def __enter__(self) -> QuietDisplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def count_in_background(self, count: Callable[[], int]) -> None:
+        pass
+
+    def skipped(self, n: int) -> None:
+        pass
+
+    def done(self, counts: Counts) -> None:
+        pass
+
+    def error(self, message: str) -> None:
+        self.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    def summary(self, counts: Counts, sink: str, errors_file: str) -> None:
+        pass
+
+
+class ProgressDisplay(QuietDisplay):
+    """The live progress bar and the summary."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__(console)
+        self.progress = Progress(
+            TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
+            TextColumn("{task.fields[claims]} claims · {task.fields[errors]} errors"), RateColumn(),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )
+        self.task = self.progress.add_task("batch", total=None, claims=0, errors=0)
+
+    def __enter__(self) -> ProgressDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def count_in_background(self, count: Callable[[], int]) -> None:
+        """Find the total in a daemon thread; the bar shows an ETA once it is known."""
+
+        def work() -> None:
+            try:
+                self.progress.update(self.task, total=count())
+            except Exception:  # a total is a nicety: the run itself reports unreadable inputs
+                pass
+
+        threading.Thread(target=work, name="count-records", daemon=True).start()
+
+    def skipped(self, n: int) -> None:
+        self.progress.advance(self.task, n)
+
+    def done(self, counts: Counts) -> None:
+        self.progress.update(self.task, advance=1, claims=counts.claims, errors=counts.errors)
+
+    def error(self, message: str) -> None:
+        self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    def summary(self, counts: Counts, sink: str, errors_file: str) -> None:
+        rate = counts.records / counts.seconds if counts.seconds else 0.0
+        lines = [
+            f"{counts.records:,} records in {counts.seconds:,.1f} s ({rate:,.1f}/s): "
+            f"{counts.articles:,} articles ({counts.duplicates:,} near-duplicates), "
+            f"{counts.claims:,} new claims, {counts.errors:,} errors",
+        ]
+        if counts.skipped:
+            lines.append(f"{counts.skipped:,} records skipped: done by an earlier run (--no-resume to redo them)")
+        lines.append(f"sink: {sink}")
+        if counts.errors:
+            lines.append(f"errors: {errors_file}")
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,128 @@
+"""The Ray engine: records in, outcomes out, on Ray Data actors (a local instance or a cluster).
+
+In: an iterable of `Record`s (read lazily by the driver) and a `RecordProcessor`. Out: an
+iterator of `Outcome`s in input order, consumed by the driver, which writes the sink.
+
+The driver cuts the record stream into bounded chunks (`chunk_size` records, default 1,024);
+each chunk becomes a dataset (`ray.data.from_items`, one pickled record per row) mapped with
+`map_batches` over a pool of `workers` actors of `RayRecordProcessor`, a class-based UDF that
+loads the spaCy pipeline once in its constructor; the outcomes stream back with `iter_batches`
+(order preserved). Memory is bounded by one chunk in the driver and the object store. Each
+chunk starts a fresh actor pool (a few seconds), which larger chunks amortise.
+
+`address` None starts a local Ray instance with `num_cpus=workers`, shut down at the end;
+`address="HOST:PORT"` joins an existing cluster (`ray start --head` prints the address), on
+whose nodes market-claims must be installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+
+from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.sources import Record
+
+DEFAULT_CHUNK = 1024
+BATCH_SIZE = 8  # records per map_batches call
+
+
+class RayRecordProcessor:
+    """The Ray Data UDF: a `RecordProcessor` set up once per actor."""
+
+    def __init__(self, processor: bytes) -> None:
+        self.processor: RecordProcessor = pickle.loads(processor)
+        self.processor.setup()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        outcomes = [self.processor.process_record(pickle.loads(blob)) for blob in batch["record"]]
+        return {"outcome": np.array([pickle.dumps(o) for o in outcomes], dtype=object)}
+
+
+def ray_available() -> bool:
+    try:
+        import ray  # noqa: F401
+        import ray.data  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(records)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class RayEngine:
+    """Ray Data actors; use as a context manager around `map`."""
+
+    name = "ray"
+
+    def __init__(self, processor: RecordProcessor, workers: int, address: str | None = None,
+                 chunk_size: int = DEFAULT_CHUNK) -> None:
+        self.processor = processor
+        self.workers = max(1, workers)
+        self.address = address
+        self.chunk_size = chunk_size
+        self._started = False
+
+    def __enter__(self) -> RayEngine:
+        import ray
+
+        for name in ("ray", "ray.data", "ray.data._internal"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False,
+                                       "logging_level": logging.ERROR}
+            if self.address:
+                ray.init(address=self.address, **options)
+            else:
+                ray.init(num_cpus=self.workers, **options)
+            self._started = True
+        self._configure()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import ray
+
+        if self._started:
+            ray.shutdown()
+            self._started = False
+
+    @staticmethod
+    def _configure() -> None:
+        import ray.data
+
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        for flag in ("enable_progress_bars", "enable_operator_progress_bars", "print_on_execution_start"):
+            if hasattr(context, flag):
+                setattr(context, flag, False)
+
+    def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
+        """Outcomes of `records`, in order, one bounded chunk at a time."""
+        processor = pickle.dumps(self.processor)
+        for chunk in chunks(records, self.chunk_size):
+            yield from self._run_chunk(chunk, processor)
+
+    def _run_chunk(self, chunk: list[Record], processor: bytes) -> Iterator[Outcome]:
+        import ray.data
+
+        dataset = ray.data.from_items([{"record": pickle.dumps(r)} for r in chunk])
+        mapped = dataset.map_batches(
+            RayRecordProcessor,
+            fn_constructor_kwargs={"processor": processor},
+            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunk))),
+            batch_size=BATCH_SIZE,
+            batch_format="numpy",
+            num_cpus=1,
+        )
+        for batch in mapped.iter_batches(batch_size=None, batch_format="numpy"):
+            for blob in batch["outcome"]:
+                yield pickle.loads(blob)

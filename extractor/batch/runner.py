@@ -1,0 +1,110 @@
+"""The local engine: records in, outcomes out, on worker processes of this machine.
+
+In: an iterable of `Record`s (read lazily) and a `RecordProcessor`. Out: an iterator of
+`Outcome`s in input order.
+
+Each worker process (`concurrent.futures.ProcessPoolExecutor`, started with `spawn`) receives
+the processor once and calls its `setup()`, so the spaCy pipeline is loaded once per worker.
+At most `in_flight` records (default 4 per worker) are read ahead and in the workers at any
+time: memory stays flat however large the dump is. Results are handed back in input order
+(a slow page holds back at most `in_flight` finished ones), so near-duplicates are judged in
+the same order on every run.
+
+A worker that dies (segfault, out of memory) breaks the pool: the engine starts a new one and
+tries the records that were in flight again one at a time, so only the record that kills a
+worker is reported ("worker process died"), and the run goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.sources import Record
+
+_processor: RecordProcessor | None = None  # the worker process's own copy
+
+
+def _init_worker(processor: RecordProcessor) -> None:
+    global _processor
+    _processor = processor
+    processor.setup()
+
+
+def _process(record: Record) -> Outcome:
+    assert _processor is not None, "worker not initialised"
+    return _processor.process_record(record)
+
+
+class LocalEngine:
+    """Worker processes on this machine; use as a context manager around `map`."""
+
+    name = "local"
+
+    def __init__(self, processor: RecordProcessor, workers: int, in_flight: int | None = None) -> None:
+        self.processor = processor
+        self.workers = max(1, workers)
+        self.in_flight = in_flight or 4 * self.workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        self._pool = self._new_pool(self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self.processor,))
+
+    def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
+        """Outcomes of `records`, in order, with at most `in_flight` records read ahead."""
+        window: deque[tuple[Record, Future[Outcome]]] = deque()
+        for record in records:
+            window.append((record, self._submit(record)))
+            if len(window) >= self.in_flight:
+                yield from self._next(window)
+        while window:
+            yield from self._next(window)
+
+    def _submit(self, record: Record) -> Future[Outcome]:
+        assert self._pool is not None, "use the engine as a context manager"
+        try:
+            return self._pool.submit(_process, record)
+        except BrokenProcessPool:
+            self._restart()
+            return self._pool.submit(_process, record)
+
+    def _next(self, window: deque[tuple[Record, Future[Outcome]]]) -> Iterator[Outcome]:
+        record, future = window.popleft()
+        try:
+            yield future.result()
+        except BrokenProcessPool:
+            suspects = [record] + [r for r, _ in window]
+            window.clear()
+            yield from self._isolate(suspects)
+
+    def _isolate(self, suspects: list[Record]) -> Iterator[Outcome]:
+        """After a crash: each record that was in flight alone, on a fresh worker."""
+        self._restart(workers=1)
+        for record in suspects:
+            assert self._pool is not None
+            try:
+                yield self._pool.submit(_process, record).result()
+            except BrokenProcessPool:
+                yield Outcome(key=record.key, input=record.input, url=record.url,
+                              reason="worker process died on this record (crash or out of memory)")
+                self._restart(workers=1)
+        self._restart()
+
+    def _restart(self, workers: int | None = None) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool(workers or self.workers)

@@ -1,0 +1,139 @@
+"""`claims batch INPUT... --to SINK`: a whole dump through the pipeline, resumable, in parallel.
+
+The command parses options, opens the sink, the ledger and the errors file, picks the engine
+and hands over to `extractor.batch.job.BatchJob`; see docs/batch.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from extractor import __version__
+from extractor.batch.dedup import DEFAULT_THRESHOLD, NearDuplicates
+from extractor.batch.job import BatchJob, Engine, exit_code, rebuild_duplicates
+from extractor.batch.ledger import ErrorLog, Ledger, sidecar
+from extractor.batch.process import RecordProcessor
+from extractor.batch.progress import ProgressDisplay, QuietDisplay
+from extractor.batch.sources import Fields, check_inputs, count_records, iter_records
+from extractor.cli.extract import check_published
+from extractor.errors import MarketClaimsError
+from extractor.settings import Settings
+from extractor.sinks import DEFAULT_TARGET, Sink, open_sink
+
+FIELDS = "JSON Lines fields"
+
+
+class EngineName(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+def usage_error(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def make_engine(engine: EngineName, processor: RecordProcessor, workers: int, address: str | None) -> Engine:
+    if engine is EngineName.ray:
+        from extractor.batch.ray_engine import RayEngine, ray_available
+
+        if not ray_available():
+            raise usage_error("--engine ray needs Ray: pip install 'market-claims[ray]'")
+        return RayEngine(processor, workers, address)
+    if address:
+        raise usage_error("--address is for --engine ray")
+    from extractor.batch.runner import LocalEngine
+
+    return LocalEngine(processor, workers)
+
+
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Folders, globs, JSON Lines dumps (.jsonl[.gz]), WARC files (.warc[.gz]), .tar[.gz]/.zip archives, page files or URLs.")],
+    to: Annotated[str | None, typer.Option("--to", help=f"Sink: a SQLite file, a PostgreSQL URL, a .jsonl file or - (stdout). [default: {DEFAULT_TARGET}]")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (local) or actors (ray). [default: the number of CPUs]", show_default=False)] = None,
+    engine: Annotated[EngineName, typer.Option(help="local: worker processes here; ray: Ray Data actors.")] = EngineName.local,
+    address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Ray cluster (with --engine ray); without it a local Ray instance is started.")] = None,
+    resume: Annotated[bool, typer.Option(help="Skip the records a previous run finished (from the progress ledger).")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    errors: Annotated[Path | None, typer.Option(help="Errors file (JSON Lines). [default: <sink>.errors.jsonl]")] = None,
+    progress_file: Annotated[Path | None, typer.Option(help="Progress ledger. [default: <sink>.progress]")] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for records whose dump gives none; overrides the page's own.", callback=check_published)] = None,
+    config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
+    dup_threshold: Annotated[float, typer.Option(min=0, max=1, help="Estimated Jaccard similarity from which an article is a near-duplicate; 0 turns detection off.")] = DEFAULT_THRESHOLD,
+    html_field: Annotated[str, typer.Option(help="Field holding the page HTML.", rich_help_panel=FIELDS)] = "html",
+    text_field: Annotated[str, typer.Option(help="Field holding plain text (when there is no HTML).", rich_help_panel=FIELDS)] = "text",
+    url_field: Annotated[str, typer.Option(help="Field holding the page URL.", rich_help_panel=FIELDS)] = "url",
+    title_field: Annotated[str, typer.Option(help="Field holding the title (heads plain text).", rich_help_panel=FIELDS)] = "title",
+    published_field: Annotated[str, typer.Option(help="Field holding the publication date.", rich_help_panel=FIELDS)] = "published",
+    id_field: Annotated[str, typer.Option(help="Field holding the record's id (used as the article path).", rich_help_panel=FIELDS)] = "id",
+) -> None:
+    """Extract the claims of every article in a dump into a sink, in parallel and resumably.
+
+    Exit code: 0 when every record was processed, 1 when some failed, 3 when nearly all
+    (>= 90 %) failed (each failure is one line on stderr and one in the errors file), 2 for a
+    usage error or a sink that cannot be written.
+    """
+    try:
+        settings = Settings.load(config)
+        check_inputs(inputs)
+        runner = make_engine(engine, RecordProcessor(settings), workers or os.cpu_count() or 1, address)
+        sink = open_sink(to, run_info={"inputs": inputs, "version": __version__})
+    except MarketClaimsError as exc:
+        raise usage_error(str(exc)) from None
+    target = to or DEFAULT_TARGET
+    options = RunOptions(
+        fields=Fields(html=html_field, text=text_field, url=url_field, title=title_field,
+                      published=published_field, id=id_field),
+        resume=resume, quiet=quiet, published=published, dup_threshold=dup_threshold,
+        errors=errors or sidecar(target, ".errors.jsonl") or Path("claims-batch.errors.jsonl"),
+        progress_file=progress_file or sidecar(target, ".progress"),
+    )
+    try:
+        code = run(inputs, settings, runner, sink, options)
+    except MarketClaimsError as exc:
+        raise usage_error(str(exc)) from None
+    finally:
+        sink.close()
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    fields: Fields
+    resume: bool
+    quiet: bool
+    published: str | None
+    dup_threshold: float
+    errors: Path
+    progress_file: Path | None
+
+
+def run(inputs: list[str], settings: Settings, runner: Engine, sink: Sink, options: RunOptions) -> int:
+    """Open the ledger and errors file, run the job, finish the sink's run; the exit code."""
+    ledger = Ledger.open(options.progress_file, options.resume)
+    error_log = ErrorLog(options.errors)
+    duplicates = NearDuplicates(options.dup_threshold)
+    rebuild_duplicates(ledger, duplicates)
+    display = QuietDisplay() if options.quiet else ProgressDisplay()
+    try:
+        with display, runner:
+            display.count_in_background(lambda: count_records(inputs, settings, options.fields))
+            job = BatchJob(runner, sink, ledger, error_log, duplicates, display)
+            records = iter_records(inputs, settings, options.fields, options.published, done=ledger.done)
+            counts = job.run(records)
+    finally:
+        ledger.close()
+        error_log.close()
+    sink.finish_run({**counts.as_dict(), "engine": runner.name})
+    display.summary(counts, sink.name, str(options.errors))
+    return exit_code(counts)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)

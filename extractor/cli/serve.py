@@ -1,0 +1,76 @@
+"""`claims serve`: the HTTP service (extractor.service) in uvicorn.
+
+In: where to listen, an optional database, the number of worker processes and the service limits
+(defaults from `ServiceSettings`). Out: a running server until Ctrl-C. Usage errors (a bad --db,
+a bad limit, a broken --config file) are one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from extractor.errors import MarketClaimsError
+from extractor.service.settings import ENV_VAR, ServiceSettings, to_env
+from extractor.settings import Settings
+from extractor.sinks import sink_kind
+
+DEFAULTS = ServiceSettings()
+APP_FACTORY = "extractor.service.app:app_from_env"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database for ?store=true and GET /v1/claims: SQLite file, sqlite:/// or postgresql:// URL.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the pipeline once).")] = 1,
+    max_body_bytes: Annotated[int, typer.Option(help="Largest request body (413 above).")] = DEFAULTS.max_body_bytes,
+    timeout: Annotated[float, typer.Option(help="Seconds one extraction may take (504 above).")] = DEFAULTS.timeout_seconds,
+    max_concurrency: Annotated[int, typer.Option(
+        help="Extractions at once per worker (503 + Retry-After above).")] = DEFAULTS.max_concurrency,
+    max_page_limit: Annotated[int, typer.Option(
+        help="Largest `limit` of GET /v1/claims.")] = DEFAULTS.max_page_limit,
+    config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the pipeline defaults.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Serve the extractor over HTTP: POST /v1/extract, POST /v1/verify, GET /v1/claims, /healthz, /readyz.
+
+    See docs/service.md for every endpoint, its limits and status codes.
+    """
+    import uvicorn
+
+    try:
+        settings = ServiceSettings(
+            max_body_bytes=max_body_bytes, timeout_seconds=timeout, max_concurrency=max_concurrency,
+            max_page_limit=max_page_limit, default_page_limit=min(DEFAULTS.default_page_limit, max_page_limit),
+            config=str(config) if config else None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        option = {"timeout_seconds": "--timeout"}.get(name, "--" + name.replace("_", "-"))
+        _fail(f"{option}: {first['msg']}")
+    try:
+        Settings.load(config)  # a broken settings file fails here, not in every worker
+        if db is not None and sink_kind(db) not in ("sqlite", "postgresql"):
+            raise MarketClaimsError(f"--db {db}: not a database; give a SQLite file or a PostgreSQL URL")
+    except MarketClaimsError as exc:
+        _fail(str(exc))
+    os.environ[ENV_VAR] = to_env(settings, db)  # read by every worker's app factory
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                access_log=access_log)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

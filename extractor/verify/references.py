@@ -1,0 +1,238 @@
+"""Reference observations: what the market really did, read from CSV or JSON Lines files.
+
+In: one or more files of observations. Two shapes are accepted (the header decides):
+
+* observations: `subject,metric,date,value` plus optional `low,high,source,symbol`;
+* daily bars, as in `../shared/external/prices/daily.csv`:
+  `subject,symbol,metric,date,open,high,low,close,volume,source` (value = close, low/high =
+  the day's range; `metric` defaults to `price`).
+
+A JSON Lines file holds one object per line with the same keys. Out: a `References` index,
+and `check_references(claims, references, tol)` -> the verdicts of the claims it can check.
+
+A claim meets a row when the subject or the symbol is the same (case-insensitive), the metric
+is the same (a day's low or high, `price_level` with `level` low/high, is read against `price`
+rows) and the row's date is the claim's market day (`dates.market_day`: the UTC day for crypto,
+the New York day for stocks and indices).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from extractor.errors import InputError
+from extractor.schemas import Claim
+from extractor.verify import dates
+from extractor.verify.checks import show
+from extractor.verify.models import Observation, Verdict
+from extractor.verify.settings import Tolerances
+
+OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
+DAILY_COLUMNS = ("subject", "date", "close")
+PRICE_UNITS = {"USD", "points"}  # the reference files give prices in US dollars or index points
+TOUCHED_LEVELS = {"low", "high"}  # price levels the market traded at that day
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_observations(path: str | Path) -> list[Observation]:
+    """The observations of one CSV or JSONL file; `InputError` naming the file (and line) when
+    it is missing, empty or malformed."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(name, "no such reference file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(name, f"cannot read reference file ({exc})") from None
+    rows = _jsonl_rows(name, text) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_rows(name, text)
+    observations = [_observation(name, line, row) for line, row in rows]
+    if not observations:
+        raise InputError(name, "reference file has no rows")
+    return observations
+
+
+def _csv_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(text.splitlines())
+    header = [c.strip().lower() for c in reader.fieldnames or []]
+    if not (set(OBSERVATION_COLUMNS) <= set(header) or set(DAILY_COLUMNS) <= set(header)):
+        raise InputError(name, "reference CSV needs the columns subject,metric,date,value "
+                               "(or subject,symbol,metric,date,open,high,low,close,volume,source); "
+                               f"found {','.join(header) or 'no header'}")
+    reader.fieldnames = header
+    for line, row in enumerate(reader, start=2):
+        yield line, row
+
+
+def _jsonl_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(name, f"line {line}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise InputError(name, f"line {line}: expected a JSON object")
+        yield line, {str(k).lower(): v for k, v in row.items()}
+
+
+def _observation(name: str, line: int, row: dict[str, Any]) -> Observation:
+    """One row in either shape as an `Observation`."""
+    def get(key: str) -> Any:
+        value = row.get(key)
+        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+    daily = get("value") is None and get("close") is not None
+    data = {
+        "subject": get("subject") or get("symbol"),
+        "symbol": get("symbol"),
+        "metric": get("metric") or ("price" if daily else None),
+        "date": get("date"),
+        "value": get("close") if daily else get("value"),
+        "low": get("low"),
+        "high": get("high"),
+        "source": get("source"),
+    }
+    missing = [k for k in ("subject", "metric", "date", "value") if data[k] is None]
+    if missing:
+        raise InputError(name, f"line {line}: no {' or '.join(missing)}")
+    if dates.day(str(data["date"])) != str(data["date"]):
+        raise InputError(name, f"line {line}: date {data['date']!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        return Observation.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(name, f"line {line}: {first['loc'][0]}: {first['msg']}") from None
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@dataclass
+class References:
+    """Observations indexed by (subject or symbol, metric, date), all lower-case but the date."""
+
+    observations: list[Observation]
+    _index: dict[tuple[str, str, str], list[Observation]] = field(default_factory=dict, repr=False)
+    _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str, str], list[Observation]] = defaultdict(list)
+        for obs in self.observations:
+            for name in {obs.subject.lower(), (obs.symbol or obs.subject).lower()}:
+                index[(name, obs.metric, obs.date)].append(obs)
+                self._names.add((name, obs.metric))
+        self._index = dict(index)
+
+    def __len__(self) -> int:
+        return len(self.observations)
+
+    def lookup(self, claim: Claim) -> list[Observation]:
+        """The rows about the claim's subject, metric and market day (see the module docstring)."""
+        metric = reference_metric(claim)
+        day = dates.market_day(claim.as_of, claim.subject_type)
+        if metric is None or day is None:
+            return []
+        found: list[Observation] = []
+        for name in _names_of(claim):
+            for obs in self._index.get((name, metric, day), []):
+                if obs not in found:
+                    found.append(obs)
+        return found
+
+    def covers(self, claim: Claim) -> bool:
+        """Whether any row is about the claim's subject and metric (on any day)."""
+        metric = reference_metric(claim)
+        return metric is not None and any((name, metric) in self._names for name in _names_of(claim))
+
+
+def _names_of(claim: Claim) -> set[str]:
+    return {claim.subject.lower(), *([claim.symbol.lower()] if claim.symbol else [])}
+
+
+def reference_metric(claim: Claim) -> str | None:
+    """The metric of the rows a claim is read against, or None when a reference cannot check it:
+    a price in another currency, or a price level that is not a day's low or high (support,
+    resistance, target)."""
+    if claim.metric in ("price", "price_level") and claim.unit not in PRICE_UNITS:
+        return None
+    if claim.metric == "price_level":
+        return "price" if claim.qualifiers.get("level") in TOUCHED_LEVELS else None
+    return claim.metric
+
+
+def load_references(paths: Iterable[str | Path]) -> References:
+    """All observations of the given files, indexed."""
+    observations: list[Observation] = []
+    for path in paths:
+        observations.extend(read_observations(path))
+    return References(observations)
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_references(claims: list[Claim], references: References, tol: Tolerances) -> list[Verdict]:
+    """A verdict for each claim that meets a reference row: supported when one of its rows
+    agrees (see `judge`), else contradicted against the first row."""
+    out = []
+    for claim in claims:
+        rows = references.lookup(claim)
+        if not rows:
+            continue
+        judged = [judge(claim, obs, tol) for obs in rows]
+        supported = [v for v in judged if v.verdict == "supported"]
+        out.append(supported[0] if supported else judged[0])
+    return out
+
+
+def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
+    """One claim against one row.
+
+    A close ("closed at") is compared with the row's value (the close). A day's low or high,
+    and any other price, is supported when it lies within the day's [low, high] widened by the
+    tolerance, or failing that within the tolerance of the close. A row without a range is
+    compared with its value. Contradicted otherwise, with the reference shown.
+    """
+    t = tol.of(claim.metric)
+    unit = claim.unit
+    where = f"on {obs.date} per {obs.source}" if obs.source else f"on {obs.date}"
+    ranged = obs.low is not None and obs.high is not None
+    close_only = claim.qualifiers.get("session") == "close" or not ranged
+    stated = show(claim.value, unit)
+    value_name = "close" if ranged else "value"
+    if close_only:
+        if tol.agree(claim.metric, unit, claim.value, obs.value):
+            return _v(claim, "supported", f"{stated} agrees with the reference {value_name} "
+                                          f"{show(obs.value, unit)} {where}", obs, obs.value)
+        return _v(claim, "contradicted", f"{stated} against the reference {value_name} "
+                                         f"{show(obs.value, unit)} {where}", obs, obs.value)
+    assert obs.low is not None and obs.high is not None
+    low, high = obs.low * (1 - t), obs.high * (1 + t)
+    day_range = f"{show(obs.low, unit)} \u2013 {show(obs.high, unit)}"
+    if low <= claim.value <= high:
+        return _v(claim, "supported", f"{stated} is within the day's range {day_range} {where}", obs,
+                  (obs.low, obs.high))
+    if claim.metric == "price" and tol.agree(claim.metric, unit, claim.value, obs.value):
+        return _v(claim, "supported", f"{stated} agrees with the close {show(obs.value, unit)} {where}", obs,
+                  obs.value)
+    side = "below the day's low" if claim.value < low else "above the day's high"
+    return _v(claim, "contradicted", f"{stated} is {side}: the reference range is {day_range}, close "
+                                     f"{show(obs.value, unit)}, {where}", obs, (obs.low, obs.high))
+
+
+def _v(claim: Claim, verdict: str, reason: str, obs: Observation,
+       expected: float | tuple[float, float]) -> Verdict:
+    return Verdict(claim=claim, verdict=verdict, check="reference", reason=reason, checked_against=obs,
+                   expected=expected)
