@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from extractor.schemas import Article, Claim, Evidence, claim_id
 
@@ -71,7 +72,8 @@ def postgres_server() -> str:
     """The server URL; skips (or, under CI, fails) when PostgreSQL does not answer."""
     reason = _postgres_reason()
     if reason:
-        message = f"PostgreSQL not reachable on 127.0.0.1:5432: {reason}"
+        url = make_url(PG_URL)
+        message = f"PostgreSQL not reachable on {url.host}:{url.port or 5432}: {reason}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set: the PostgreSQL tests must run)")
         pytest.skip(message)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 64
@@ -34,14 +33,17 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 
 
 def signature(text: str) -> bytes:
-    """The MinHash of the text's word shingles, as `NUM_PERM` little-endian uint64 values."""
+    """The MinHash of the text's word shingles, serialized (datasketch's `LeanMinHash` format)."""
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
-    return np.asarray(minhash.hashvalues, dtype="<u8").tobytes()
+    lean = LeanMinHash(minhash)
+    buf = bytearray(lean.bytesize(byteorder="<"))
+    lean.serialize(buf, byteorder="<")
+    return bytes(buf)
 
 
 def _lean(sig: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, dtype="<u8").astype(np.uint64))
+    return LeanMinHash.deserialize(sig, byteorder="<")
 
 
 class NearDuplicates:

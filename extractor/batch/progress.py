@@ -73,6 +73,8 @@ class ProgressDisplay(QuietDisplay):
             console=self.console, transient=False,
         )
         self.task = self.progress.add_task("batch", total=None, claims=0, errors=0)
+        self._total: int | None = None  # records in the inputs, once counted
+        self._skipped = 0  # done by an earlier run: not part of this run's bar
 
     def __enter__(self) -> ProgressDisplay:
         self.progress.start()
@@ -86,14 +88,20 @@ class ProgressDisplay(QuietDisplay):
 
         def work() -> None:
             try:
-                self.progress.update(self.task, total=count())
+                self._total = count()
             except Exception:  # a total is a nicety: the run itself reports unreadable inputs
-                pass
+                return
+            self._update_total()
 
         threading.Thread(target=work, name="count-records", daemon=True).start()
 
+    def _update_total(self) -> None:
+        if self._total is not None:
+            self.progress.update(self.task, total=max(0, self._total - self._skipped))
+
     def skipped(self, n: int) -> None:
-        self.progress.advance(self.task, n)
+        self._skipped += n
+        self._update_total()
 
     def done(self, counts: Counts) -> None:
         self.progress.update(self.task, advance=1, claims=counts.claims, errors=counts.errors)

@@ -108,7 +108,8 @@ class MarketClaims:
                 continue  # a table row: read by column below
             first = sentence.span[0]
             if first.i == 0 or "\n" in doc[first.i - 1].whitespace_ or "\n" in doc[first.i - 1].text:
-                context.new_paragraph(heading=is_heading(sentence.span.text))
+                line_end = doc.text.find("\n", sentence.span.start_char)
+                context.new_paragraph(heading=is_heading(doc.text[sentence.span.start_char : line_end if line_end >= 0 else None]))
             drafts.extend(link_sentence(sentence, published, context))
         drafts.extend(table_claims(doc.text, self.nlp, self.model, published, anchor))
         doc._.claims = merge_restatements(drafts)

@@ -149,6 +149,13 @@ def _remember_subjects(sentence: Sentence, context: Context) -> None:
             context.aggregate = hit.entry
 
 
+def _first_fitting(sentence, fig, seg, metric, ordered, context, kind):
+    for candidate, other in _subjects(sentence, fig, seg, metric, ordered, context):
+        if _subject_fits(metric, candidate, kind, fig):
+            return candidate, other
+    return None, None
+
+
 def _family_of(metric: str) -> str:
     return {"price_change": "price", "price_level": "price"}.get(metric, metric.removesuffix("_change"))
 
@@ -170,7 +177,9 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
             sign, chain_level = 0, True  # the level a change arrived at
         elif not sign and set(gap) <= {",", "or", "and", "("}:
             sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
-    is_change = sign != 0 or fig.quantity.value < 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
+    moved = sign != 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
+    # a minus sign is a move for a price ("-1.13%") but a level for a funding rate or a correlation
+    is_change = moved or fig.quantity.value < 0
     if fig.quantity.value < 0:
         sign = -1
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
@@ -178,7 +187,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
 
     # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
     level = _level(sentence, fig, seg)
-    cue = _nearest_cue(sentence, fig, seg, kind, is_change)
+    cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
     if level and kind in {"money", "points", "number"} and family in (None, "price"):
@@ -187,9 +196,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = context.family, "context.refers_back"
     if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
         return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
-    metric = _metric(family or "price", fig.unit, is_change)
+    if family is None and kind == "ratio" and _basis_follows(sentence, fig):
+        family, rule = "short_interest", "short_interest.basis_named"  # "5.4% of market cap", "5.9% of its float"
+    metric = _metric(family or "price", fig.unit, moved) or _metric(family or "price", fig.unit, is_change)
     if metric is None:
         return None, sign
+    if not metric.endswith("_change") and metric not in {"price_change"}:
+        is_change = False  # a negative funding rate or correlation is a level, not a move
     if kind == "number" and metric in {"price", "price_level", "price_change"} and not (
         (cue is not None and cue.label == "price") or chain_level or is_change
     ):
@@ -200,11 +213,11 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         return None, sign
 
     # 4. the subject
-    subject, counterpart = None, None
-    for candidate, other in _subjects(sentence, fig, seg, metric, ordered, context):
-        if _subject_fits(metric, candidate, kind, fig):
-            subject, counterpart = candidate, other
-            break
+    subject, counterpart = _first_fitting(sentence, fig, seg, metric, ordered, context, kind)
+    if subject is None and metric == "fund_flow" and cue is not None and cue.rule_id.startswith("fund_flow.verb"):
+        # "the Dow added 292.81 points": a verb of flows only speaks of flows for a fund
+        metric, cue, rule = _metric("price", fig.unit, is_change), None, "default.price"
+        subject, counterpart = _first_fitting(sentence, fig, seg, metric, ordered, context, kind) if metric else (None, None)
     if subject is None:
         return None, sign
     unit = fig.unit
@@ -302,6 +315,8 @@ def _owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int
             return True
         if other.end <= start and end <= fig.start and start - other.end < fig.start - end:
             return True
+        if fig.end <= start and end <= other.start and other.start - end < start - fig.end:
+            return True  # "to close at $28.22, after trading as high as $67.50": "high" is $67.50's
     return False
 
 
@@ -345,12 +360,14 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     return best
 
 
-def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change: bool) -> Hit | None:
+def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool, is_change: bool) -> Hit | None:
     """The metric word nearest the figure that can take its kind of value (same clause first)."""
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
     for hit in sentence.of("metrics"):
-        if _metric(hit.label, fig.unit, is_change) is None:
+        if _metric(hit.label, fig.unit, moved) is None and _metric(hit.label, fig.unit, is_change) is None:
+            continue
+        if _cue_owned_elsewhere(sentence, hit, fig):
             continue
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
             continue  # "RSI … stood at 48": an indicator, not an index level
@@ -378,6 +395,25 @@ def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, is_change
         if netflow and kind in FAMILY_UNITS["exchange_netflow"]:
             return netflow[0]
     return best
+
+
+def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
+    """"Open interest … dropped to $19.7 billion as the token slid to $1,748": a metric word before
+    another figure that has its own verb belongs to that figure, not to the one after the verb."""
+    doc = sentence.span.doc
+    for other in sentence.figures:
+        if other is fig or not (cue.end <= other.start and other.end <= fig.start):
+            continue
+        between = doc[other.end : fig.start]
+        if any(c.start >= other.end and c.end <= fig.start for c in sentence.of("changes")) and any(
+            t.lower_ in {"as", "while", "when", "and", "but", "with"} for t in between
+        ):
+            return True
+    return False
+
+
+def _basis_follows(sentence: Sentence, fig: Figure) -> bool:
+    return any(h.key == "basis" and 0 <= h.start - fig.end <= 1 for h in sentence.of("qualifiers"))
 
 
 def _refers_back(sentence: Sentence) -> bool:
@@ -445,11 +481,16 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
             yield h.entry, other
     same_before = sorted((h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg), key=lambda h: -h.end)
     any_before = sorted((h for h in subjects if h.end <= fig.start), key=lambda h: -h.end)
-    generic = _generic_plural(doc, sentence, fig)
+    generic = _generic_plural(doc, sentence, fig, any_before)
     if generic and context.aggregate is not None:
         yield context.aggregate, other  # "cumulative net inflows into the products"
+    if _generic_singular(doc, sentence, fig, any_before) and context.subject is not None:
+        yield context.subject, other  # "The average stock in the sector had 5.9% of its float sold short"
     for h in same_before + any_before:
         yield h.entry, other
+    for h in subjects:
+        if h.start < fig.end and fig.start < h.end:
+            yield h.entry, other  # "the dollar bought 158.72 yen": the currency is written in the figure
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
     if not sentence.of("subject") or (not any_before and first_word in {"its", "it", "their", "they", "this", "that"}):
         if context.subject is not None:
@@ -461,12 +502,24 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
 GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
-def _generic_plural(doc, sentence: Sentence, fig: Figure) -> bool:
+GENERIC_SINGULARS = {"sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset"}
+
+
+def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
+    """"the sector", "the small-cap benchmark": the subject named just before, not a new one."""
+    start = named_before[0].end if named_before else sentence.span.start
+    tokens = [t.lower_ for t in doc[start : fig.start]]
+    return any(a == "the" and (b in GENERIC_SINGULARS or c in GENERIC_SINGULARS) for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""]))
+
+
+def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
     """"the products", "the twelve funds": a group named before, not a new subject."""
-    tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    start = named_before[0].end if named_before else sentence.span.start
+    tokens = [t.lower_ for t in doc[start : fig.start]]
     return any(a in {"the", "these", "those", "all", "twelve", "eleven", "nine", "ten"} and b in GENERIC_PLURALS for a, b in zip(tokens, tokens[1:])) or any(
         t in GENERIC_PLURALS and i > 0 and tokens[i - 1].isalpha() and tokens[i - 1] not in {"bitcoin", "ether", "ethereum"} and doc[sentence.span.start + i - 1].like_num
         for i, t in enumerate(tokens)
+        if sentence.span.start + i - 1 >= start
     )
 
 
@@ -530,7 +583,9 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
     if metric.startswith("short_interest"):
         # short interest is a stock-market measure: stocks, indices, sectors, ETFs, exchanges
         return stype in {"stock", "index", "sector", "etf", "market", "other"} and "crypto" not in subject.name.lower()
-    if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow", "dominance"}:
+    if metric == "dominance":
+        return stype in {"crypto", "stock", "etf", "pair"}
+    if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow"}:
         return stype in {"crypto", "stock", "index", "etf", "pair", "commodity", "currency", "market"}
     return True
 
@@ -558,13 +613,15 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
         return best
 
     if metric.startswith("short_interest"):
-        basis = near("basis", 0, 8, from_token=min(anchor, fig.start))
+        basis = near("basis", 15, 8)
         if basis:
             out["basis"] = basis.label
     if metric.startswith("short_interest") or metric == "volume":
         aggregate = near("aggregate", 12, 2)
         if aggregate:
             out["aggregate"] = aggregate.label
+    if metric.startswith("short_interest") and subject.type == "market" and "aggregate" not in out:
+        out["aggregate"] = "total"  # exchange-wide short interest is a total
     if rule == "context.refers_back" or (_refers_back(sentence) and context.family == _family_of(metric)):
         for key, value in context.qualifiers.items():
             out.setdefault(key, value)
@@ -584,7 +641,8 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
     if metric in {"volume", "volume_change", "open_interest", "funding_rate", "exchange_netflow"}:
         for v in sentence.of("venue"):
             before = doc[v.start - 1].lower_ if v.start else ""
-            if sentence.segment(v.start) == seg and before in {"on", "across", "at", "like", "via"}:
+            after = doc[v.end].lower_ if v.end < len(doc) else ""
+            if sentence.segment(v.start) == seg and (before in {"on", "across", "at", "like", "via"} or after in {"'s", "’s"}):
                 out["venue"] = v.label
                 break
     if metric == "fund_flow":

@@ -120,6 +120,8 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
             if metric == "short_interest_change" and unit == "percent":
                 unit = "pp"  # a change in a percentage of float is a difference of percentages
             qualifiers = _header_qualifiers(nlp, model, heading + " " + caption, metric)
+            if metric == "fund_flow":
+                qualifiers["direction"] = "outflow" if q.value < 0 else "inflow"
             windows = find_durations(heading) or _short_window(heading)
             drafts.append(
                 ClaimDraft(

@@ -486,6 +486,27 @@ class _WeekdayDay(_Ref):
 
 
 @dataclass(frozen=True)
+class _NthWeekday(_Ref):
+    """'the third Friday of March (2025)': n-th (or last, n=-1) weekday of a month."""
+
+    n: int
+    weekday: int
+    month: int
+    year: int | None = None
+
+    @property
+    def needs_anchor(self):  # type: ignore[override]
+        return self.year is None
+
+    def resolve(self, ctx, prefer="past"):
+        if self.year is not None:
+            d = _nth_weekday(self.year, self.month, self.weekday, self.n)
+            return d if d.month == self.month else None
+        cands = [d for dy in (-1, 0, 1) if (d := _nth_weekday(ctx.today.year + dy, self.month, self.weekday, self.n)).month == self.month]
+        return _nearest(cands, ctx.today, prefer)
+
+
+@dataclass(frozen=True)
 class _Rel(_Ref):
     days: int
 
@@ -621,7 +642,7 @@ class _Clock:
     second: int = 0
     ampm: str | None = None  # "a" or "p"
     zone: tzinfo | None = None
-    strength: str = "weak"  # strong (am/pm, zone, o'clock), colon (H:MM), word (hour+minutes), weak
+    strength: str = "weak"  # strong (am/pm, zone, o'clock), noon, colon (H:MM), word (hour+minutes), weak
     cue: str | None = None  # the word before it: at, @, around ...
 
     def hour24(self, part: str | None) -> int:
@@ -742,6 +763,7 @@ _ISO_DATE = _c(r"\b(?P<y>(?:1[6-9]|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d
 _COMPACT_DATE = _c(r"\b(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 _SPACED_DATE = _c(r"\b(?P<y>(?:19|20)\d\d) (?P<m>0[1-9]|1[0-2]) (?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 _NUMERIC_DATE = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d)(?![-/.]\d)")
+_NUMERIC_MONTH = _c(r"\b(?:(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])|(?P<m2>0?[1-9]|1[0-2])/(?P<y2>(?:19|20)\d\d))(?![-/.]?\d)")
 _NUMERIC_MONTH_DAY = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?!\d)(?![-/.,]\d)(?!\s*%)")
 _PART_TOKEN = rf"(?:{MONTH}|\d{{1,4}})"
 _NAMED_MONTH_NUMERIC = _c(
@@ -775,8 +797,16 @@ def _numeric_dmy(m: re.Match) -> _Atom | None:
     a, b, y = int(m["a"]), int(m["b"]), m["y"]
     year = int(y) if len(y) == 4 else _two_digit_year(int(y))
     month, day = (b, a) if (m["s"] == "." or a > 12) else (a, b)
-    ref = _date_ref(year, month, day)
+    ref = _date_ref(year, month, day) or _date_ref(year, day, month) if month <= 12 or day <= 12 else None
     return ref and _atom(m, "date", ref, priority=2)
+
+
+def _numeric_month(m: re.Match) -> _Atom | None:
+    """'2014-10', '2/2013' (but '2010-12' reads as the years 2010 to 2012)."""
+    if _after(m, _AFTER_NUMBER_OR_MONEY) or (m["y"] and int(m["m"]) > int(m["y"][2:])):
+        return None
+    coarse = _Coarse("month", int(m["y"] or m["y2"]), int(m["m"] or m["m2"]))
+    return _atom(m, "coarse", coarse, priority=3)
 
 
 def _numeric_md(m: re.Match) -> _Atom | None:
@@ -872,7 +902,8 @@ _MONTH_CUE = _back(
     r"|(?:in|during|since|until|till|through|throughout|by|from|of|for|before|after)\s+|mid-)"
 )
 # "the last month" / "over the past year" are windows (see find_durations), not calendar periods
-_REL_PERIOD = _c(r"\b(?P<mod>last|this|next|previous|current)\s+(?P<unit>month|year|quarter)\b")
+_REL_PERIOD = _c(r"\b(?P<mod>last|this|next|previous|current)\s+(?P<unit>month|year|yr|quarter|qtr)\b")
+_PERIOD_UNITS = {"yr": "year", "qtr": "quarter"}
 _YEAR = _c(
     rf"(?P<y>{YEAR4})(?!\s*(?:%|s\b|-\d|\.\d|[mbtr]illion|shares|coins|tokens|units|people|points|contracts|times|btc|eth)"
     r"|s\b|\d)"
@@ -883,7 +914,8 @@ _YEAR_CUE = _back(
 )
 _QUARTER = _c(
     rf"\b(?:Q(?P<q>[1-4])|(?P<q2>[1-4])Q)(?:\s*(?:of\s+)?(?:FY\s*)?(?P<y>{YEAR4})|\s*['’-]?\s*(?P<yy>\d\d)(?!\d))?(?![\w])"
-    rf"|\b(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+quarter\b(?:\s+(?:of\s+)?(?P<y2>{YEAR4}))?"
+    rf"|\b(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+(?:quarter|qtr)\b(?:\s+(?:of\s+)?(?P<y2>{YEAR4}))?"
+    rf"|\b(?:(?P<y3>{YEAR4})|(?P<yy3>\d\d))Q(?P<q3>[1-4])\b"
 )
 _QUARTER_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "final": 4}
 _REL_MOD = {"last": -1, "previous": -1, "this": 0, "current": 0, "next": 1}
@@ -914,10 +946,11 @@ def _month_alone(m: re.Match) -> _Atom | None:
 
 def _rel_period(m: re.Match) -> _Atom | None:
     """'last month', 'this year', 'next quarter' (but not 'the last month', a window)."""
-    window = m["mod"].lower() == "last" and m["unit"].lower() != "quarter" and _looking_back(m, _THE)
+    unit = _PERIOD_UNITS.get(m["unit"].lower(), m["unit"].lower())
+    window = m["mod"].lower() == "last" and unit != "quarter" and _looking_back(m, _THE)
     if _after(m, _AFTER_WORD) or window:
         return None
-    coarse = _Coarse(m["unit"].lower(), offset=_REL_MOD[m["mod"].lower()])
+    coarse = _Coarse(unit, offset=_REL_MOD[m["mod"].lower()])
     return _atom(m, "coarse", coarse, priority=3)
 
 
@@ -931,11 +964,12 @@ def _year(m: re.Match) -> _Atom | None:
 
 
 def _quarter(m: re.Match) -> _Atom | None:
-    """'Q1 2025', '1Q25', 'the first quarter of 2025', 'fourth-quarter'."""
+    """'Q1 2025', '1Q25', '2018Q4', 'the first quarter of 2025', 'fourth-quarter', '3rd qtr'."""
     if _after(m, _AFTER_WORD):
         return None
-    number = int(m["q"] or m["q2"] or 0) or _QUARTER_ORD[m["ord"].lower()]
-    year = int(m["y"] or m["y2"] or 0) or (_two_digit_year(int(m["yy"])) if m["yy"] else None)
+    number = int(m["q"] or m["q2"] or m["q3"] or 0) or _QUARTER_ORD[m["ord"].lower()]
+    yy = m["yy"] or m["yy3"]
+    year = int(m["y"] or m["y2"] or m["y3"] or 0) or (_two_digit_year(int(yy)) if yy else None)
     cue = _looking_back(m, _THE) if m["ord"] else None
     return _Atom(cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("quarter", year, number), priority=2)
 
@@ -1036,6 +1070,10 @@ _WEEK_OF_MONTH = _c(
     rf"\b(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+week\s+of\s+(?P<mon>{MONTH})(?:\s*(?P<y>{YEAR4}))?"
 )
 _WEEK_MOD = {"this": 0, "next": 1, "following": 1, "coming": 1, "last": -1, "previous": -1}
+_NTH_WEEKDAY = _c(
+    rf"\b(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+(?P<wd>{WEEKDAY})\s+(?:of|in)\s+(?P<mon>{MONTH})"
+    rf"(?:\s*,?\s*(?P<y>{YEAR4}))?"
+)
 
 
 def _day_only(m: re.Match) -> _Atom | None:
@@ -1049,6 +1087,17 @@ def _day_only(m: re.Match) -> _Atom | None:
     offset = _REL_MOD[m["mod"].lower()] if m["mod"] else None
     start = cue.start("the") if cue and cue["the"] else m.start()
     return day and _Atom(start, m.end(), "date", _Day(day, offset), priority=4)
+
+
+def _nth_weekday_of_month(m: re.Match) -> _Atom | None:
+    """'the third Friday of March', 'last Monday in May 2024'."""
+    if _after(m, _AFTER_WORD):
+        return None
+    n = m["n"].lower()
+    number = -1 if n == "last" else (ORDINAL_WORDS.get(n) or int(n[0]))
+    ref = _NthWeekday(number, _weekday_of(m["wd"]), _month_of(m["mon"]), int(m["y"]) if m["y"] else None)
+    cue = _looking_back(m, _THE)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, priority=1)
 
 
 def _week(m: re.Match) -> _Atom | None:
@@ -1215,7 +1264,7 @@ def _noon(m: re.Match) -> _Atom | None:
     if _after(m, _AFTER_WORD):
         return None
     hour = 0 if m["t"].lower() == "midnight" else 12
-    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "strong", _time_cue(m)), priority=3)
+    return _atom(m, "time", _Clock(hour, 0, 0, None, _zone(m), "noon", _time_cue(m)), priority=3)
 
 
 def _part_of_day(m: re.Match) -> _Atom | None:
@@ -1264,6 +1313,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None], froze
     (_COMPACT_DATE, _numeric_ymd, frozenset({NUMBER})),
     (_SPACED_DATE, _numeric_ymd, frozenset({NUMBER})),
     (_NUMERIC_DATE, _numeric_dmy, frozenset({NUMBER})),
+    (_NUMERIC_MONTH, _numeric_month, frozenset({NUMBER})),
     (_NUMERIC_MONTH_DAY, _numeric_md, frozenset({NUMBER})),
     (_NAMED_MONTH_NUMERIC, _named_month_numeric, _MONTH_T | {NUMBER}),
     (_MONTH_DAY, _month_day, _MONTH_T),
@@ -1278,6 +1328,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None], froze
     (_WEEKDAY, _weekday, _WEEKDAY_T),
     (_HOLIDAY, _holiday, _HOLIDAY_T),
     (_DAY_ONLY, _day_only, _NUMBER_WORD_T | {NUMBER}),
+    (_NTH_WEEKDAY, _nth_weekday_of_month, frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"})),
     (_WEEK, _week, _MOD_T),
     (_WEEK_OF_MONTH, _week_of_month, frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"})),
     (_OFFSET, _offset, _NUMBER_WORD_T | {NUMBER, "a", "an", "half"}),
@@ -1357,6 +1408,9 @@ def _scan(text: str, gated: bool = True) -> list[_Atom]:
     return _longest_first(atoms, priority=lambda a: a.priority)
 
 
+# Joining: neighbouring atoms that make one expression. Each rule looks at two neighbours and the
+# text between them (`gap`) and returns the joined atom, or None.
+
 _GAP_DATE_TIME = re.compile(r"\s*,?\s*(?:(?:at|@|for|on|around|about|-)\s*)?", re.I)
 _GAP_TIME_DATE = re.compile(r"\s*,?\s*(?:on\s+|of\s+)?", re.I)
 _GAP_PART = re.compile(r"\s+|\s*,\s*", re.I)
@@ -1374,13 +1428,16 @@ def _is_day_date(a: _Atom) -> bool:
     return a.kind == "date" and a.clock is None and not a.eod
 
 
+def _takes_no_clock(a: _Atom) -> bool:
+    """Offsets and 'now' carry their own time; holidays are kept apart from times (as in Recognizers)."""
+    return isinstance(a.ref, _Shift | _Now) or a.has("holiday") or a.clock is not None or a.eod
+
+
 def _time_fits(date_atom: _Atom, time_atom: _Atom, text: str, time_first: bool) -> bool:
     """A weak time ('at 5', 'at 2.30', '10') joins a date that it follows after a cue ('Monday at
     2.30'), or one with a part of the day ('10, tonight'); never in a clause about prices."""
     clock = time_atom.ref
-    if clock.strength in ("strong", "colon", "word"):
-        return True
-    if date_atom.part is not None:
+    if clock.strength in ("strong", "noon", "colon", "word") or date_atom.part is not None:
         return True
     if time_first or not clock.cue:
         return False
@@ -1388,91 +1445,108 @@ def _time_fits(date_atom: _Atom, time_atom: _Atom, text: str, time_first: bool) 
     return not PRICE_CONTEXT.search(clause)
 
 
-def _join(left: _Atom, right: _Atom, text: str) -> _Atom | None:
-    """The atom that two neighbours make together, or None. The rules are tried in order."""
-    gap = text[left.end:right.start]
-    span = (left.start, right.end)
-    lk, rk = left.kind, right.kind
-
-    def full(rx: re.Pattern[str]) -> re.Match | None:
-        return rx.fullmatch(gap)
-
-    # "end of" + a day
-    if lk == "endof" and _is_day_date(right) and gap == "" and not right.has("shift"):
+def _join_end_of(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'end of' + a day: 23:59:59 of that day."""
+    if left.kind == "endof" and _is_day_date(right) and gap == "" and not right.has("shift"):
         return replace(right, start=left.start, eod=True)
-    # week + weekday, weekday + "of" + week
-    if lk == "week" and rk == "date" and right.has("weekday") and full(_GAP_WEEK_WEEKDAY):
-        return _Atom(*span, "date", _WeekdayOfWeek(right.ref.weekday, left.ref), priority=2)
-    if lk == "date" and left.has("weekday") and rk == "week" and full(_GAP_WEEKDAY_WEEK):
-        return _Atom(*span, "date", _WeekdayOfWeek(left.ref.weekday, right.ref), priority=2)
-    # n-th week of a month + "on" weekday
-    if lk == "wom" and rk == "date" and right.has("weekday") and full(_GAP_ON):
+    return None
+
+
+def _join_week(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'next week Monday', 'tuesday of last week', '1st week of Oct. on Friday'."""
+    if left.kind == "week" and right.has("weekday") and _GAP_WEEK_WEEKDAY.fullmatch(gap):
+        return _Atom(left.start, right.end, "date", _WeekdayOfWeek(right.ref.weekday, left.ref), priority=2)
+    if left.has("weekday") and right.kind == "week" and _GAP_WEEKDAY_WEEK.fullmatch(gap):
+        return _Atom(left.start, right.end, "date", _WeekdayOfWeek(left.ref.weekday, right.ref), priority=2)
+    if left.kind == "wom" and right.has("weekday") and _GAP_ON.fullmatch(gap):
         n, month, year = left.ref
-        return _Atom(*span, "date", _WeekOfMonth(n, month, year, right.ref.weekday), priority=2)
-    # offset + from/after/since/before + a date, now or year
-    if lk == "offset" or (lk == "date" and left.has("in")):
-        delta = left.ref if lk == "offset" else left.ref.delta
-        g = full(_GAP_OFFSET)
-        if g and (rk in ("date", "now") or (rk == "coarse" and right.ref.year is not None)):
-            if delta.sub_day != (rk == "now") or (rk == "date" and (right.clock or right.has("shift"))):
-                return None
-            sign = -1 if g["dir"].lower() == "before" else 1
-            base = right.ref if rk != "coarse" else _Abs(right.ref.year, right.ref.number or 1, 1)
-            return _Atom(*span, "date", _Shift(delta if sign > 0 else -delta, base), flags=frozenset({"shift"}), priority=2)
-    # weekday + shifted date, shifted date + (on) weekday: the weekday of the week it lands in
-    if lk == "date" and left.has("weekday") and rk == "date" and right.has("shift") and full(_GAP_SNAP_BEFORE):
-        if isinstance(right.ref, _Shift) and right.ref.snap is None and not right.ref.delta.sub_day:
-            return _Atom(*span, "date", replace(right.ref, snap=left.ref.weekday), flags=frozenset({"shifted"}), priority=2)
-    if lk == "date" and left.has("shift") and rk == "date" and right.has("weekday") and full(_GAP_SNAP_AFTER):
-        if isinstance(left.ref, _Shift) and left.ref.snap is None and not left.ref.delta.sub_day:
-            return _Atom(*span, "date", replace(left.ref, snap=right.ref.weekday), flags=frozenset({"shifted"}), priority=2)
-    # weekday + a date with a day ("Tue May 9", "Friday 7/6", "this friday (jun-15)")
-    if lk == "date" and isinstance(left.ref, _Weekday) and rk == "date" and full(_GAP_WEEKDAY_DATE):
-        if isinstance(right.ref, _MonthDay | _Abs) and right.clock is None:
+        return _Atom(left.start, right.end, "date", _WeekOfMonth(n, month, year, right.ref.weekday), priority=2)
+    return None
+
+
+def _join_offset(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'3 days from Tuesday', '2 weeks before Christmas', 'in two years since 2011', '3 minutes from now'."""
+    if not (left.kind == "offset" or left.has("in")) or not (g := _GAP_OFFSET.fullmatch(gap)):
+        return None
+    delta = left.ref if left.kind == "offset" else left.ref.delta
+    if right.kind == "coarse" and right.ref.year is not None:
+        base: _Ref = _Abs(right.ref.year, right.ref.number or 1, 1)
+    elif right.kind == "now" or (right.kind == "date" and not right.clock and not right.has("shift")):
+        base = right.ref
+    else:
+        return None
+    if delta.sub_day != (right.kind == "now"):  # minutes count from now, days from a day
+        return None
+    delta = -delta if g["dir"].lower() == "before" else delta
+    return _Atom(left.start, right.end, "date", _Shift(delta, base), flags=frozenset({"shift"}), priority=2)
+
+
+def _join_snap(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'Monday two weeks from now', 'in 3 days on Friday': the weekday of the week the offset lands in."""
+    if left.has("weekday") and right.has("shift") and _GAP_SNAP_BEFORE.fullmatch(gap):
+        weekday, shifted = left, right
+    elif left.has("shift") and right.has("weekday") and _GAP_SNAP_AFTER.fullmatch(gap):
+        weekday, shifted = right, left
+    else:
+        return None
+    if not isinstance(shifted.ref, _Shift) or shifted.ref.snap is not None or shifted.ref.delta.sub_day:
+        return None
+    ref = replace(shifted.ref, snap=weekday.ref.weekday)
+    return _Atom(left.start, right.end, "date", ref, flags=frozenset({"shifted"}), priority=2)
+
+
+def _join_weekday_date(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'Tue May 9', 'Friday 7/6', 'this friday (jun-15)', 'May/22(Tue)': the date wins."""
+    if isinstance(left.ref, _Weekday) and isinstance(right.ref, _MonthDay | _Abs) and right.clock is None:
+        if _GAP_WEEKDAY_DATE.fullmatch(gap):
             ref = right.ref
             if isinstance(ref, _MonthDay) and left.ref.mod == "this" and ref.mod is None:
                 ref = replace(ref, mod="this")
             end = right.end + (1 if "(" in gap and text[right.end:right.end + 1] == ")" else 0)
-            return _Atom(left.start, end, "date", ref, clock=left.clock or right.clock, part=left.part or right.part,
-                         priority=2)
-    # a date + "(Tue)"
-    if lk == "date" and isinstance(left.ref, _MonthDay | _Abs) and rk == "date" and isinstance(right.ref, _Weekday):
-        if full(_GAP_DATE_WEEKDAY) and text[right.end:right.end + 1] == ")":
+            return _Atom(left.start, end, "date", ref, clock=left.clock, part=left.part, priority=2)
+    if isinstance(left.ref, _MonthDay | _Abs) and isinstance(right.ref, _Weekday) and right.kind == "date":
+        if _GAP_DATE_WEEKDAY.fullmatch(gap) and text[right.end:right.end + 1] == ")":
             return replace(left, end=right.end + 1)
-    # a date and a part of the day ("tomorrow evening", "Sunday early morning")
-    if lk == "date" and rk == "part" and left.part is None and not left.has("holiday") and full(_GAP_PART):
-        return replace(left, end=right.end, part=right.ref)
-    if lk == "part" and rk == "date" and right.part is None and full(_GAP_PART) and right.clock is not None:
-        return replace(right, start=left.start, part=left.ref)
-    # date + time, time + date
-    if lk == "date" and rk == "time" and left.clock is None and not left.eod and not left.has("holiday"):
-        if not _shift_takes_time(left) and full(_GAP_DATE_TIME) and _time_fits(left, right, text, False):
-            return replace(left, end=right.end, clock=right.ref, flags=left.flags - {"weak", "weekday"})
-    if lk == "time" and rk == "date" and right.clock is None and not right.eod and not right.has("holiday"):
-        if not _shift_takes_time(right) and full(_GAP_TIME_DATE) and _time_fits(right, left, text, True):
-            return replace(right, start=left.start, clock=left.ref, flags=right.flags - {"weak", "weekday"})
-    # a date-time + a part of the day ("Sunday at 8:00 early morning")
-    if lk == "date" and left.clock is not None and rk == "part" and left.part is None and full(_GAP_PART):
-        return replace(left, end=right.end, part=right.ref)
     return None
 
 
-def _shift_takes_time(a: _Atom) -> bool:
-    return isinstance(a.ref, _Shift | _Now) or a.kind == "now"
+def _join_part(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'tomorrow evening', 'Sunday early morning', 'Sunday at 8:00 early morning'."""
+    if not _GAP_PART.fullmatch(gap):
+        return None
+    if left.kind == "date" and right.kind == "part" and left.part is None and not left.has("holiday"):
+        return replace(left, end=right.end, part=right.ref)
+    if left.kind == "part" and right.kind == "date" and right.part is None and right.clock is not None:
+        return replace(right, start=left.start, part=left.ref)
+    return None
+
+
+def _join_time(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
+    """'May 8, 2025, at 10:00 AM UTC', 'tomorrow 8:00am', '3pm today', '8:30 a.m. ET on Friday, May 2'."""
+    if left.kind == "date" and right.kind == "time" and not _takes_no_clock(left):
+        if _GAP_DATE_TIME.fullmatch(gap) and _time_fits(left, right, text, time_first=False):
+            return replace(left, end=right.end, clock=right.ref, flags=left.flags - {"weak", "weekday"})
+    if left.kind == "time" and right.kind == "date" and not _takes_no_clock(right):
+        if _GAP_TIME_DATE.fullmatch(gap) and _time_fits(right, left, text, time_first=True):
+            return replace(right, start=left.start, clock=left.ref, flags=right.flags - {"weak", "weekday"})
+    return None
+
+
+_JOIN_RULES = (_join_end_of, _join_week, _join_offset, _join_snap, _join_weekday_date, _join_part, _join_time)
 
 
 def _join_all(atoms: list[_Atom], text: str) -> list[_Atom]:
-    """Join neighbours until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(atoms) - 1):
-            left, right = atoms[i], atoms[i + 1]
-            joined = _join(left, right, text)
-            if joined is not None:
-                atoms[i:i + 2] = [joined]
-                changed = True
-                break
+    """Join neighbours, left to right, until nothing more joins."""
+    i = 0
+    while i < len(atoms) - 1:
+        left, right = atoms[i], atoms[i + 1]
+        gap = text[left.end:right.start]
+        joined = next((j for rule in _JOIN_RULES if (j := rule(left, right, gap, text)) is not None), None)
+        if joined is None:
+            i += 1
+        else:
+            atoms[i:i + 2] = [joined]
+            i = max(i - 1, 0)  # the new atom may now join its left neighbour
     return atoms
 
 
@@ -1525,7 +1599,8 @@ def _value(atom: _Atom, ctx: _Ctx, text: str) -> tuple[str, str] | None:
 
 def _time_alone(clock: _Clock, ctx: _Ctx) -> tuple[str, str] | None:
     """'At 11:36 a.m. ET': the anchor's date (in that zone) at that time."""
-    if ctx.now is None or not (clock.ampm or clock.zone or (clock.strength == "colon" and clock.cue in ("at", "@"))):
+    explicit = clock.ampm or clock.zone or (clock.strength in ("colon", "noon") and clock.cue in ("at", "@"))
+    if ctx.now is None or not explicit:
         return None
     day = ctx.now.date()
     if clock.zone is not None and ctx.now.tzinfo is not None:
