@@ -24,11 +24,11 @@ from pathlib import Path
 
 import psycopg
 
-from extractor.schemas import Article, Claim, Evidence, claim_id
+from extractor.schemas import Article, Claim, Evidence, Metric, claim_id
 from extractor.sinks import open_sink
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-METRICS = ("price", "price_change", "volume", "short_interest", "market_cap")
+METRICS: tuple[Metric, ...] = ("price", "price_change", "volume", "short_interest", "market_cap")
 
 
 def synthetic_articles(n_articles: int, n_claims: int) -> list[Article]:

@@ -20,13 +20,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from extractor.schemas import Article, Claim, Evidence, claim_id
+from extractor.schemas import Article, Claim, Evidence, SubjectType, claim_id
 
 # --------------------------------------------------------------------------- databases and sinks
 
 PG_URL = os.environ.get("MARKET_CLAIMS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-SUBJECTS = (("Bitcoin", "BTC", "crypto"), ("S&P 500", "SPX", "index"), ("Russell 2000", "RUT", "index"),
+SUBJECTS: tuple[tuple[str, str, SubjectType], ...] = (("Bitcoin", "BTC", "crypto"), ("S&P 500", "SPX", "index"), ("Russell 2000", "RUT", "index"),
             ("Coinbase", "COIN", "stock"), ("Ethereum", "ETH", "crypto"))
 SOURCES = ("The Kobeissi Letter", "CoinGecko", None)
 

@@ -97,6 +97,7 @@ class Context:
     period: str | None = None
     topic: Entry | None = None  # the subject the article is mostly about
     aggregate: Entry | None = None  # the last group of funds named ("US spot Bitcoin ETFs")
+    recent: list[Entry] = field(default_factory=list)  # the last subjects named, oldest first
 
     def new_paragraph(self, heading: bool) -> None:
         """Dates carry within a paragraph only; a heading also ends what the text was talking about."""
@@ -145,6 +146,8 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
 def _remember_subjects(sentence: Sentence, context: Context) -> None:
     for hit in sentence.of("subject"):
         context.subject = hit.entry
+        if not context.recent or context.recent[-1].name != hit.entry.name:
+            context.recent = [*context.recent[-3:], hit.entry]
         if hit.entry.name.endswith(("ETFs", "funds", "Funds")):
             context.aggregate = hit.entry
 
@@ -226,8 +229,9 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         unit = subject.name.split("/")[1] if subject.type == "pair" else "points"
     if metric in {"rsi", "correlation"}:
         unit = "number"
-    value = abs(fig.quantity.value) if is_change or metric in {"fund_flow", "exchange_netflow"} else fig.quantity.value
-    value_max = abs(fig.quantity.value_max) if fig.quantity.value_max is not None else None
+    signed = is_change or metric in {"fund_flow", "exchange_netflow"}
+    value = abs(fig.quantity.value) if signed else fig.quantity.value
+    value_max = (abs(fig.quantity.value_max) if signed else fig.quantity.value_max) if fig.quantity.value_max is not None else None
     qualifiers = _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous)
     direction = qualifiers.get("direction") or ("outflow" if sign < 0 else None)
     if metric in {"fund_flow", "exchange_netflow"}:
@@ -237,7 +241,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
             sign = 1
         if metric == "fund_flow":
             qualifiers["direction"] = "outflow" if sign < 0 else "inflow"
-    if sign < 0:
+    if sign < 0 and signed:
         value = -value
         value_max = -value_max if value_max is not None else None
     if metric == "rsi" and not 0 <= value <= 100 or metric == "correlation" and not -1 <= value <= 1:
@@ -317,7 +321,18 @@ def _owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int
             return True
         if fig.end <= start and end <= other.start and other.start - end < start - fig.end:
             return True  # "to close at $28.22, after trading as high as $67.50": "high" is $67.50's
+        if end <= other.start and other.end <= fig.start and _new_predicate_between(sentence, other, fig):
+            return True  # "hit a record $294.33 early Sunday and was trading at $262.40": "record" is $294.33's
     return False
+
+
+def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
+    """Does a new verb stand between two figures ("… and was trading at …"), or are they listed
+    together ("$61,500 for Bitcoin and $2,900 for Ethereum")?"""
+    doc = sentence.span.doc
+    if any(t.lower_ in {"was", "is", "were", "are", "has", "had", "hit", "touched", "traded"} for t in doc[a.end : b.start]):
+        return True
+    return any(a.end <= h.start and h.end <= b.start for kind in ("metrics", "changes") for h in sentence.of(kind))
 
 
 def _right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> bool:
@@ -361,11 +376,16 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
 
 
 def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool, is_change: bool) -> Hit | None:
-    """The metric word nearest the figure that can take its kind of value (same clause first)."""
+    """The metric word nearest the figure that can take its kind of value (same clause first).
+    A negative figure is first read as a level ("funding stood at -0.012%"), then as a move."""
+    return _cue_for(sentence, fig, seg, kind, moved) or (_cue_for(sentence, fig, seg, kind, True) if is_change else None)
+
+
+def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) -> Hit | None:
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
     for hit in sentence.of("metrics"):
-        if _metric(hit.label, fig.unit, moved) is None and _metric(hit.label, fig.unit, is_change) is None:
+        if _metric(hit.label, fig.unit, moved) is None:
             continue
         if _cue_owned_elsewhere(sentence, hit, fig):
             continue
@@ -390,10 +410,13 @@ def _nearest_cue(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bo
         if score < best_score:
             best, best_score = hit, score
     if best is not None and best.label == "fund_flow":
-        # "a net outflow of 5,200 BTC from exchanges": flows to or from exchanges are netflows
+        # "a net outflow of 5,200 BTC from exchanges", "Exchanges have recorded net inflows of 182,000 ETH":
+        # flows to or from exchanges are netflows
         netflow = [h for h in sentence.of("metrics") if h.label == "exchange_netflow" and sentence.segment(h.start) == seg]
         if netflow and kind in FAMILY_UNITS["exchange_netflow"]:
             return netflow[0]
+        if kind == "coins" and any(t.lower_ in {"exchanges", "exchange"} for t in sentence.span):
+            return Hit("metrics", "exchange_netflow", best.start, best.end, best.start_char, best.end_char, best.rule_id + ".exchanges")
     return best
 
 
@@ -405,9 +428,11 @@ def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
         if other is fig or not (cue.end <= other.start and other.end <= fig.start):
             continue
         between = doc[other.end : fig.start]
-        if any(c.start >= other.end and c.end <= fig.start for c in sentence.of("changes")) and any(
-            t.lower_ in {"as", "while", "when", "and", "but", "with"} for t in between
-        ):
+        new_clause = any(t.lower_ in {"as", "while", "when", "and", "but", "with"} for t in between)
+        new_subject = any(other.end <= h.start and h.end <= fig.start for h in sentence.of("subject")) or any(
+            a.lower_ == "the" and b.lower_ in GENERIC_SINGULARS for a, b in zip(between, between[1:])
+        )
+        if new_clause and new_subject and any(other.end <= c.start and c.end <= fig.start for c in sentence.of("changes")):
             return True
     return False
 
@@ -419,7 +444,9 @@ def _basis_follows(sentence: Sentence, fig: Figure) -> bool:
 def _refers_back(sentence: Sentence) -> bool:
     tokens = [t.lower_ for t in sentence.span]
     first = next((t for t in tokens if t.isalpha()), "")
-    demonstrative = any(a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:]))
+    demonstrative = any(a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])) or any(
+        a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:])
+    )
     return first in ANAPHORA or demonstrative or bool(set(tokens) & (COMPARISON | REFERS_BACK))
 
 
@@ -463,8 +490,12 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
             yield pair[0].entry, pair[1].entry
             return
         for h in subjects:
-            if doc[max(0, h.start - 2) : h.start].text.lower().replace("the", "").strip() in {"with", "and", "against", "to"}:
+            before = [t.lower_ for t in doc[max(0, h.start - 2) : h.start] if t.lower_ != "the"]
+            if before and before[-1] in {"with", "and", "against", "to", "versus", "vs"}:
                 counterpart = h
+        if counterpart is None and "the two" in sentence.span.text.lower() and len(context.recent) >= 2:
+            yield context.recent[-2], context.recent[-1]  # "the correlation between the two"
+            return
         subjects = [h for h in subjects if h is not counterpart]
     other = counterpart.entry if counterpart else None
     if fig.start in ordered:
@@ -474,7 +505,8 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
     for h in subjects:
         gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
         if 0 < len(gap) <= 4 and gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} and all(
-            g in {"for", "in", "among", "seen", "the", "of", "into", "from", "recorded", "across", "its"} for g in gap
+            g in {"for", "in", "among", "seen", "the", "of", "into", "from", "recorded", "across", "its", "median", "average",
+                  "typical", "members", "constituents", "components", "companies", "stocks"} for g in gap
         ):
             if gap[0] == "of" and metric not in {"price", "price_level", "price_change", "short_interest", "fund_flow"}:
                 continue
@@ -484,8 +516,12 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
     generic = _generic_plural(doc, sentence, fig, any_before)
     if generic and context.aggregate is not None:
         yield context.aggregate, other  # "cumulative net inflows into the products"
-    if _generic_singular(doc, sentence, fig, any_before) and context.subject is not None:
+    if not any_before and _generic_singular(doc, sentence, fig, any_before) and context.subject is not None:
         yield context.subject, other  # "The average stock in the sector had 5.9% of its float sold short"
+    if _possessive_pronoun_before(doc, sentence, fig) and any_before:
+        yield min(any_before, key=lambda h: h.start).entry, other  # "XRP's … with Bitcoin …, and its daily RSI"
+    if not any_before and _unnamed_group(doc, sentence, fig):
+        return  # "Many smaller tokens fell 40% to 70%": about no one subject
     for h in same_before + any_before:
         yield h.entry, other
     for h in subjects:
@@ -503,6 +539,17 @@ GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
 GENERIC_SINGULARS = {"sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset"}
+
+
+def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:
+    clause = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    cut = max((i for i, t in enumerate(clause) if t in {",", ";", "and"}), default=-1)
+    return any(t in {"its", "their"} for t in clause[cut + 1 :])
+
+
+def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
+    tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    return any(t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies", "shares"} for t in tokens)
 
 
 def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
@@ -639,12 +686,13 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
         if timeframe:
             out["timeframe"] = timeframe.label
     if metric in {"volume", "volume_change", "open_interest", "funding_rate", "exchange_netflow"}:
-        for v in sentence.of("venue"):
-            before = doc[v.start - 1].lower_ if v.start else ""
-            after = doc[v.end].lower_ if v.end < len(doc) else ""
-            if sentence.segment(v.start) == seg and (before in {"on", "across", "at", "like", "via"} or after in {"'s", "’s"}):
-                out["venue"] = v.label
-                break
+        venues = [
+            v for v in sentence.of("venue")
+            if sentence.segment(v.start) == seg and v.end <= fig.start and fig.start - v.end <= 10
+            and not _owned_by_other_figure(sentence, fig, v.start, v.end)
+        ]
+        if venues:
+            out["venue"] = max(venues, key=lambda v: v.end).label
     if metric == "fund_flow":
         direction = near("direction", 10, 6)
         if direction:

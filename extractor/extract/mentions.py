@@ -210,14 +210,22 @@ def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) ->
     return bool(re.match(r"\s?-?\s?(year|yr|week|wk|day|month|hour|minute|session|quarter)s?\b", after)) and quantity.unit == "number"
 
 
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "hundred"}
+
+
+def has_number(name: str) -> bool:
+    """"S&P 500", "the nine Ether ETFs": a name whose digits or number words are not a figure."""
+    return any(c.isdigit() for c in name) or bool(set(name.lower().split()) & NUMBER_WORDS)
+
+
 def masked_quantities(text: str, hidden: list[tuple[int, int]], find: Callable[[str], list[Quantity]]) -> list[Quantity]:
     """Figures of the text with names and dates blanked out first, so that "S&P 500 -1.13%" or
     "May 8, 2025, 62,350" cannot be read as one number; offsets stay those of `text`."""
     chars = list(text)
     for start, end in hidden:
         for i in range(start, end):
-            if chars[i].isdigit():
-                chars[i] = "x"
+            if chars[i].isalnum():
+                chars[i] = "x" if chars[i].isdigit() else "q"
     return [replace(q, text=text[q.start : q.end]) for q in find("".join(chars))]
 
 
@@ -238,7 +246,7 @@ def build_sentences(
     taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"] + by_kind.get("metrics", []) + by_kind.get("levels", [])
     by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, by_kind.get("changes", []), taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
-    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if any(c.isdigit() for c in doc.text[h.start_char : h.end_char])]
+    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(doc.text[h.start_char : h.end_char])]
     quantities = masked_quantities(doc.text, named + [(d.start, d.end) for d in dates], find_quantities)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s) for s in doc.sents]
@@ -255,7 +263,10 @@ def build_sentences(
             continue
         start = char_to_token(starts, q.start)
         end = char_to_token(starts, max(q.start, q.end - 1)) + 1
-        sentence_of(start).figures.append(Figure(q, adjust_unit(doc, q, end), start, end))
+        unit = adjust_unit(doc, q, end)
+        if unit != q.unit and end < len(doc) and doc[end].lower_ in {"points", "point", "pts", "shares", "share"}:
+            end += 1  # the unit word belongs to the figure: "769.83 points, or 1.79%"
+        sentence_of(start).figures.append(Figure(q, unit, start, end))
     for d in dates:
         token = char_to_token(starts, d.start)
         before = {t.lower_ for t in doc[max(0, token - 4) : token]}

@@ -26,9 +26,14 @@ ago" count from the anchor, and a reference inside "N days from/after/before X" 
 A clock time alone ("At 11:36 a.m. ET") takes the anchor's date (in the stated zone) and is only
 taken when it has am/pm, a zone, or is written H:MM after "at". Zone abbreviations are turned
 into the offset of that zone on that date (ET -> America/New_York: -05:00 or -04:00).
+Numeric dates are US month-first ("05/08/2025"), day-first when the first number is over 12 or
+the separator is a dot ("23.04.2022"); two-digit years below 40 are 20xx ("5/3/18"), others 19xx.
+"last month", "this year" are calendar periods, "the last month" a window; "in 3 days" is a date
+unless its clause speaks of a change ("rose 5% in 3 days" is a window). "now" is the anchor itself.
 Not dates: week expressions ("last week", "this week" are windows, see `find_durations`),
-decades, ranges, invalid dates ("Feb 30"). Spans leave out leading prepositions ("on", "at",
-"in"); "late 2022" keeps its qualifier.
+decades, ranges, invalid dates ("Feb 30"), fiscal calendars (a fiscal quarter is read as a
+calendar quarter). Spans leave out leading prepositions ("on", "at", "in"); "late 2022" keeps
+its qualifier.
 
 `find_durations` returns the windows a change or volume covers, as ISO 8601 durations (spec
 convention 5): "over 24 hours"/"24-hour"/"the last day" -> P1D, "past 30 days" -> P30D, "past
@@ -37,7 +42,11 @@ week"/"past seven days" -> P7D, "past month"/"in January" -> P1M, "past 12 month
 whole days become days, months that make whole years become years, weeks become days (52 weeks
 -> P1Y). Frequencies ("daily", "weekly") and year-/month-to-date are not windows.
 
-Everything is pure Python: patterns are compiled once at import, nothing is loaded per call.
+How it works: patterns find atoms (a date, a clock time, a part of the day, an offset such as
+"3 days", a week), each tried only where one of its first words occurs; the longest atoms that do
+not overlap are kept; neighbours are joined by small rules ("Friday" + "at 4pm", "3 days" + "from" +
+"Tuesday"); what remains is resolved against the anchor. Everything is pure Python: patterns are
+compiled once at import, nothing is loaded per call.
 """
 
 from __future__ import annotations
@@ -45,8 +54,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import chain
-from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from extractor.normalize.types import DateMention, Duration
@@ -239,14 +248,11 @@ def _alt(words) -> str:
 _UNITS_ALT = _alt(UNIT_WORDS)
 _TENS_ALT = _alt(TENS_WORDS)
 CARDINAL = rf"(?:{_TENS_ALT}(?:[\s-]+{_alt(list(UNIT_WORDS)[1:10])})?|{_UNITS_ALT})\b"
-ORDINAL_WORD = (
-    rf"(?:(?:twenty|thirty)[\s-]+{_alt(list(ORDINAL_WORDS)[:9])}|{_alt(ORDINAL_WORDS)})\b"
-)
+ORDINAL_WORD = rf"(?:(?:twenty|thirty)[\s-]+{_alt(list(ORDINAL_WORDS)[:9])}|{_alt(ORDINAL_WORDS)})\b"
 DAY_CARDINAL = r"(?:(?:twenty|thirty)[\s-]+(?:one|two|three|four|five|six|seven|eight|nine)|" \
                r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)\b"  # fmt: skip
 DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 DAY_ORDINAL = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?!\d)"
-DAY = rf"(?:{DAY_NUM}|{ORDINAL_WORD}|{DAY_CARDINAL})"
 MONTH = rf"{_alt(MONTHS)}(?![a-z])\.?"
 WEEKDAY = rf"{_alt(WEEKDAYS)}(?![a-z])\.?"
 YEAR4 = r"(?:1[6-9]\d\d|20\d\d)(?![\d,]\d)"
@@ -265,7 +271,11 @@ YEAR_TAIL = (
     r"|\s+of\s+(?P<yy>\d\d)(?!\d)|\s*['’](?P<yy2>\d\d)(?!\d))"
 )
 AMPM = r"(?:(?P<ap>[ap])\.?\s?m\b\.?|(?<=\d)(?P<ap1>[ap])(?![\w']))"
-ZONE = r"(?-i:(?P<zone>" + _alt(re.escape(z) for z in ZONES) + r")(?:\s*(?P<zoff>[+-]\d{1,2})(?::?(?P<zoffm>\d\d))?)?)(?![\w])"
+ZONE = (
+    r"(?-i:(?P<zone>"
+    + _alt(re.escape(z) for z in ZONES)
+    + r")(?:\s*(?P<zoff>[+-]\d{1,2})(?::?(?P<zoffm>\d\d))?)?)(?![\w])"
+)
 NUM = rf"(?:\d+(?:\.\d+)?|a\s+couple\s+of|an?|{CARDINAL})"
 UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|years?|yrs?|decades?)\b"
 _PART = r"(?:half\s+an?\s+hour|an?\s+fortnight|" + NUM + r"[\s-]+" + UNIT + ")"
@@ -300,8 +310,12 @@ class _Delta:
     seconds: float = 0
 
     def __add__(self, other: _Delta) -> _Delta:
-        return _Delta(self.years + other.years, self.months + other.months, self.days + other.days,
-                      self.seconds + other.seconds)
+        return _Delta(
+            self.years + other.years,
+            self.months + other.months,
+            self.days + other.days,
+            self.seconds + other.seconds,
+        )
 
     def __neg__(self) -> _Delta:
         return _Delta(-self.years, -self.months, -self.days, -self.seconds)
@@ -430,7 +444,11 @@ class _Day(_Ref):
         if self.month_offset is not None:
             m = _add_months(first, self.month_offset)
             return _valid(m.year, m.month, self.day)
-        cands = [c for k in range(-3, 4) if (m := _add_months(first, k)) and (c := _valid(m.year, m.month, self.day))]
+        cands = [
+            c
+            for k in range(-3, 4)
+            if (m := _add_months(first, k)) and (c := _valid(m.year, m.month, self.day))
+        ]
         return _nearest(cands, ctx.today, prefer)
 
 
@@ -502,7 +520,11 @@ class _NthWeekday(_Ref):
         if self.year is not None:
             d = _nth_weekday(self.year, self.month, self.weekday, self.n)
             return d if d.month == self.month else None
-        cands = [d for dy in (-1, 0, 1) if (d := _nth_weekday(ctx.today.year + dy, self.month, self.weekday, self.n)).month == self.month]
+        cands = [
+            d
+            for dy in (-1, 0, 1)
+            if (d := _nth_weekday(ctx.today.year + dy, self.month, self.weekday, self.n)).month == self.month
+        ]
         return _nearest(cands, ctx.today, prefer)
 
 
@@ -674,8 +696,8 @@ class _Atom:
         return flag in self.flags
 
 
-def _atom(m: re.Match, kind: str, ref=None, group: str | int = 0, **kw) -> _Atom:
-    return _Atom(m.start(group), m.end(group), kind, ref, **kw)
+def _atom(m: re.Match, kind: str, ref=None, **kw) -> _Atom:
+    return _Atom(m.start(), m.end(), kind, ref, **kw)
 
 
 def _month_of(token: str) -> int:
@@ -721,26 +743,24 @@ def _date_ref(year: int | None, month: int, day: int, mod: str | None = None) ->
 
 
 def _is_may_verb(m: re.Match, group: str = "mon") -> bool:
-    """'may' written lowercase, or 'May' that does not stand for the month."""
+    """'may' not written 'May': the modal verb, not the month."""
     token = m.group(group)
     return token.lower() == "may" and token != "May"
 
 
-# Every pattern starts at its core token (a digit, a month or weekday name ...) so that `re` can
-# skip ahead quickly; optional words before it ("next", "on the", "at", "late") are read by
-# `_looking_back`, and what may not come before it ("$12 December") by `_after`.
+# Every pattern starts at its core token (a number, a month or weekday name ...) and is only tried
+# where such a token occurs (the triggers in _PATTERNS). Optional words before it ("next", "on the",
+# "at", "late") are read by `_looking_back`; what may not come before it ("$12 December") by `_after`.
 
 
-def _looking_back(m: re.Match, rx: re.Pattern[str], start: int | None = None) -> re.Match | None:
-    """`rx` (anchored with `\\Z`) matched on the few words before `start` (default: the match start)."""
-    start = m.start() if start is None else start
-    return rx.search(m.string, max(0, start - 40), start)
+def _looking_back(m: re.Match, rx: re.Pattern[str]) -> re.Match | None:
+    """`rx` (anchored with `\\Z`) matched on the few words just before the match."""
+    return rx.search(m.string, max(0, m.start() - 40), m.start())
 
 
-def _after(m: re.Match, rx: re.Pattern[str], start: int | None = None) -> bool:
-    """True when the text just before `start` ends with `rx` (a guard such as 'a digit and a dot')."""
-    start = m.start() if start is None else start
-    return rx.search(m.string, max(0, start - 3), start) is not None
+def _after(m: re.Match, rx: re.Pattern[str]) -> bool:
+    """True when the text just before the match ends with `rx` (a guard such as 'a digit and a dot')."""
+    return rx.search(m.string, max(0, m.start() - 3), m.start()) is not None
 
 
 def _back(pattern: str) -> re.Pattern[str]:
@@ -763,7 +783,9 @@ _ISO_DATE = _c(r"\b(?P<y>(?:1[6-9]|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d
 _COMPACT_DATE = _c(r"\b(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 _SPACED_DATE = _c(r"\b(?P<y>(?:19|20)\d\d) (?P<m>0[1-9]|1[0-2]) (?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 _NUMERIC_DATE = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d)(?![-/.]\d)")
-_NUMERIC_MONTH = _c(r"\b(?:(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])|(?P<m2>0?[1-9]|1[0-2])/(?P<y2>(?:19|20)\d\d))(?![-/.]?\d)")
+_NUMERIC_MONTH = _c(
+    r"\b(?:(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])|(?P<m2>0?[1-9]|1[0-2])/(?P<y2>(?:19|20)\d\d))(?![-/.]?\d)"
+)
 _NUMERIC_MONTH_DAY = _c(r"\b(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?!\d)(?![-/.,]\d)(?!\s*%)")
 _PART_TOKEN = rf"(?:{MONTH}|\d{{1,4}})"
 _NAMED_MONTH_NUMERIC = _c(
@@ -823,10 +845,12 @@ def _numeric_md(m: re.Match) -> _Atom | None:
     if ref is None:
         return None
     strong = bool(cue) or (sep == "/" and len(a) + len(b) >= 3 and f"{a}/{b}" != "24/7")
-    if not cue and sep == "/" and re.match(r"\s+of\b", m.string[m.end():]):
+    if not cue and sep == "/" and re.match(r"\s+of\b", m.string[m.end() :]):
         strong = False  # "1/3 of the supply"
     start = cue.start() if mod else m.start()
-    return _Atom(start, m.end(), "date", ref, flags=frozenset() if strong else frozenset({"weak"}), priority=4)
+    return _Atom(
+        start, m.end(), "date", ref, flags=frozenset() if strong else frozenset({"weak"}), priority=4
+    )
 
 
 def _named_month_numeric(m: re.Match) -> _Atom | None:
@@ -917,7 +941,17 @@ _QUARTER = _c(
     rf"|\b(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+(?:quarter|qtr)\b(?:\s+(?:of\s+)?(?P<y2>{YEAR4}))?"
     rf"|\b(?:(?P<y3>{YEAR4})|(?P<yy3>\d\d))Q(?P<q3>[1-4])\b"
 )
-_QUARTER_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "final": 4}
+_QUARTER_ORD = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "final": 4,
+}
 _REL_MOD = {"last": -1, "previous": -1, "this": 0, "current": 0, "next": 1}
 
 
@@ -927,8 +961,13 @@ def _month_year(m: re.Match) -> _Atom | None:
         return None
     year = int(m["y"]) if m["y"] else _two_digit_year(int(m["yy"]))
     cue = _looking_back(m, _QUALIFIER)
-    return _Atom(cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("month", year, _month_of(m["mon"])),
-                 priority=2)
+    return _Atom(
+        cue.start() if cue else m.start(),
+        m.end(),
+        "coarse",
+        _Coarse("month", year, _month_of(m["mon"])),
+        priority=2,
+    )
 
 
 def _month_alone(m: re.Match) -> _Atom | None:
@@ -971,7 +1010,9 @@ def _quarter(m: re.Match) -> _Atom | None:
     yy = m["yy"] or m["yy3"]
     year = int(m["y"] or m["y2"] or m["y3"] or 0) or (_two_digit_year(int(yy)) if yy else None)
     cue = _looking_back(m, _THE) if m["ord"] else None
-    return _Atom(cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("quarter", year, number), priority=2)
+    return _Atom(
+        cue.start() if cue else m.start(), m.end(), "coarse", _Coarse("quarter", year, number), priority=2
+    )
 
 
 # ---- relative days, weekdays, holidays, now --------------------------------------------------
@@ -989,8 +1030,12 @@ _REL = _c(
     r"\b(?P<w>" + _alt(w.replace(" ", r"\s+") for w in _REL_WORDS) + r")\b"
     r"|\bthe\s+day(?=\s*(?:[.,;:!?)]|$))"
 )
-_NOW = _c(r"\b(?:right\s+now|now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|at\s+this\s+time|at\s+the\s+minute)\b(?!\s+that)")
-_WEEKDAY_DAY_GUARD = r"(?=\s*(?:$|[,;:!?)]|\.(?!\d)|at\b|around\b|\d{1,2}\s*(?:[ap]\.?\s?m\b|:)|\d{1,2}[ap]\b))"
+_NOW = _c(
+    r"\b(?:right\s+now|now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|at\s+this\s+time|at\s+the\s+minute)\b(?!\s+that)"
+)
+_WEEKDAY_DAY_GUARD = (
+    r"(?=\s*(?:$|[,;:!?)]|\.(?!\d)|at\b|around\b|\d{1,2}\s*(?:[ap]\.?\s?m\b|:)|\d{1,2}[ap]\b))"
+)
 _WEEKDAY = _c(
     rf"\b(?P<wd>{WEEKDAY})"
     rf"(?:,?\s+the\s+(?P<day>{DAY_NUM}|{ORDINAL_WORD})|,?\s+(?P<day2>{DAY_ORDINAL}|{ORDINAL_WORD})"
@@ -1056,7 +1101,9 @@ def _holiday(m: re.Match) -> _Atom | None:
     mod = {"following": "next", "coming": "next", "upcoming": "next", "previous": "last"}.get(mod, mod)
     year_offset = _REL_MOD[m["rel"].lower()] if m["rel"] else None
     ref = _Holiday(rule, int(m["y"]) if m["y"] else None, year_offset, mod)
-    return _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, flags=frozenset({"holiday"}), priority=1)
+    return _Atom(
+        cue.start() if cue else m.start(), m.end(), "date", ref, flags=frozenset({"holiday"}), priority=1
+    )
 
 
 # ---- days of a month, weeks -------------------------------------------------------------------
@@ -1126,7 +1173,9 @@ _IN = _back(r"\bin\s+(?:about\s+|around\s+|approximately\s+)?")
 def _chain_delta(chain: str) -> _Delta | None:
     """'2 years 1 month 21 days' -> _Delta(2, 1, 21); 'half an hour' -> 1800 seconds."""
     total = _Delta()
-    for part in re.finditer(rf"half\s+an?\s+hour|an?\s+fortnight|(?P<n>{NUM})[\s-]+(?P<u>{UNIT})", chain, _FLAGS):
+    for part in re.finditer(
+        rf"half\s+an?\s+hour|an?\s+fortnight|(?P<n>{NUM})[\s-]+(?P<u>{UNIT})", chain, _FLAGS
+    ):
         if part["n"] is None:
             total += _Delta(seconds=1800) if part.group().lower().startswith("half") else _Delta(days=14)
             continue
@@ -1153,11 +1202,19 @@ def _offset(m: re.Match) -> _Atom | None:
         return None
     suffix = (m["suffix"] or "").strip().lower()
     if suffix:
-        return _atom(m, "date", _Shift(-delta if suffix == "ago" else delta), flags=frozenset({"shift"}), priority=2)
+        return _atom(
+            m, "date", _Shift(-delta if suffix == "ago" else delta), flags=frozenset({"shift"}), priority=2
+        )
     cue = _looking_back(m, _IN)
     if cue or m.group().lower().endswith("time"):
-        return _Atom(cue.start() if cue else m.start(), m.end(), "date", _Shift(delta), flags=frozenset({"shift", "in"}),
-                     priority=3)
+        return _Atom(
+            cue.start() if cue else m.start(),
+            m.end(),
+            "date",
+            _Shift(delta),
+            flags=frozenset({"shift", "in"}),
+            priority=3,
+        )
     return _atom(m, "offset", delta, priority=6)
 
 
@@ -1183,7 +1240,9 @@ _WORD_TIME = _c(
 _NOON = _c(r"\b(?P<t>noon|midday|midnight)\b(?:\s*\(?" + ZONE + r"\)?)?")
 _PART_OF_DAY = _c(r"\b(?P<part>morning|afternoon|evening|night)\b")
 _PART_CUE = _back(r"(?:\bin\s+the\s+)?(?:\b(?:early|late)\s+)?")
-_BEFORE_PART_DATE = re.compile(r"\s*,?\s*(?:tonight|tonite|this\s+(?:morning|afternoon|evening)|last\s+night)\b", re.I)
+_BEFORE_PART_DATE = re.compile(
+    r"\s*,?\s*(?:tonight|tonite|this\s+(?:morning|afternoon|evening)|last\s+night)\b", re.I
+)
 _AFTER_BARE_HOUR = re.compile(
     r"\s*(?:$|[,;!?)]|\.(?!\d)|(?:tonight|today|tomorrow|this|on|in|or|and|then|yesterday|last)\b)", re.I
 )
@@ -1197,7 +1256,7 @@ def _zone(m: re.Match) -> tzinfo | None:
         minutes = int(m["zoffm"] or 0) * (1 if hours >= 0 else -1)
         return timezone(timedelta(hours=hours, minutes=minutes))
     name = ZONES[m["zone"]]
-    return timezone.utc if name == "UTC" else ZoneInfo(name)
+    return UTC if name == "UTC" else ZoneInfo(name)
 
 
 def _ampm(m: re.Match) -> str | None:
@@ -1217,7 +1276,7 @@ def _time(m: re.Match) -> _Atom | None:
     h, ampm, zone, cue = int(m["h"]), _ampm(m), _zone(m), _time_cue(m)
     if ampm and not 1 <= h <= 12:
         return None
-    rest = m.string[m.end():]
+    rest = m.string[m.end() :]
     if ampm or zone or m["oc"]:
         strength = "strong"
     elif m["sep"] == ":":
@@ -1253,7 +1312,7 @@ def _word_time(m: re.Match) -> _Atom | None:
         strength = "strong"
     elif m["hw2"] or m["mw2"]:
         strength = "word"
-    elif cue and _AFTER_BARE_HOUR.match(m.string[m.end():]):
+    elif cue and _AFTER_BARE_HOUR.match(m.string[m.end() :]):
         strength = "weak"
     else:
         return None
@@ -1328,9 +1387,17 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None], froze
     (_WEEKDAY, _weekday, _WEEKDAY_T),
     (_HOLIDAY, _holiday, _HOLIDAY_T),
     (_DAY_ONLY, _day_only, _NUMBER_WORD_T | {NUMBER}),
-    (_NTH_WEEKDAY, _nth_weekday_of_month, frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"})),
+    (
+        _NTH_WEEKDAY,
+        _nth_weekday_of_month,
+        frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"}),
+    ),
     (_WEEK, _week, _MOD_T),
-    (_WEEK_OF_MONTH, _week_of_month, frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"})),
+    (
+        _WEEK_OF_MONTH,
+        _week_of_month,
+        frozenset({NUMBER, "first", "second", "third", "fourth", "fifth", "last"}),
+    ),
     (_OFFSET, _offset, _NUMBER_WORD_T | {NUMBER, "a", "an", "half"}),
     (_TIME, _time, frozenset({NUMBER})),
     (_WORD_TIME, _word_time, _NUMBER_WORD_T | {"quarter", "half"}),
@@ -1441,7 +1508,7 @@ def _time_fits(date_atom: _Atom, time_atom: _Atom, text: str, time_first: bool) 
         return True
     if time_first or not clock.cue:
         return False
-    clause = re.split(r"[.!?;]\s", text[max(0, time_atom.start - 80):time_atom.end])[-1]
+    clause = re.split(r"[.!?;]\s", text[max(0, time_atom.start - 80) : time_atom.end])[-1]
     return not PRICE_CONTEXT.search(clause)
 
 
@@ -1460,7 +1527,9 @@ def _join_week(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom | None:
         return _Atom(left.start, right.end, "date", _WeekdayOfWeek(left.ref.weekday, right.ref), priority=2)
     if left.kind == "wom" and right.has("weekday") and _GAP_ON.fullmatch(gap):
         n, month, year = left.ref
-        return _Atom(left.start, right.end, "date", _WeekOfMonth(n, month, year, right.ref.weekday), priority=2)
+        return _Atom(
+            left.start, right.end, "date", _WeekOfMonth(n, month, year, right.ref.weekday), priority=2
+        )
     return None
 
 
@@ -1502,10 +1571,10 @@ def _join_weekday_date(left: _Atom, right: _Atom, gap: str, text: str) -> _Atom 
             ref = right.ref
             if isinstance(ref, _MonthDay) and left.ref.mod == "this" and ref.mod is None:
                 ref = replace(ref, mod="this")
-            end = right.end + (1 if "(" in gap and text[right.end:right.end + 1] == ")" else 0)
+            end = right.end + (1 if "(" in gap and text[right.end : right.end + 1] == ")" else 0)
             return _Atom(left.start, end, "date", ref, clock=left.clock, part=left.part, priority=2)
     if isinstance(left.ref, _MonthDay | _Abs) and isinstance(right.ref, _Weekday) and right.kind == "date":
-        if _GAP_DATE_WEEKDAY.fullmatch(gap) and text[right.end:right.end + 1] == ")":
+        if _GAP_DATE_WEEKDAY.fullmatch(gap) and text[right.end : right.end + 1] == ")":
             return replace(left, end=right.end + 1)
     return None
 
@@ -1540,12 +1609,12 @@ def _join_all(atoms: list[_Atom], text: str) -> list[_Atom]:
     i = 0
     while i < len(atoms) - 1:
         left, right = atoms[i], atoms[i + 1]
-        gap = text[left.end:right.start]
+        gap = text[left.end : right.start]
         joined = next((j for rule in _JOIN_RULES if (j := rule(left, right, gap, text)) is not None), None)
         if joined is None:
             i += 1
         else:
-            atoms[i:i + 2] = [joined]
+            atoms[i : i + 2] = [joined]
             i = max(i - 1, 0)  # the new atom may now join its left neighbour
     return atoms
 
@@ -1560,13 +1629,15 @@ def _iso(d: date, clock: _Clock | None, part: str | None, eod: bool) -> tuple[st
         return datetime(d.year, d.month, d.day, 23, 59, 59).isoformat(), "datetime"
     if clock is None:
         return d.isoformat(), "date"
-    value = datetime(d.year, d.month, d.day, clock.hour24(part), clock.minute, clock.second, tzinfo=clock.zone)
+    value = datetime(
+        d.year, d.month, d.day, clock.hour24(part), clock.minute, clock.second, tzinfo=clock.zone
+    )
     return value.isoformat(), "datetime"
 
 
 def _in_change_context(text: str, start: int) -> bool:
     """'rose 5% in 3 days': the clause before an 'in N days' speaks of a change."""
-    before = text[max(0, start - 80):start]
+    before = text[max(0, start - 80) : start]
     before = re.split(r"[.!?;]\s", before)[-1]
     return bool(CHANGE_CONTEXT.search(before))
 
@@ -1618,9 +1689,9 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
         if result is not None:
             value, grain = result
             end = atom.end
-            if text[end - 1] == "." and not re.search(r"[ap]\.\s?m\.$", text[atom.start:end], re.I):
+            if text[end - 1] == "." and not re.search(r"[ap]\.\s?m\.$", text[atom.start : end], re.I):
                 end -= 1  # the full stop of the sentence
-            mentions.append(DateMention(atom.start, end, text[atom.start:end], value, grain))
+            mentions.append(DateMention(atom.start, end, text[atom.start : end], value, grain))
     return mentions
 
 
@@ -1628,22 +1699,28 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
 # Durations
 # --------------------------------------------------------------------------------------------
 
-_DURATION_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|fortnights?|months?|years?|yrs?|decades?|quarters?)"
+_DURATION_UNIT = (
+    r"(?:hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|fortnights?|months?|years?|yrs?|decades?|quarters?)"
+)
 _DURATION_NUMBER = _c(
-    rf"\b(?P<n>\d+(?:\.\d+)?|{CARDINAL}|an?|half\s+an?)(?:[\s-]+|(?<=\d))(?P<u>{_DURATION_UNIT})(?![\w])"
+    rf"\b(?P<n>\d+(?:\.\d+)?|{CARDINAL}|an?|single|half\s+an?)(?:[\s-]+|(?<=\d))(?P<u>{_DURATION_UNIT})(?![\w])"
     r"(?!\s+(?:ago|later|earlier|from\s+now|old|before|after|hence)\b|-old)"
 )
 _DURATION_MOD_UNIT = _c(
     r"\b(?P<mod>past|last|previous|prior|trailing|this|current)\s+(?P<u>day|week|month|quarter|year|decade|fortnight)\b"
 )
-_DURATION_THE_UNIT = _c(r"\bthe\s+(?P<u>day|week|month|quarter)\b(?!\s+(?:of|before|after|that|when|ahead)\b)")
+_DURATION_THE_UNIT = _c(
+    r"\bthe\s+(?P<u>day|week|month|quarter)\b(?!\s+(?:of|before|after|that|when|ahead)\b)"
+)
 _DURATION_OVER = _c(r"\b(?P<u>day|week|month|quarter|year)[\s-]+(?:over|on)[\s-]+(?P=u)\b")
 _DURATION_ABBR = _c(r"(?-i:\b(?P<abbr>DoD|WoW|MoM|QoQ|YoY)\b)")
 _DURATION_MONTH = _c(rf"\b(?P<mon>{MONTH})(?!\s*\d)(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))")
 _LEAD = r"\b(?:over|in|during|within|for|across|throughout|through|on)\s+"
 _WINDOW_MOD = r"(?:past|last|previous|prior|trailing|next|coming|first|single)\s+"
 # before a number: "over the last", "in a", "the past", "past" (not a bare "the": "the 30-day average")
-_DURATION_NUMBER_BACK = _back(rf"(?:{_LEAD}(?:(?:the|a)\s+)?(?:{_WINDOW_MOD})?|\b(?:the|a)\s+{_WINDOW_MOD}|\b{_WINDOW_MOD})")
+_DURATION_NUMBER_BACK = _back(
+    rf"(?:{_LEAD}(?:(?:the|a)\s+)?(?:{_WINDOW_MOD})?|\b(?:the|a)\s+{_WINDOW_MOD}|\b{_WINDOW_MOD})"
+)
 _LEAD_THE_BACK = _back(rf"(?:{_LEAD})?(?:\bthe\s+)?")
 _LEAD_BACK = _back(_LEAD)
 _MONTH_LEAD_BACK = _back(r"\b(?:in|during|for|throughout|over)\s+")
@@ -1689,7 +1766,7 @@ def _duration_number(m: re.Match) -> Duration | None:
         return None
     cue = _looking_back(m, _DURATION_NUMBER_BACK)
     n_text = m["n"].lower()
-    if n_text in ("a", "an") and not cue:
+    if n_text in ("a", "an", "single") and not cue:
         return None  # "twice a day" is a rate, "in a day" a window
     n = 0.5 if n_text.startswith("half") else _number(n_text)
     return _duration(m, cue.start() if cue else m.start(), _iso_duration(n, m["u"]) if n else None)
@@ -1732,8 +1809,12 @@ def _duration_month(m: re.Match) -> Duration | None:
 
 _UNIT_T = frozenset({"day", "week", "month", "quarter", "year"})
 _DURATION_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], Duration | None], frozenset[str]]] = [
-    (_DURATION_NUMBER, _duration_number, _NUMBER_WORD_T | {NUMBER, "a", "an", "half"}),
-    (_DURATION_MOD_UNIT, _duration_mod_unit, frozenset({"past", "last", "previous", "prior", "trailing", "this", "current"})),
+    (_DURATION_NUMBER, _duration_number, _NUMBER_WORD_T | {NUMBER, "a", "an", "single", "half"}),
+    (
+        _DURATION_MOD_UNIT,
+        _duration_mod_unit,
+        frozenset({"past", "last", "previous", "prior", "trailing", "this", "current"}),
+    ),
     (_DURATION_THE_UNIT, _duration_the_unit, frozenset({"the"})),
     (_DURATION_OVER, _duration_over, _UNIT_T),
     (_DURATION_ABBR, _duration_abbr, frozenset(_ABBR_UNITS)),

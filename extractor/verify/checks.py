@@ -161,14 +161,15 @@ def change_follows(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
             implied = end.value - start
         implied = round(implied, 4)
         moved = f"{show(start, end.unit)} \u2192 {show(end.value, end.unit)}"
+        shown = show(round(implied, 2), change.unit)
         if tol.agree(change.metric, change.unit, change.value, implied):
             out.append(_verdict(change, "supported", "change_follows",
                                 f"{show(change.value, change.unit)} follows from {moved} "
-                                f"({show(implied, change.unit)})", against=against, expected=implied))
+                                f"({shown})", against=against, expected=implied))
         else:
             out.append(_verdict(change, "contradicted", "change_follows",
                                 f"{show(change.value, change.unit)} does not follow from {moved}: "
-                                f"that is {'+' if implied > 0 else ''}{show(implied, change.unit)}",
+                                f"that is {'+' if implied > 0 else ''}{shown}",
                                 against=against, expected=implied))
     return out
 
@@ -265,10 +266,11 @@ def words_vs_sign(claims: list[Claim]) -> list[Verdict]:
         direction, word = direction_words(claim)
         if direction == 0:
             continue
-        _, _, written = spans.figure(claim)
+        start, end, written = spans.figure(claim)
         signs = {"+": 1, "-": -1}
         if written is not None and signs[written] != direction:
-            reason = f"the text says \u201c{word}\u201d but writes the figure with a {written} sign"
+            as_written = claim.evidence.sentence[start:end].strip()
+            reason = f"the text says \u201c{word}\u201d but writes the figure as \u201c{as_written}\u201d"
         elif claim.value * direction < 0:
             reason = f"the text says \u201c{word}\u201d but the figure is {show(claim.value, claim.unit)}"
         else:
@@ -307,10 +309,15 @@ def impossible_reason(claim: Claim) -> tuple[str, tuple[float, float] | None] | 
 
 
 def impossible_values(claims: list[Claim]) -> list[Verdict]:
-    """Values no market can have (see `impossible_reason`)."""
+    """Values no market can have (see `impossible_reason`), and levels the text writes with a
+    minus sign ("volume came in at -$3.2 billion") even when the extracted value lost it."""
     out = []
     for claim in claims:
         found = impossible_reason(claim)
+        start, end, written = spans.figure(claim)
+        if found is None and claim.metric in NON_NEGATIVE and written == "-":
+            as_written = claim.evidence.sentence[start:end].strip()
+            found = f"written \u201c{as_written}\u201d: a {claim.metric.replace('_', ' ')} cannot be negative", None
         if found is not None:
             reason, bounds = found
             out.append(_verdict(claim, "contradicted", "impossible_value",
