@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractor.normalize import dates as dates_module
 from extractor.normalize import find_dates, find_durations
@@ -227,6 +229,8 @@ BUGS_CAUGHT = [
     ("month-range-second-half", "plans for Dec/2018-May/2019", "May/2019", "2019-05"),
     # "2010-12" is a range of years, not December 2010
     ("year-range", "in the 2010-12 period", None, None),
+    # a date outside the calendar raised ValueError
+    ("outside-the-calendar", "It will be worth it in 99999 years.", None, None),
 ]
 BUGS_CAUGHT_DURATIONS = [
     # "The" was part of the span of an adjective window
@@ -350,6 +354,32 @@ def test_trigger_index_finds_what_a_full_scan_finds():
     texts = ALL_TEXTS + _suite_texts()
     for text in texts:
         assert dates_module._scan(text) == dates_module._scan(text, gated=False), text
+
+
+TOKENS = ["May", "may", "8", "8th", "2025", "25", "Friday", "next", "last", "the", "on", "at", "10:00", "AM",
+          "p.m.", "ET", "UTC", "/", "-", ".", ",", "of", "in", "days", "3", "ago", "from", "today", "tomorrow",
+          "Q1", "quarter", "first", "week", "Christmas", "evening", "noon", "end", "twenty", "fourth", "$", "%"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(TOKENS), max_size=12),
+    anchor=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)),
+    aware=st.booleans(),
+)
+def test_random_token_soup_keeps_the_contract(words, anchor, aware):
+    """Never raises; spans are ordered slices; every value is ISO 8601 text of its grain."""
+    text = " ".join(words)
+    anchor = anchor.replace(tzinfo=UTC) if aware else anchor
+    mentions = find_dates(text, anchor)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))
+    for m in mentions:
+        if m.grain in ("date", "datetime"):
+            datetime.fromisoformat(m.value)
+        else:
+            assert len(m.value) == {"year": 4, "month": 7, "quarter": 7}[m.grain], m
+    assert all(text[d.start : d.end] == d.text for d in find_durations(text))
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ GAP_BEFORE_CHANGE = {
     "just", "another", "as", "much", "the", "sharply", "modestly", "slightly", "further", "up", "down",
 }
 FUND_TYPES = {"etf"}
+LEVEL_FILLERS = {"a", "an", "the", "record", "fresh", "new", "all-time", "high", "low", "its", "at", "end", "close", "finish", "settle"}
 GAP_AFTER_CHANGE = {"in", "price", "daily", "weekly", "intraday", "overnight", "session", "week", "day", "24-hour", "weekly"}
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
 REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
@@ -74,6 +75,8 @@ class ClaimDraft:
     qualifiers: dict[str, str] = field(default_factory=dict)
     as_of: str | None = None
     as_of_explicit: bool = False
+    as_of_strength: int = 0  # 3: in the figure's clause, 2: in its sentence, 1: carried from before, 0: publication date
+    figure_text: str = ""
     period: str | None = None
     attributed_to: str | None = None
     hedge: str | None = None
@@ -176,8 +179,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
     elif previous and previous[2] and sentence.segment(previous[0].start) == seg:
         gap = [t.lower_ for t in toks[previous[0].end : fig.start]]
-        if gap and gap[-1] in {"to", "at"}:
-            sign, chain_level = 0, True  # the level a change arrived at
+        if gap and set(gap[-3:]) & {"to", "at"} and set(gap[gap.index("to") + 1 if "to" in gap else len(gap):]) <= LEVEL_FILLERS:
+            sign, chain_level = 0, True  # the level a change arrived at: "to $62,350", "to a record 43,729.93"
         elif not sign and set(gap) <= {",", "or", "and", "("}:
             sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
     moved = sign != 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
@@ -207,7 +210,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     if not metric.endswith("_change") and metric not in {"price_change"}:
         is_change = False  # a negative funding rate or correlation is a level, not a move
     if kind == "number" and metric in {"price", "price_level", "price_change"} and not (
-        (cue is not None and cue.label == "price") or chain_level or is_change
+        (cue is not None and cue.label == "price") or chain_level or is_change or metric == "price_level"
     ):
         return None, sign  # a bare number is an index level only when the text says so ("closed at 5,976.97")
 
@@ -247,7 +250,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     if metric == "rsi" and not 0 <= value <= 100 or metric == "correlation" and not -1 <= value <= 1:
         return None, sign
 
-    as_of, explicit = _as_of(sentence, fig, seg, published, context)
+    as_of, strength = _as_of(sentence, fig, seg, published, context)
+    explicit = strength > 0
     period = _period(sentence, fig, seg, metric, qualifiers, context)
     start, end = _evidence(sentence, fig, seg, cue, subject)
     confidence = 0.5 + (0.2 if cue or level else 0) + (0.15 if explicit else 0) + (0.1 if subject.symbol else 0)
@@ -260,6 +264,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         qualifiers=qualifiers,
         as_of=as_of,
         as_of_explicit=explicit,
+        as_of_strength=strength,
+        figure_text=fig.quantity.text,
         period=period,
         attributed_to=_source(sentence, fig),
         hedge=_hedge(sentence, fig),
@@ -368,7 +374,7 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
             appositive = any(t.text == "," and doc[t.i + 1].lower_ in {"a", "an", "its", "the", "their", "his", "her"} for t in between)
             if distance > (12 if appositive else 5):
                 continue
-            if any(t.like_num and t.i not in range(hit.start, hit.end) for t in between):
+            if any(t.like_num and t.text[:1].isdigit() and t.i not in range(hit.start, hit.end) for t in between):
                 continue
         if distance < best_distance:
             best, best_distance = hit, distance
@@ -398,8 +404,9 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
             continue  # "stood at $2.47 trillion, up 5.4%": the price word is the other figure's
         if hit.end <= fig.start:
             distance = fig.start - hit.end
-        elif hit.start >= fig.end:
-            distance = hit.start - fig.end + 2  # a word after the figure reads second: "a 7.2% increase in volume"
+        elif hit.start > fig.start and hit.end > fig.end:
+            # a word after the figure reads second: "a 7.2% increase in volume", "272 million shares changed hands"
+            distance = max(0, hit.start - fig.end) + 2
             if distance > 8:
                 continue
         else:
@@ -455,9 +462,10 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     for h in sentence.of("exclusions"):
         if sentence.segment(h.start) != seg and h.end != fig.start:
             continue
-        if (h.end <= fig.start and fig.start - h.end <= 8) or (h.start >= fig.end and h.start - fig.end <= 4):
-            if not _owned_by_other_figure(sentence, fig, h.start, h.end):
-                return True
+        if h.end <= fig.start and fig.start - h.end <= 8:
+            return True
+        if h.start >= fig.end and h.start - fig.end <= 4 and not _owned_by_other_figure(sentence, fig, h.start, h.end):
+            return True
     return False
 
 
@@ -549,7 +557,7 @@ def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:
 
 def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
     tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
-    return any(t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies", "shares"} for t in tokens)
+    return any(t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies"} for t in tokens)
 
 
 def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
@@ -572,7 +580,13 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
 
 def _is_group_modifier(doc, hit: Hit) -> bool:
     """"the 11 major S&P 500 sectors": the index names a group here, not what is measured."""
-    return hit.end < len(doc) and doc[hit.end].lower_ in {"sectors", "industries", "groups"}
+    following = [t for t in doc[hit.end : hit.end + 4]]
+    for t in following:
+        if t.lower_ in {"sectors", "industries", "groups", "components", "constituents"}:
+            return True
+        if not (t.lower_ in {"'s", "’s", "major", "main"} or t.like_num):
+            return False
+    return False
 
 
 def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
@@ -739,7 +753,7 @@ def _after_since(doc, token: int) -> bool:
     return "since" in before and not any(t in {",", ";", "."} for t in before[before.index("since") :])
 
 
-def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context) -> tuple[str | None, bool]:
+def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context) -> tuple[str | None, int]:
     """The figure's date: the nearest date of its clause (a month or a year only when written right
     beside the figure), not a report date, not a date that belongs to another figure; else the date
     the text carried so far ("the same day", or a date set earlier in the story); else publication."""
@@ -753,15 +767,16 @@ def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, con
             continue  # "a level that held for most of February": background, not the figure's date
         if tok > fig.start and (_after_earlier_level(sentence, fig, tok) or _right_after_other_figure(sentence, fig, tok)):
             continue  # "recovered to 41 from 22 on Monday": Monday is 22's date
-        penalty = (0 if sentence.segment(tok) == seg else 20) + (100 if report else 0)
-        candidates.append((distance + penalty, d))
+        same_clause = sentence.segment(tok) == seg
+        penalty = (0 if same_clause else 20) + (100 if report else 0)
+        candidates.append((distance + penalty, d, 3 if same_clause else 2))
     if candidates:
-        best = min(candidates, key=lambda c: c[0])[1]
+        _, best, strength = min(candidates, key=lambda c: c[0])
         context.as_of = best.value if best.grain in {"date", "datetime"} else context.as_of
-        return best.value, True
+        return best.value, strength
     if context.as_of:
-        return context.as_of, True
-    return (published[:10] if published else None), False
+        return context.as_of, 1
+    return (published[:10] if published else None), 0
 
 
 def _period(sentence, fig, seg, metric, qualifiers, context) -> str | None:

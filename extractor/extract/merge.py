@@ -8,6 +8,7 @@ mention adds (a source, a date, a window, a qualifier) filled in where the first
 from __future__ import annotations
 
 import math
+import re
 
 from extractor.extract.link import ClaimDraft
 
@@ -15,15 +16,20 @@ from extractor.extract.link import ClaimDraft
 PRICE_METRICS = {"price", "price_level"}
 
 
-def rounded_restatement(precise: float, rounded: float) -> bool:
-    """"$82K" restates "$82,140"; "$10 billion" restates "$10.43 billion": the rounded figure is the
-    precise one written with fewer significant digits."""
+ABBREVIATED = re.compile(r"(?i)\d\s*(k|m|mn|bn|b|t|tn|thousand|million|billion|trillion)\b")
+
+
+def rounded_restatement(precise: float, rounded: float, rounded_text: str) -> bool:
+    """"$82K" restates "$82,140": an amount written with a scale abbreviation, rounded from the
+    precise one (within 2.5 %). "$80,000" beside "$82,140" is another figure."""
+    if not ABBREVIATED.search(rounded_text) or "%" in rounded_text:
+        return False
     if precise == rounded or rounded == 0 or precise == 0 or (precise > 0) != (rounded > 0):
         return False
     step = 10 ** math.floor(math.log10(abs(rounded)))
     while step > 1e-9 and round(rounded / step) * step != rounded:
         step /= 10
-    return abs(precise - rounded) <= step / 2 and abs(rounded) >= step and abs(precise - rounded) < 0.05 * abs(precise)
+    return abs(precise - rounded) <= step / 2 and abs(rounded) >= step and abs(precise - rounded) <= 0.025 * abs(precise)
 
 
 def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
@@ -32,17 +38,16 @@ def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
     same_metric = a.metric == b.metric or {a.metric, b.metric} == PRICE_METRICS
     if not same_metric or (a.subject.name, a.unit) != (b.subject.name, b.unit):
         return False
-    amounts = a.unit not in {"percent", "pp", "bp", "number", "points"}  # "17%" beside "16.9%" is another claim
     if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12) and not (
-        amounts and (rounded_restatement(a.value, b.value) or rounded_restatement(b.value, a.value))
+        rounded_restatement(a.value, b.value, b.figure_text) or rounded_restatement(b.value, a.value, a.figure_text)
     ):
         return False
     if (a.value_max is None) != (b.value_max is None) or (
         a.value_max is not None and b.value_max is not None and not math.isclose(a.value_max, b.value_max, rel_tol=1e-9)
     ):
         return False
-    if a.as_of_explicit and b.as_of_explicit and (a.as_of or "")[:10] != (b.as_of or "")[:10]:
-        return False
+    if min(a.as_of_strength, b.as_of_strength) >= 2 and (a.as_of or "")[:10] != (b.as_of or "")[:10]:
+        return False  # two dates written in their own sentences: two facts
     for key in set(a.qualifiers) & set(b.qualifiers):
         if key in {"basis", "direction", "counterpart", "tenor", "venue"} and a.qualifiers[key] != b.qualifiers[key]:
             return False
@@ -56,13 +61,13 @@ def absorb(first: ClaimDraft, later: ClaimDraft) -> None:
     if later.metric == "price_level" and first.metric == "price":
         first.metric = "price_level"
         first.qualifiers.pop("session", None)
-    if rounded_restatement(later.value, first.value):
+    if rounded_restatement(later.value, first.value, first.figure_text):
         first.value, first.evidence_start, first.evidence_end = later.value, later.evidence_start, later.evidence_end
         first.sentence_start, first.sentence_end = later.sentence_start, later.sentence_end
     for key, value in later.qualifiers.items():
         first.qualifiers.setdefault(key, value)
-    if not first.as_of_explicit and later.as_of_explicit:
-        first.as_of, first.as_of_explicit = later.as_of, True
+    if later.as_of_strength > first.as_of_strength:
+        first.as_of, first.as_of_explicit, first.as_of_strength = later.as_of, True, later.as_of_strength
     first.period = first.period or later.period
     first.attributed_to = first.attributed_to or later.attributed_to
     first.hedge = first.hedge or later.hedge

@@ -1685,7 +1685,10 @@ def find_dates(text: str, anchor: datetime | None = None) -> list[DateMention]:
     ctx = _Ctx(now, now.date() if now is not None else None)
     mentions = []
     for atom in _join_all(_scan(text), text):
-        result = _value(atom, ctx, text)
+        try:
+            result = _value(atom, ctx, text)
+        except (ValueError, OverflowError):  # "in 99999 years": outside the calendar
+            result = None
         if result is not None:
             value, grain = result
             end = atom.end

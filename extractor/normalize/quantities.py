@@ -237,7 +237,7 @@ SENTENCE_END = frozenset({".", "!", "?", ":", ";", "\n"})
 
 _MASK_RE = re.compile(
     r"""(?:https?://|www\.)\S+                    # URLs
-      | [\w.+-]+@[\w-]+(?:\.[\w-]+)+              # e-mail addresses
+      | (?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+  # e-mail addresses (from the start of a word)
       | (?<![\d:.,])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])   # clock times 10:00, 9:30:15
     """,
     re.X,
