@@ -246,7 +246,7 @@ def test_near_duplicates_are_linked_to_the_first(pages, tmp_path):
 
 # --------------------------------------------------------------------------- kill -9 and resume
 
-N_RECORDS = 240
+N_RECORDS = 200
 
 
 @pytest.fixture(scope="module")

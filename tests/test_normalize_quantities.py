@@ -8,11 +8,18 @@ Each row is a text and every quantity expected in it, in order, as
     NOT_FIGURES     text that holds no figure (or fewer than it seems to)
     BUGS_CAUGHT     cases found broken while building the function, kept so they stay fixed
     KNOWN_GAPS      what it still gets wrong: strict xfails, so a fix is noticed
+
+and a property test: on any text built from the pieces figures are made of, the items are in
+order, do not overlap, point into the text and hold finite values.
 """
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractor.normalize import Quantity, find_quantities
 
@@ -297,3 +304,23 @@ def test_spans_point_into_the_text() -> None:
 def test_empty_and_plain_text() -> None:
     assert find_quantities("") == []
     assert find_quantities("Markets were quiet on Monday.") == []
+
+
+PIECES = st.sampled_from([
+    *"0123456789", " ", "  ", "\n", ".", ",", "-", "–", "−", "/", "^", "e", "x", "%", "$", "€", "£", "¥", "₿",
+    "½", ":", "(", ")", "k", "M", "m", "bn", "G", "th", "USD", "US", "C", "BTC", "and", "a", "one", "twenty",
+    "three", "hundred", "thousand", "million", "half", "quarter", "quarters", "fifth", "thirds", "point",
+    "percent", "per", "cent", "cents", "basis", "points", "bp", "dollars", "euros", "minus", "to", "between",
+    "from", "over", "out", "of", "in", "1e999", "http://x.io/1%20", "a@b.co",
+])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=24).map("".join))
+def test_any_text_gives_well_formed_items(text: str) -> None:
+    items = find_quantities(text)
+    for q in items:
+        assert text[q.start : q.end] == q.text and q.text == q.text.strip() and q.text
+        assert math.isfinite(q.value) and q.unit
+        assert q.value_max is None or q.value_max >= q.value
+    assert all(a.end <= b.start for a, b in zip(items, items[1:], strict=False))

@@ -14,7 +14,7 @@ In: input specs as the user gives them, and `Fields` (which JSON keys hold what)
 
 Out: `Record`s, streamed in input order (nothing is held but the current record). Each has a
 `key` that is stable across runs — `pages/a.html`, `dump.jsonl:17` (line 17),
-`crawl.warc.gz@10432` (byte offset of the record), `pages.zip!2025/a.html` (member) — so a
+`crawl.warc.gz#12` (the 12th record of the file), `pages.zip!2025/a.html` (member) — so a
 resumed run can skip what is done. A record whose key is in `done` is yielded with
 `done=True` and without reading its content. A record that cannot be read (oversized, bad
 JSON, no page field) is yielded with `error` set: the runner logs it and goes on.
@@ -311,17 +311,17 @@ def _is_html_record(record: Any) -> bool:
 
 
 def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
-    """The HTML response records of a WARC file; keys are `spec@OFFSET`. Other records are passed over."""
+    """The HTML response records of a WARC file; keys are `spec#N` (N-th record of the file, from 1).
+    Other records are passed over."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
         with open(spec, "rb") as f:
-            records = ArchiveIterator(f)
-            for record in records:
+            for number, record in enumerate(ArchiveIterator(f), 1):
                 if not _is_html_record(record):
                     continue
-                key = f"{spec}@{records.get_record_offset()}"
+                key = f"{spec}#{number}"
                 if key in done:
                     yield Record(key=key, input=spec, done=True)
                     continue
@@ -331,7 +331,7 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
                 yield Record(key=key, input=spec, content=content, kind="html", url=url,
                              fallback_published=fallback, error=error)
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        yield Record(key=f"{spec}@end", input=spec, error=f"WARC file cut short or corrupt ({exc})")
+        yield Record(key=f"{spec}#end", input=spec, error=f"WARC file cut short or corrupt ({exc})")
 
 
 # --------------------------------------------------------------------------- archives

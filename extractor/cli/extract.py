@@ -81,7 +81,8 @@ def extract(
             ]
             out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         elif format is OutputFormat.table:
-            print_table(articles, Console(file=out) if output else Console())
+            # piped or written to a file, the table keeps its full width instead of folding at 80 columns
+            print_table(articles, Console(file=out, width=None if out.isatty() else 200))
     finally:
         if output:
             out.close()

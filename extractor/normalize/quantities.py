@@ -306,7 +306,7 @@ def _digit_tokens(m: re.Match[str]) -> list[_Tok]:
     "192.168.1.2" and "22,24,26", one token per digit run with the separators between."""
     body = m.group("spaced") or m.group("num")
     start = m.start()
-    compact = _DIGIT_SPACES.sub("", body)
+    compact = _DIGIT_SPACES.sub("", body) if m.group("spaced") else body
     value = _read_digits(compact)
     if value is not None:
         try:
@@ -676,15 +676,11 @@ def _is_fraction_in_context(
         return False  # "two millionth" is an ordinal
     if word in ("half", "halves"):
         return True
-    if word.startswith("quarter") and standalone:
-        if not plural:
-            return after is not None and (after.low == "of" or after.low in SCALE_WORDS)
+    if word.startswith("quarter") and standalone:  # a quarter is mostly three months
+        if after is not None and (after.low == "of" or after.low in SCALE_WORDS):
+            return True  # "a quarter of", "three quarters billion"
         prev = ts[i - 1].low if i else ""
-        return (
-            not followed_by_word
-            and prev not in QUARTERS_AS_PERIODS_BEFORE
-            or (after is not None and (after.low == "of" or after.low in SCALE_WORDS))
-        )
+        return plural and not followed_by_word and prev not in QUARTERS_AS_PERIODS_BEFORE
     return plural or not followed_by_word
 
 

@@ -169,7 +169,6 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
             if reason != "ok":
                 log.warning("database not reachable at startup: %s", reason)
         yield
-        state.runner.shutdown()
         if state.database is not None:
             state.database.close()
 

@@ -4,8 +4,8 @@
   once, before any of its body is read; a body without Content-Length (chunked) is counted while
   it streams in and refused with 413 as soon as it passes the limit. Nothing over the limit is
   ever held in memory.
-* `ExtractionRunner`: runs blocking work (fetch, scrape, spaCy) in a thread pool of
-  `max_concurrency` threads so the event loop keeps answering /healthz. A call when every slot is
+* `ExtractionRunner`: runs blocking work (fetch, scrape, spaCy) in threads, at most
+  `max_concurrency` at once, so the event loop keeps answering /healthz. A call when every slot is
   taken raises `Busy` at once (the app answers 503 + Retry-After: no queue builds up in the
   worker); a call still running after `timeout` seconds raises `TimedOut` (504). Python cannot
   kill a thread: a timed-out extraction is abandoned and keeps its slot until it ends, so the
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -100,21 +100,39 @@ class TimedOut(Exception):
 
 
 class ExtractionRunner:
-    """Run blocking calls in `max_concurrency` threads, each bounded by `timeout` seconds."""
+    """Run blocking calls in at most `max_concurrency` threads, each awaited for `timeout` seconds.
+
+    One daemon thread per call: an abandoned (timed-out) call never keeps the process from
+    shutting down, and its slot is released only when the thread ends.
+    """
 
     def __init__(self, max_concurrency: int, timeout: float) -> None:
         self.max_concurrency = max_concurrency
         self.timeout = timeout
         self.running = 0  # touched only from the event loop thread
-        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="extract")
 
     async def run(self, fn: Callable[[], T]) -> T:
-        """`fn()` in a pool thread; `Busy` when no slot is free, `TimedOut` after `timeout` seconds."""
+        """`fn()` in a thread; `Busy` when no slot is free, `TimedOut` after `timeout` seconds."""
         if self.running >= self.max_concurrency:
             raise Busy
         self.running += 1
-        future = asyncio.get_running_loop().run_in_executor(self._pool, fn)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         future.add_done_callback(self._release)
+
+        def work() -> None:
+            try:
+                outcome: tuple[T | None, BaseException | None] = (fn(), None)
+            except Exception as exc:  # handed to the awaiting request
+                outcome = (None, exc)
+            except BaseException as exc:  # SystemExit and the like: still settle, so the slot is freed
+                outcome = (None, RuntimeError(f"extraction aborted: {exc!r}"))
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:  # the loop is closed: the server has shut down
+                pass
+
+        threading.Thread(target=work, name="extract", daemon=True).start()
         try:
             # shield: a timeout (or a client going away) must not cancel the future, whose end
             # is what releases the slot
@@ -127,5 +145,11 @@ class ExtractionRunner:
         if not future.cancelled():
             future.exception()  # retrieved, so an abandoned failure is not logged as "never retrieved"
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+
+def _settle(future: asyncio.Future, result: object, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
