@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.extract.mentions import Figure, Sentence
+from extractor.extract.mentions import NOT_NAMES, Figure, Sentence
 from extractor.rules import Entry, Hit
 
 FIAT = {
@@ -58,7 +58,7 @@ REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
 # "that bet is worth $1.3 billion": a demonstrative and a noun that stands for the figure before
 ANAPHORIC_NOUNS = {"bet", "bets", "figure", "figures", "position", "positions", "reading", "number", "tally", "total", "amount", "level", "ratio", "gauge"}
 CARRIED_QUALIFIERS = {"aggregate", "basis", "timeframe"}
-COMPARISON = {"exceeds", "exceed", "exceeding", "contrasts", "contrast", "compared", "versus", "vs", "vs.", "than"}
+COMPARISON = {"exceeds", "exceed", "exceeding", "contrasts", "contrast", "compared", "versus", "vs", "vs."}
 SAME_WINDOW = {"same period", "same timeframe", "same time frame", "same window", "same day", "same time", "same session"}
 LEVELS_EXEMPT_FROM_MODALITY = {"support", "resistance", "breakout", "target"}
 
@@ -454,7 +454,10 @@ def _refers_back(sentence: Sentence) -> bool:
     demonstrative = any(a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])) or any(
         a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:])
     )
-    return first in ANAPHORA or demonstrative or bool(set(tokens) & (COMPARISON | REFERS_BACK))
+    # "This exceeds the 2.5% …", "That is $1.3 billion": a pronoun followed by a verb, not "This discrepancy …"
+    alpha = [t for t in tokens if t.isalpha()]
+    opener = len(alpha) > 1 and alpha[0] in ANAPHORA and (alpha[1] in ANAPHORIC_NOUNS or alpha[1] in {"is", "was", "means"} or (alpha[1].endswith("s") and not alpha[1].endswith("ss")))
+    return opener or demonstrative or bool(set(tokens) & (COMPARISON | REFERS_BACK))
 
 
 def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
@@ -510,6 +513,8 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
         yield ordered[fig.start], other
     # "the 2.5% for Nasdaq-100 stocks", "$61,500 for Bitcoin", "4.6% in the Russell 2000"
     cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
+    if _unknown_name_follows(doc, sentence, fig):
+        return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
     for h in subjects:
         gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
         if 0 < len(gap) <= 4 and gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} and all(
@@ -547,6 +552,15 @@ GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
 GENERIC_SINGULARS = {"sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset"}
+
+
+def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
+    after = doc[fig.end : min(fig.end + 2, sentence.span.end)]
+    if len(after) < 2 or after[0].lower_ not in {"for", "in"}:
+        return False
+    name = after[1]
+    known = any(h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.of(kind))
+    return name.text[:1].isupper() and name.is_alpha and not known and name.text not in NOT_NAMES
 
 
 def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:

@@ -29,7 +29,7 @@ OPEN_TICKER = re.compile(
     r"\s*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)\s*:\s*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
-CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z]{1,5})\b")
+CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
 NOT_TICKERS = {
@@ -141,6 +141,8 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
     hits: list[Hit] = []
     for move in move_hits:
         end = move.start
+        while end > 0 and doc[end - 1].lower_ in {"token", "coin", "shares", "stock", "price", "'s", "’s", "was", "is", "currently", "were"}:
+            end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
         start = end
         while start > 0 and start - 1 not in covered:
             token = doc[start - 1]
@@ -186,6 +188,23 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
         if doc[end_token + i].like_num or word in {",", ".", "and", "or"}:
             break
     return quantity.unit
+
+
+def join_ranges(doc: Doc, figures: list[Figure]) -> list[Figure]:
+    """"between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
+    out: list[Figure] = []
+    for figure in figures:
+        if out:
+            first = out[-1]
+            gap = [t.lower_ for t in doc[first.end : figure.start]]
+            before = doc[first.start - 1].lower_ if first.start > 0 else ""
+            if gap == ["and"] and before == "between" and first.unit == figure.unit and first.quantity.value_max is None:
+                q = replace(first.quantity, end=figure.quantity.end, text=doc.text[first.quantity.start : figure.quantity.end],
+                            value_max=figure.quantity.value)
+                out[-1] = Figure(q, first.unit, first.start, figure.end)
+                continue
+        out.append(figure)
+    return out
 
 
 SCALE_WORD = re.compile(r"(?i)\d\s*(million|billion|trillion|mn|bn|tn|m|b)\b")
@@ -244,7 +263,8 @@ def build_sentences(
     for kind in ("subject", "source", "venue"):
         by_kind[kind] = longest_first(by_kind.get(kind, []))
     taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"] + by_kind.get("metrics", []) + by_kind.get("levels", [])
-    by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, by_kind.get("changes", []), taken), key=lambda h: h.start)
+    anchors = by_kind.get("changes", []) + [h for h in by_kind.get("metrics", []) if h.label == "price"]
+    by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, anchors, taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(doc.text[h.start_char : h.end_char])]
     quantities = masked_quantities(doc.text, named + [(d.start, d.end) for d in dates], find_quantities)
@@ -275,6 +295,7 @@ def build_sentences(
         token = char_to_token(starts, d.start)
         sentence_of(token).durations.append((token, d))
     for s in sentences:
+        s.figures = join_ranges(doc, s.figures)
         inherit_units(s.figures)
         s.borders = [
             t.i

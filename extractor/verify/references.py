@@ -197,23 +197,39 @@ def check_references(claims: list[Claim], references: References, tol: Tolerance
     return out
 
 
+# what a hedge word makes of a figure: a floor ("above $100,000"), a ceiling ("nearly $2,000"),
+# or a round number ("around $64,000", read with at least `ABOUT_TOLERANCE`)
+AT_LEAST = {"over", "more than", "just over", "above", "upwards of", "north of", "at least", "in excess of",
+            "well over", "well above", "just above"}
+AT_MOST = {"below", "under", "less than", "just under", "nearly", "almost", "just shy of", "just below", "well below"}
+ABOUT = {"approximately", "about", "around", "roughly", "some", "close to", "an estimated", "circa", "approx", "near"}
+ABOUT_TOLERANCE = 0.02
+
+
 def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     """One claim against one row.
 
     A close ("closed at") is compared with the row's value (the close). A day's low or high,
     and any other price, is supported when it lies within the day's [low, high] widened by the
     tolerance, or failing that within the tolerance of the close. A row without a range is
-    compared with its value. Contradicted otherwise, with the reference shown.
+    compared with its value. A hedged figure is read as the hedge says: "above $100,000" holds
+    when the close (or, for an intraday figure, the day's high) reached it, "below" / "nearly"
+    when the close (or the day's low) stayed under it, "around" with a tolerance of at least
+    2 %. Contradicted otherwise, with the reference shown.
     """
     t = tol.of(claim.metric)
+    if claim.hedge in ABOUT:
+        t = max(t, ABOUT_TOLERANCE)
     unit = claim.unit
     where = f"on {obs.date} per {obs.source}" if obs.source else f"on {obs.date}"
     ranged = obs.low is not None and obs.high is not None
     close_only = claim.qualifiers.get("session") == "close" or not ranged
-    stated = show(claim.value, unit)
+    stated = show(claim.value, unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, unit)}"
     value_name = "close" if ranged else "value"
+    if claim.hedge in AT_LEAST or claim.hedge in AT_MOST:
+        return _judge_bound(claim, obs, t, close_only, stated, where)
     if close_only:
-        if tol.agree(claim.metric, unit, claim.value, obs.value):
+        if _near(claim.value, obs.value, t, tol, claim):
             return _v(claim, "supported", f"{stated} agrees with the reference {value_name} "
                                           f"{show(obs.value, unit)} {where}", obs, obs.value)
         return _v(claim, "contradicted", f"{stated} against the reference {value_name} "
@@ -224,12 +240,32 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     if low <= claim.value <= high:
         return _v(claim, "supported", f"{stated} is within the day's range {day_range} {where}", obs,
                   (obs.low, obs.high))
-    if claim.metric == "price" and tol.agree(claim.metric, unit, claim.value, obs.value):
+    if claim.metric == "price" and _near(claim.value, obs.value, t, tol, claim):
         return _v(claim, "supported", f"{stated} agrees with the close {show(obs.value, unit)} {where}", obs,
                   obs.value)
     side = "below the day's low" if claim.value < low else "above the day's high"
     return _v(claim, "contradicted", f"{stated} is {side}: the reference range is {day_range}, close "
                                      f"{show(obs.value, unit)}, {where}", obs, (obs.low, obs.high))
+
+
+def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str, where: str) -> Verdict:
+    """A figure given as a floor or a ceiling against the close, or against the day's high / low."""
+    at_least = claim.hedge in AT_LEAST
+    if close_only:
+        name, reached = ("close" if obs.low is not None else "value"), obs.value
+    else:
+        name, reached = ("high", obs.high) if at_least else ("low", obs.low)
+    assert reached is not None
+    holds = reached >= claim.value * (1 - t) if at_least else reached <= claim.value * (1 + t)
+    shown = f"the reference {name} is {show(reached, claim.unit)} {where}"
+    if holds:
+        return _v(claim, "supported", f"{stated}: {shown}", obs, reached)
+    return _v(claim, "contradicted", f"{stated}, but {shown}", obs, reached)
+
+
+def _near(value: float, reference: float, t: float, tol: Tolerances, claim: Claim) -> bool:
+    return abs(value - reference) <= max(t * max(abs(value), abs(reference)),
+                                         tol.allowance(claim.metric, claim.unit, value, reference))
 
 
 def _v(claim: Claim, verdict: str, reason: str, obs: Observation,
