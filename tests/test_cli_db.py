@@ -85,6 +85,16 @@ def test_query_table(filled_db: str) -> None:
     assert result.stdout.count("Bitcoin (BTC)") == len(expected)
 
 
+def test_query_table_shows_data_literally(fresh_db: str) -> None:
+    article = make_article(1, n_claims=1)
+    article.claims[0].subject = "[bold]Odd[/bold] [red]name"
+    with open_sink(fresh_db) as sink:
+        sink.write_article(article)
+    for command in ("query", "stats"):
+        result = claims_db(command, "--db", fresh_db)
+        assert "[bold]Odd[/bold] [red]name" in result.stdout
+
+
 def test_query_json(filled_db: str) -> None:
     result = claims_db("query", "--db", filled_db, "--format", "json", "--source", "coingecko",
                        "--since", "2025-05-03", "--until", "2025-05-06")

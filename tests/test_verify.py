@@ -12,13 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from extractor.cli import app
 from extractor.errors import InputError
 from extractor.pipeline import process_article
 from extractor.schemas import Article
 from extractor.sinks import open_sink
-from extractor.verify import Observation, References, load_references, verify_article
-from extractor.verify import dates
+from extractor.verify import Observation, References, dates, load_references, verify_article
 from extractor.verify.references import read_observations
 from extractor.verify.settings import Tolerances, rounding, tolerances
 
@@ -40,9 +42,15 @@ def require_shared(*parts: str) -> Path:
     return path
 
 
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`claims verify ARGS` in a subprocess, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "extractor", "verify", *args], capture_output=True, text=True,
-                          cwd=ROOT, input=stdin, check=False, env={**os.environ, "COLUMNS": "200"})
+                          cwd=ROOT, check=False, env={**os.environ, "COLUMNS": "200"})
+
+
+def invoke(*args: str) -> Result:
+    """`claims verify ARGS` in this process (faster: the spaCy pipeline is loaded once)."""
+    return CliRunner().invoke(app, ["verify", *args], env={"COLUMNS": "200"})
 
 
 def article_from(text: str, url: str, published: str = "2025-05-08T16:00:00+00:00", title: str | None = None) -> Article:
@@ -256,8 +264,8 @@ def test_syndicated_copy_is_not_independent_of_its_original(database):
 def test_cli_exit_codes_and_json():
     dirty = VERIFY_DIR / "btc-flash-price-never-traded.html"
     clean = VERIFY_DIR / "clean-stocks-wrap-big-tech-rebound.html"
-    result = run_cli(str(clean), "--reference", str(PRICES), "--format", "json")
-    assert result.returncode == 0, result.stderr
+    result = invoke(str(clean), "--reference", str(PRICES), "--format", "json")
+    assert result.exit_code == 0, result.stderr
     (report,) = json.loads(result.stdout)
     assert report["article"]["path"] == str(clean) and report["counts"]["contradicted"] == 0
     assert report["verdicts"][0]["claim"]["schema"] == "claims/1"
@@ -273,17 +281,17 @@ def test_cli_exit_codes_and_json():
 
 
 def test_cli_table_is_readable():
-    result = run_cli(str(VERIFY_DIR / "ether-flash-words-against-signs.html"), "-r", str(PRICES))
-    assert result.returncode == 1, result.stderr
+    result = invoke(str(VERIFY_DIR / "ether-flash-words-against-signs.html"), "-r", str(PRICES))
+    assert result.exit_code == 1, result.stderr
     assert "contradicted" in result.stdout and "words_vs_sign" in result.stdout and "rose" in result.stdout
     assert "claims:" in result.stdout
 
 
 def test_cli_claim_option():
     path = VERIFY_DIR / "stocks-wrap-dated-after-publication.html"
-    assert run_cli(str(path), "--claim", "Russell 2000 short interest 4.6% of shares outstanding").returncode == 0
-    result = run_cli(str(path), "--claim", "Russell 2000 short interest 5.1% of shares outstanding", "-f", "json")
-    assert result.returncode == 1
+    assert invoke(str(path), "--claim", "Russell 2000 short interest 4.6% of shares outstanding").exit_code == 0
+    result = invoke(str(path), "--claim", "Russell 2000 short interest 5.1% of shares outstanding", "-f", "json")
+    assert result.exit_code == 1
     assert json.loads(result.stdout)[0]["verdicts"][0]["verdict"] == "contradicted"
 
 
@@ -297,17 +305,25 @@ def test_cli_claim_option():
 ])
 def test_cli_usage_and_input_errors_exit_2_with_one_line(args, message):
     clean = str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html")
-    result = run_cli(*[a.replace("{clean}", clean) for a in args])
-    assert result.returncode == 2, result.stdout + result.stderr
+    result = invoke(*[a.replace("{clean}", clean) for a in args])
+    assert result.exit_code == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+    assert len(lines) == 1 and message in lines[0]
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cli_error_in_a_subprocess_is_one_line_without_traceback():
+    result = run_cli("missing.html", str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"), "-f", "json")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: missing.html: no such file or folder"
+    assert json.loads(result.stdout)[0]["counts"]["contradicted"] == 0  # the readable input is still reported
 
 
 def test_cli_tolerance_override_changes_the_verdict():
     # $94,850 is 2.1 % under the day's low of $96,913.88: a 3 % price tolerance accepts it
     dirty = str(VERIFY_DIR / "btc-flash-price-never-traded.html")
-    result = run_cli(dirty, "-r", str(PRICES), "-f", "json", "--tolerance", "price=0.03", "-t", "volume_change=0.5")
-    assert result.returncode == 0, result.stdout
+    result = invoke(dirty, "-r", str(PRICES), "-f", "json", "--tolerance", "price=0.03", "-t", "volume_change=0.5")
+    assert result.exit_code == 0, result.stdout
     verdicts = json.loads(result.stdout)[0]["verdicts"]
     assert any(v["check"] == "reference" and v["claim"]["value"] == 94850 and v["verdict"] == "supported" for v in verdicts)
 

@@ -23,6 +23,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
 from extractor.errors import MarketClaimsError
@@ -80,8 +81,8 @@ def _errors(db: str) -> Iterator[None]:
 def _console() -> Console:
     """A rich console; piped output (no terminal, no $COLUMNS) is not wrapped at 80 columns."""
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
-        return Console()
-    return Console(width=200)
+        return Console(highlight=False)
+    return Console(highlight=False, width=200)
 
 
 def _fail(message: str) -> None:
@@ -109,18 +110,18 @@ def stats_command(
 
 def _print_stats(name: str, counts: dict[str, Any]) -> None:
     console = _console()
-    console.print(f"[bold]{name}[/bold]  (schema version {counts['schema_version']})")
+    console.print(Text(name, style="bold"), f" (schema version {counts['schema_version']})")
     console.print(f"articles {counts['articles']}   claims {counts['claims']}   runs {counts['runs']}")
     run = counts["last_run"]
     if run:
-        console.print(f"last run {run['id']}: started {run['started_at']}, "
-                      f"finished {run['finished_at'] or '-'}, counts {json.dumps(run['counts'])}")
+        console.print(f"last run {run['id']}: started {run['started_at']}, finished {run['finished_at'] or '-'}, "
+                      f"counts {json.dumps(run['counts'])}", markup=False)
     for title, key in (("metric", "by_metric"), ("subject", "by_subject"), ("source", "by_source")):
         table = Table(title=f"claims per {title}", title_justify="left")
         table.add_column(title)
         table.add_column("claims", justify="right")
         for value, n in counts[key]:
-            table.add_row(value if value is not None else "(none)", str(n))
+            table.add_row(Text(value if value is not None else "(none)"), str(n))
         console.print(table)
 
 
@@ -182,7 +183,7 @@ def _claims_table(found: list[Claim]) -> Table:
         table.add_column(name, justify="right" if name == "value" else "left", overflow="fold",
                          no_wrap=name in ("as_of", "metric", "value", "unit", "period"))
     for row in rows:
-        table.add_row(*(row[i] for i in shown))
+        table.add_row(*(Text(row[i]) for i in shown))  # Text: data is never read as markup
     return table
 
 

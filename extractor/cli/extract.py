@@ -13,7 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extractor import __version__
 from extractor.errors import InputError, MarketClaimsError
+from extractor.sinks import open_sink
 from extractor.pipeline import process_source
 from extractor.schemas import Article
 from extractor.settings import Settings
@@ -42,6 +44,7 @@ def extract(
     published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.", callback=check_published)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Also write the claims into a sink: claims.db (SQLite), sqlite:///…, postgresql://…, or a .jsonl file.")] = None,
 ) -> None:
     """Extract the claims of market-commentary articles.
 
@@ -55,6 +58,11 @@ def extract(
         raise typer.Exit(2) from None
     articles: list[Article] = []
     failures = 0
+    try:
+        sink = open_sink(to, run_info={"inputs": inputs, "version": __version__}) if to else None
+    except MarketClaimsError as exc:
+        report(exc)
+        raise typer.Exit(2) from None
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         for item in iter_sources(inputs, settings):
@@ -68,6 +76,8 @@ def extract(
                 failures += 1
                 report(exc)
                 continue
+            if sink is not None:
+                sink.write_article(article)
             if format is OutputFormat.jsonl:
                 for claim in article.claims:
                     out.write(json.dumps(claim.to_record(), ensure_ascii=False) + "\n")
@@ -86,6 +96,9 @@ def extract(
     finally:
         if output:
             out.close()
+        if sink is not None:
+            sink.finish_run({"failed": failures})
+            sink.close()
     raise typer.Exit(1 if failures else 0)
 
 

@@ -39,12 +39,12 @@ class VerifyFormat(StrEnum):
 
 
 def verify(
-    inputs: Annotated[list[str], typer.Argument(help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
-    reference: Annotated[list[Path] | None, typer.Option("--reference", "-r", help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.")] = None,
-    claim: Annotated[str | None, typer.Option("--claim", help="Judge only this claim against each article, e.g. \"Russell 2000 short interest 4.6% of shares outstanding\".")] = None,
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
+    reference: Annotated[list[Path] | None, typer.Option("--reference", "-r", metavar="FILE", help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.")] = None,
+    db: Annotated[str | None, typer.Option("--db", metavar="DATABASE", help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.")] = None,
+    claim: Annotated[str | None, typer.Option("--claim", metavar="TEXT", help="Judge only this claim against each article, e.g. \"Russell 2000 short interest 4.6% of shares outstanding\".")] = None,
     format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="table: for reading; json: a list of reports.")] = VerifyFormat.table,
-    tolerance: Annotated[list[str] | None, typer.Option("--tolerance", "-t", help="METRIC=FRACTION overriding a default tolerance (repeatable), e.g. price=0.01.")] = None,
+    tolerance: Annotated[list[str] | None, typer.Option("--tolerance", "-t", metavar="METRIC=VALUE", help="METRIC=FRACTION overriding a default tolerance (repeatable), e.g. price=0.01.")] = None,
     published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.", callback=check_published)] = None,
     config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
 ) -> None:

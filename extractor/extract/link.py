@@ -272,7 +272,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         evidence_start=start,
         evidence_end=end,
         sentence_start=sentence.span.start_char,
-        sentence_end=sentence.span.end_char,
+        sentence_end=sentence.span.start_char + len(sentence.span.text.rstrip()),
         confidence=min(confidence, 0.99),
         rule=rule or "default.price",
     )
@@ -722,7 +722,11 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
         if venues:
             out["venue"] = max(venues, key=lambda v: v.end).label
     if metric == "fund_flow":
-        direction = near("direction", 10, 6)
+        # "Spot bitcoin ETFs lost $287.8 million …, with FBTC accounting for $162.3 million": the
+        # direction of the sentence holds for every flow in it unless one names its own
+        direction = near("direction", 10, 6) or max(
+            (h for h in quals if h.key == "direction" and h.end <= fig.start), key=lambda h: h.end, default=None
+        )
         if direction:
             out["direction"] = direction.label
     if metric == "exchange_netflow":

@@ -131,6 +131,7 @@ NOT_NAMES = {
     "Prices", "Short", "Data", "Spot", "U.S.", "US", "Wall", "Street", "Defense", "Travel", "Tech", "Energy", "Oil",
     "Gold", "Index", "Indexes", "Indices", "Sector", "Sectors", "Some", "Many", "Most", "All", "Both", "Other",
     "Others", "Among", "Across", "Over", "Under", "Year", "Week", "Day", "Q1", "Q2", "Q3", "Q4", "FAQ", "Key",
+    "ETF", "ETFs", "ETP", "ETPs", "Funds", "Fund", "Products", "Bulls", "Bears", "Buyers", "Sellers", "Whales",
 }
 
 

@@ -22,7 +22,8 @@ from extractor.verify.checks import internal_checks
 from extractor.verify.models import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 from extractor.verify.one_claim import check_claim
 from extractor.verify.references import References, check_references, load_references, reference_metric
-from extractor.verify.settings import Tolerances, tolerances as make_tolerances
+from extractor.verify.settings import Tolerances
+from extractor.verify.settings import tolerances as make_tolerances
 
 
 def verify_article(
@@ -73,7 +74,7 @@ def _report(article: Article, verdicts: list[Verdict], claims: list[Claim]) -> V
         current = overall.get(v.claim.claim_id)
         if current is None or _RANK[v.verdict] < _RANK[current]:
             overall[v.claim.claim_id] = v.verdict
-    counts = {"claims": len(overall), **{kind: 0 for kind in VERDICTS}}
+    counts: dict[str, int] = {"claims": len(overall), **dict.fromkeys(VERDICTS, 0)}
     for kind in overall.values():
         counts[kind] += 1
     return VerifyReport(article=article.ref(), verdicts=verdicts, counts=counts)

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from extractor.schemas import Claim
 from extractor.verify import dates, spans
-from extractor.verify.models import Verdict
+from extractor.verify.models import Verdict, VerdictKind
 from extractor.verify.settings import Tolerances, rounding
 
 # --------------------------------------------------------------------------- formatting
@@ -48,7 +48,7 @@ def describe(claim: Claim) -> str:
     return f"{claim.metric} of {claim.subject}" + (f" on {claim.as_of}" if claim.as_of else "")
 
 
-def _verdict(claim: Claim, verdict: str, check: str, reason: str, against: Claim | None = None,
+def _verdict(claim: Claim, verdict: VerdictKind, check: str, reason: str, against: Claim | None = None,
              expected: float | tuple[float, float] | None = None) -> Verdict:
     return Verdict(claim=claim, verdict=verdict, check=check, reason=reason, checked_against=against,
                    expected=expected)

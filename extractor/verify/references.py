@@ -32,7 +32,7 @@ from extractor.errors import InputError
 from extractor.schemas import Claim
 from extractor.verify import dates
 from extractor.verify.checks import show
-from extractor.verify.models import Observation, Verdict
+from extractor.verify.models import Observation, Verdict, VerdictKind
 from extractor.verify.settings import Tolerances
 
 OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
@@ -70,8 +70,7 @@ def _csv_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
                                "(or subject,symbol,metric,date,open,high,low,close,volume,source); "
                                f"found {','.join(header) or 'no header'}")
     reader.fieldnames = header
-    for line, row in enumerate(reader, start=2):
-        yield line, row
+    yield from enumerate(reader, start=2)
 
 
 def _jsonl_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -251,6 +250,7 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
 def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str, where: str) -> Verdict:
     """A figure given as a floor or a ceiling against the close, or against the day's high / low."""
     at_least = claim.hedge in AT_LEAST
+    reached: float | None
     if close_only:
         name, reached = ("close" if obs.low is not None else "value"), obs.value
     else:
@@ -268,7 +268,7 @@ def _near(value: float, reference: float, t: float, tol: Tolerances, claim: Clai
                                          tol.allowance(claim.metric, claim.unit, value, reference))
 
 
-def _v(claim: Claim, verdict: str, reason: str, obs: Observation,
+def _v(claim: Claim, verdict: VerdictKind, reason: str, obs: Observation,
        expected: float | tuple[float, float]) -> Verdict:
     return Verdict(claim=claim, verdict=verdict, check="reference", reason=reason, checked_against=obs,
                    expected=expected)
