@@ -39,7 +39,7 @@ class VerifyFormat(StrEnum):
 
 
 def verify(
-    inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
     reference: Annotated[list[Path] | None, typer.Option("--reference", "-r", metavar="FILE", help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.")] = None,
     db: Annotated[str | None, typer.Option("--db", metavar="DATABASE", help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.")] = None,
     claim: Annotated[str | None, typer.Option("--claim", metavar="TEXT", help="Judge only this claim against each article, e.g. \"Russell 2000 short interest 4.6% of shares outstanding\".")] = None,
@@ -98,14 +98,14 @@ def run(inputs: list[str], settings: Settings, tol: Tolerances, refs: References
 def print_report(r: VerifyReport, console: Console) -> None:
     """One table per article: verdict, check, claim, value, what it was checked against, reason."""
     a = r.article
-    table = Table(title=f"{a.path or a.url or a.id} — {a.title or ''}".strip(" —"), title_justify="left",
-                  show_lines=False)
+    title = Text(f"{a.path or a.url or a.id} — {a.title or ''}".strip(" —"), style="bold")
+    table = Table(title=title, title_justify="left")
     for column, style in (("verdict", None), ("check", "dim"), ("claim", None), ("value", None),
                           ("checked against", None), ("reason", None)):
         table.add_column(column, style=style, overflow="fold")
     for v in r.verdicts:
         table.add_row(Text(v.verdict, style=STYLES[v.verdict]), v.check, claim_cell(v.claim),
-                      show(v.claim.value, v.claim.unit), against_cell(v), v.reason)
+                      show(v.claim.value, v.claim.unit), against_cell(v), Text(v.reason))
     console.print(table)
     counts = r.counts
     console.print(f"  {counts['claims']} claims: [green]{counts['supported']} supported[/], "
@@ -113,20 +113,29 @@ def print_report(r: VerifyReport, console: Console) -> None:
                   f"[yellow]{counts['unverifiable']} unverifiable[/]\n")
 
 
-def claim_cell(c: Claim) -> str:
+def claim_cell(c: Claim) -> Text:
+    """Metric, subject, qualifiers and date of a claim."""
     qualifiers = ", ".join(f"{k}={v}" for k, v in c.qualifiers.items())
-    return f"{c.metric} · {c.subject}" + (f" ({qualifiers})" if qualifiers else "") + (f"\nas of {c.as_of}" if c.as_of else "")
+    cell = Text(f"{c.metric} · {c.subject}" + (f" ({qualifiers})" if qualifiers else ""))
+    if c.as_of:
+        cell.append(f"\nas of {c.as_of}", style="dim")
+    return cell
 
 
-def against_cell(v: Verdict) -> str:
+def against_cell(v: Verdict) -> Text:
+    """The reference row (symbol, day, close, range, source) or the other claim (value, words, article)."""
     other = v.checked_against
     if isinstance(other, Observation):
-        span = f" [{show(other.low, v.claim.unit)} – {show(other.high, v.claim.unit)}]" if other.low is not None and other.high is not None else ""
-        return f"{other.symbol or other.subject} {other.date}: {show(other.value, v.claim.unit)}{span}"
+        unit = v.claim.unit
+        span = f" [{show(other.low, unit)} – {show(other.high, unit)}]" if other.low is not None and other.high is not None else ""
+        cell = Text(f"{other.symbol or other.subject} {other.date}: {show(other.value, unit)}{span}")
+        if other.source:
+            cell.append(f"\n{other.source}", style="dim")
+        return cell
     if isinstance(other, Claim):
         where = "this article" if other.article.id == v.claim.article.id else (other.article.title or other.article.path or other.article.id)
-        return f"{show(other.value, other.unit)} “{other.evidence.text}” ({where})"
-    return ""
+        return Text(f"{show(other.value, other.unit)} “{other.evidence.text}” ({where})")
+    return Text("")
 
 
 def register(app: typer.Typer) -> None:

@@ -211,7 +211,8 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     A close ("closed at") is compared with the row's value (the close). A day's low or high,
     and any other price, is supported when it lies within the day's [low, high] widened by the
     tolerance, or failing that within the tolerance of the close. A row without a range is
-    compared with its value. A hedged figure is read as the hedge says: "above $100,000" holds
+    compared with its value. The reason names the day; the row itself (with its `source`) is
+    `checked_against`. A hedged figure is read as the hedge says: "above $100,000" holds
     when the close (or, for an intraday figure, the day's high) reached it, "below" / "nearly"
     when the close (or the day's low) stayed under it, "around" with a tolerance of at least
     2 %. Contradicted otherwise, with the reference shown.
@@ -220,7 +221,7 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     if claim.hedge in ABOUT:
         t = max(t, ABOUT_TOLERANCE)
     unit = claim.unit
-    where = f"on {obs.date} per {obs.source}" if obs.source else f"on {obs.date}"
+    where = f"on {obs.date}"
     ranged = obs.low is not None and obs.high is not None
     close_only = claim.qualifiers.get("session") == "close" or not ranged
     stated = show(claim.value, unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, unit)}"
@@ -247,7 +248,8 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
                                      f"{show(obs.value, unit)}, {where}", obs, (obs.low, obs.high))
 
 
-def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str, where: str) -> Verdict:
+def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str,
+                 where: str) -> Verdict:
     """A figure given as a floor or a ceiling against the close, or against the day's high / low."""
     at_least = claim.hedge in AT_LEAST
     reached: float | None
