@@ -64,7 +64,7 @@ def vary_text(text: str, rng: random.Random) -> str:
         shift = rng.randrange(len(words))
         for i, word in enumerate(words):
             text = text.replace(word, "\0" + str(i) + "\0")
-        for i, word in enumerate(words):
+        for i in range(len(words)):
             text = text.replace("\0" + str(i) + "\0", words[(i + shift) % len(words)])
     return text
 
@@ -202,7 +202,7 @@ def bench(folder: Path, n_pages: int, n_big: int, workdir: Path) -> None:
                f"({n_pages:,} pages in {result['seconds']:,.0f} s, start-up included; {result['errors']:.0f} errors)")
         report(f"  ratio: trafilatura alone is {baseline / result['rate']:.1f}x faster")
     report(f"speed-up 2 workers / 1 : {rates[2] / rates[1]:.2f}x")
-    for n in (1000, n_big):
+    for n in sorted({min(1000, written), written}):
         dump_n = head(big, workdir / f"dump-{n}-head.jsonl", n)
         result = run_batch(dump_n, workdir, 2, f"rss{n}")
         report(f"memory, {n:>6,} articles, 2 workers: peak RSS of driver + workers {result['tree_mib']:6.0f} MiB, "

@@ -67,23 +67,31 @@ class RuleModel:
     by_name: dict[str, Entry] = field(default_factory=dict)  # lower-cased name or alias -> entry
     phrase_exact: PhraseMatcher | None = None
     phrase_lower: PhraseMatcher | None = None
-    matcher: Matcher | None = None
+    pattern_phrases: PhraseMatcher | None = None  # patterns that are plain word sequences: much faster
+    matcher: Matcher | None = None  # patterns with operators or sets
 
     def match(self, doc: Doc) -> list[Hit]:
         hits: list[Hit] = []
-        assert self.phrase_exact and self.phrase_lower and self.matcher
+        assert self.phrase_exact and self.phrase_lower and self.matcher and self.pattern_phrases
         gazetteer = [*self.phrase_exact(doc), *self.phrase_lower(doc)]
         for match_id, start, end in gazetteer:
             rule_id = doc.vocab.strings[match_id]
             entry = self.entries[rule_id.split("#", 1)[0]]
             span = doc[start:end]
             hits.append(Hit(entry.kind, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry))
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in [*self.matcher(doc), *self.pattern_phrases(doc)]:
             rule_id = doc.vocab.strings[match_id]
             row = self.patterns[rule_id]
             span = doc[start:end]
             hits.append(Hit(row["file"], row["label"], start, end, span.start_char, span.end_char, rule_id, key=row.get("key")))
         return hits
+
+
+def plain_words(pattern: list[dict[str, Any]]) -> list[str] | None:
+    """The words of a pattern that is only a sequence of lower-cased words, else None."""
+    if not pattern or any(set(token) != {"LOWER"} or not isinstance(token["LOWER"], str) for token in pattern):
+        return None
+    return [token["LOWER"] for token in pattern]
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -108,6 +116,7 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
     model.phrase_exact = PhraseMatcher(nlp.vocab, attr="ORTH")
     model.phrase_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     model.matcher = Matcher(nlp.vocab)
+    model.pattern_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
     for kind in GAZETTEER_FILES:
         file = path / "gazetteers" / f"{kind}.jsonl"
         for number, row in enumerate(_read_jsonl(file), 1):
@@ -138,6 +147,10 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
             if row["id"] in model.patterns:
                 raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
             model.patterns[row["id"]] = {**row, "file": name}
+            words = plain_words(row["pattern"])
+            if words:
+                model.pattern_phrases.add(row["id"], [Doc(nlp.vocab, words=words)])
+                continue
             try:
                 model.matcher.add(row["id"], [row["pattern"]])
             except Exception as exc:  # spaCy validates the pattern; name the line that broke it

@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sharedpaths import ROOT
 from typer.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -31,7 +32,6 @@ from extractor.cli import app
 from extractor.schemas import claim_id, stable_hash
 from extractor.settings import default_settings
 from extractor.sinks.jsonl import read_claims
-from sharedpaths import ROOT
 
 CORPUS = ROOT / "corpus" / "articles"
 N_PAGES = 4  # pages per format (more only costs time)

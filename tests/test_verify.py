@@ -245,7 +245,7 @@ def test_across_articles_agreement_counts_independent_articles_only(database):
     report = verify_article(original, db_url=db)
     (support,) = [v for v in report.verdicts if v.check == "across_articles" and v.claim.metric == "short_interest"]
     assert support.verdict == "supported"
-    assert support.reason.startswith("1 independent article agree") and "Other Desk" in support.reason
+    assert support.reason.startswith("1 independent article agrees") and "Other Desk" in support.reason
     assert "Partner" not in support.reason
 
 

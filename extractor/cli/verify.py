@@ -108,7 +108,7 @@ def print_report(r: VerifyReport, console: Console) -> None:
                       show(v.claim.value, v.claim.unit), against_cell(v), Text(v.reason))
     console.print(table)
     counts = r.counts
-    console.print(f"  {counts['claims']} claims: [green]{counts['supported']} supported[/], "
+    console.print(f"  {counts['claims']} claim{'' if counts['claims'] == 1 else 's'}: [green]{counts['supported']} supported[/], "
                   f"[red]{counts['contradicted']} contradicted[/], "
                   f"[yellow]{counts['unverifiable']} unverifiable[/]\n")
 
@@ -133,7 +133,8 @@ def against_cell(v: Verdict) -> Text:
             cell.append(f"\n{other.source}", style="dim")
         return cell
     if isinstance(other, Claim):
-        where = "this article" if other.article.id == v.claim.article.id else (other.article.title or other.article.path or other.article.id)
+        same = other.article.id == v.claim.article.id or v.check == "claim"
+        where = "this article" if same else (other.article.title or other.article.path or other.article.id)
         return Text(f"{show(other.value, other.unit)} “{other.evidence.text}” ({where})")
     return Text("")
 

@@ -100,7 +100,8 @@ class MarketClaims:
             mark_sentences(doc)
         published = doc._.published or self.published
         anchor = parse_published(published)
-        sentences = build_sentences(doc, self.model, find_quantities, find_dates(doc.text, anchor), find_durations(doc.text))
+        text = doc.text  # Doc.text rebuilds the string on every access: read it once
+        sentences = build_sentences(doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text))
         context = Context(topic=main_subject(sentences))
         drafts = []
         for sentence in sentences:
@@ -108,10 +109,10 @@ class MarketClaims:
                 continue  # a table row: read by column below
             first = sentence.span[0]
             if first.i == 0 or "\n" in doc[first.i - 1].whitespace_ or "\n" in doc[first.i - 1].text:
-                line_end = doc.text.find("\n", sentence.span.start_char)
-                context.new_paragraph(heading=is_heading(doc.text[sentence.span.start_char : line_end if line_end >= 0 else None]))
+                line_end = text.find("\n", sentence.span.start_char)
+                context.new_paragraph(heading=is_heading(text[sentence.span.start_char : line_end if line_end >= 0 else None]))
             drafts.extend(link_sentence(sentence, published, context))
-        drafts.extend(table_claims(doc.text, self.nlp, self.model, published, anchor))
+        drafts.extend(table_claims(text, self.nlp, self.model, published, anchor))
         doc._.claims = merge_restatements(drafts)
         return doc
 

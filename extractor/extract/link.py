@@ -837,7 +837,7 @@ def _source(sentence: Sentence, fig: Figure) -> str | None:
             name = _name_at(doc, c.end, sentence.span.end)
             if name:
                 credited.append((c.end, name))
-    subject_names = {h.label for h in sentence.of("subject")} | {doc.text[h.start_char : h.end_char] for h in sentence.of("subject")}
+    subject_names = {h.label for h in sentence.of("subject")} | {sentence.text[h.start_char : h.end_char] for h in sentence.of("subject")}
     for t in sentence.span:
         if t.lower_ in SPEECH_VERBS:
             name = _name_at(doc, t.i + 1, sentence.span.end) or _name_before(doc, t.i, sentence.span.start)

@@ -62,6 +62,7 @@ class Figure:
 @dataclass
 class Sentence:
     span: Span
+    text: str = ""  # the whole document's text (spaCy rebuilds Doc.text on every access)
     hits: dict[str, list[Hit]] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
     dates: list[tuple[int, DateMention, bool]] = field(default_factory=list)  # (token, date, is_report_date)
@@ -84,9 +85,8 @@ def char_to_token(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
-def open_subjects(doc: Doc, model: RuleModel, starts: list[int]) -> list[Hit]:
+def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:
     """Subjects no gazetteer lists: "Name (NASDAQ: TICK)", "$TSLA", and trading pairs "BTC/ETH"."""
-    text = doc.text
     hits: list[Hit] = []
     for m in OPEN_TICKER.finditer(text):
         symbol = m["symbol"]
@@ -191,7 +191,7 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     return quantity.unit
 
 
-def join_ranges(doc: Doc, figures: list[Figure]) -> list[Figure]:
+def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
     """"between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
     out: list[Figure] = []
     for figure in figures:
@@ -200,7 +200,7 @@ def join_ranges(doc: Doc, figures: list[Figure]) -> list[Figure]:
             gap = [t.lower_ for t in doc[first.end : figure.start]]
             before = doc[first.start - 1].lower_ if first.start > 0 else ""
             if gap == ["and"] and before == "between" and first.unit == figure.unit and first.quantity.value_max is None:
-                q = replace(first.quantity, end=figure.quantity.end, text=doc.text[first.quantity.start : figure.quantity.end],
+                q = replace(first.quantity, end=figure.quantity.end, text=text[first.quantity.start : figure.quantity.end],
                             value_max=figure.quantity.value)
                 out[-1] = Figure(q, first.unit, first.start, figure.end)
                 continue
@@ -256,8 +256,9 @@ def build_sentences(
     dates: list[DateMention],
     durations: list[Duration],
 ) -> list[Sentence]:
+    text = doc.text  # Doc.text rebuilds the string on every access: read it once
     starts = token_index(doc)
-    hits = model.match(doc) + open_subjects(doc, model, starts)
+    hits = model.match(doc) + open_subjects(doc, model, starts, text)
     by_kind: dict[str, list[Hit]] = {}
     for h in hits:
         by_kind.setdefault(h.kind, []).append(h)
@@ -267,10 +268,10 @@ def build_sentences(
     anchors = by_kind.get("changes", []) + [h for h in by_kind.get("metrics", []) if h.label == "price"]
     by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, anchors, taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
-    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(doc.text[h.start_char : h.end_char])]
-    quantities = masked_quantities(doc.text, named + [(d.start, d.end) for d in dates], find_quantities)
+    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])]
+    quantities = masked_quantities(text, named + [(d.start, d.end) for d in dates], find_quantities)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
-    sentences = [Sentence(span=s) for s in doc.sents]
+    sentences = [Sentence(span=s, text=text) for s in doc.sents]
     sent_starts = [s.span.start for s in sentences]
 
     def sentence_of(token: int) -> Sentence:
@@ -280,7 +281,7 @@ def build_sentences(
         for h in kind_hits:
             sentence_of(h.start).hits.setdefault(kind, []).append(h)
     for q in quantities:
-        if is_masked(q, blockers, doc.text):
+        if is_masked(q, blockers, text):
             continue
         start = char_to_token(starts, q.start)
         end = char_to_token(starts, max(q.start, q.end - 1)) + 1
@@ -296,7 +297,7 @@ def build_sentences(
         token = char_to_token(starts, d.start)
         sentence_of(token).durations.append((token, d))
     for s in sentences:
-        s.figures = join_ranges(doc, s.figures)
+        s.figures = join_ranges(doc, text, s.figures)
         inherit_units(s.figures)
         s.borders = [
             t.i

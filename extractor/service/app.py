@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from spacy.language import Language
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from extractor.errors import InputError, MarketClaimsError, SinkError
+from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import default_pipeline
 from extractor.pipeline import process_article, process_source
 from extractor.schemas import Article, Metric
@@ -58,6 +58,7 @@ from extractor.settings import Settings
 from extractor.sources import fetch
 
 log = logging.getLogger("extractor.service")
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------- state and errors
 
@@ -207,16 +208,27 @@ State = Annotated[ServiceState, Depends(service_state)]
 # --------------------------------------------------------------------------- extraction, shared with verify
 
 
-async def extract_document(state: ServiceState, document: DocumentRequest) -> Article:
-    """The article of `document`, run in the worker's extraction pool under the time limit.
+async def run_document(state: ServiceState, document: DocumentRequest,
+                       finish: Callable[[Article], T] | None = None) -> T | Article:
+    """Extract `document` (and then `finish(article)`, e.g. verify it) in one extraction thread,
+    under the worker's time limit; returns what `finish` returns, or the article.
 
     Errors: 413 (document over scrape.max_input_bytes), 422 (InputError: empty, binary, no
-    article text, not English, unreachable URL), 503 (every slot busy), 504 (time limit).
+    article text, not English, unreachable URL; a figure out of range; a bad `claim`), 503
+    (every slot busy), 504 (time limit).
     """
-    run = make_job(state, document)
+    extract = make_job(state, document)
     where = document.field
+
+    def job() -> T | Article:
+        article = extract()
+        for claim in article.claims:
+            if not all(math.isfinite(v) for v in (claim.value, claim.value_max) if v is not None):
+                raise OverflowError(f"a figure is too large to represent: {claim.evidence.text!r}")
+        return finish(article) if finish is not None else article
+
     try:
-        article = await state.runner.run(run)
+        return await state.runner.run(job)
     except Busy:
         raise ApiError(503, "server", f"all {state.settings.max_concurrency} extraction slots of this worker are "
                        "busy; retry later", "busy",
@@ -225,15 +237,11 @@ async def extract_document(state: ServiceState, document: DocumentRequest) -> Ar
         raise ApiError(504, where, f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
                        "seconds (timeout_seconds)", "timeout") from None
     except InputError as exc:
-        raise ApiError(422, where, exc.reason, "input_error") from None
+        raise ApiError(422, "claim" if exc.input == "--claim" else where, exc.reason, "input_error") from None
     except OverflowError as exc:  # a figure or date the normalizer cannot represent
         reason = exc.args[-1] if exc.args else type(exc).__name__
-        raise ApiError(422, where, f"a number or date in the document is out of range ({reason})", "out_of_range") from None
-    for claim in article.claims:
-        if not all(math.isfinite(v) for v in (claim.value, claim.value_max) if v is not None):
-            raise ApiError(422, where, f"a figure in the document is too large to represent "
-                           f"({claim.evidence.text!r})", "out_of_range")
-    return article
+        raise ApiError(422, where, f"a number or date in the document is out of range ({reason})",
+                       "out_of_range") from None
 
 
 def make_job(state: ServiceState, document: DocumentRequest) -> Callable[[], Article]:
@@ -307,7 +315,8 @@ def add_routes(app: FastAPI) -> None:
         """The article and its claims, exactly as `claims extract --format json` gives them."""
         if store and state.database is None:
             raise ApiError(409, "store", "store=true needs a database: start the server with --db URL", "no_database")
-        article = await extract_document(state, body)
+        article = await run_document(state, body)
+        assert isinstance(article, Article)
         headers = {}
         if store and state.database is not None:
             try:

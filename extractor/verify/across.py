@@ -101,7 +101,7 @@ def check_across(article: Article, claims: list[Claim], engine: Engine, tol: Tol
             names = ", ".join(f"\u201c{_name(c)}\u201d" for c in agreeing[:3]) + (" …" if len(agreeing) > 3 else "")
             out.append(Verdict(
                 claim=claim, verdict="supported", check="across_articles",
-                reason=f"{len(agreeing)} independent article{'s' if len(agreeing) > 1 else ''} agree: {names}",
+                reason=f"{len(agreeing)} independent article{'s agree' if len(agreeing) > 1 else ' agrees'}: {names}",
                 checked_against=agreeing[0], expected=agreeing[0].value,
             ))
     return out

@@ -70,8 +70,7 @@ def check_claim(text: str, article: Article, tol: Tolerances, nlp: Language | No
             nearest = min(same, key=lambda c: abs(c.value - claim.value))
             out.append(Verdict(claim=claim, verdict="contradicted", check="claim",
                                reason=f"the article gives the {describe(nearest)} as "
-                                      f"{show(nearest.value, nearest.unit)}, not {stated} "
-                                      f"(\u201c{nearest.evidence.text}\u201d)",
+                                      f"{show(nearest.value, nearest.unit)}, not {stated}",
                                checked_against=nearest, expected=nearest.value))
         else:
             out.append(Verdict(claim=claim, verdict="unverifiable", check="claim",
