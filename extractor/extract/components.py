@@ -33,20 +33,19 @@ SENTENCE_END = {".", "!", "?", "…"}
 
 
 def mark_sentences(doc: Doc) -> Doc:
-    """A sentence starts after . ! ? (before a capital, a digit or a quote) and after every line break."""
-    for i, token in enumerate(doc):
-        if i == 0:
+    """A sentence starts after . ! ? (before a capital, a digit or a quote) and after every line break.
+    Only the starts are marked (every other token is left unset, which spaCy reads as "not a start"):
+    setting each token is the slow part of sentence splitting."""
+    if len(doc) == 0:
+        return doc
+    doc[0].is_sent_start = True
+    previous = doc[0]
+    for token in doc[1:]:
+        if "\n" in previous.whitespace_ or "\n" in previous.text:
             token.is_sent_start = True
-            continue
-        prev = doc[i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
+        elif previous.text in SENTENCE_END and (token.is_title or token.is_upper or token.like_num or token.is_quote):
             token.is_sent_start = True
-        elif prev.text in SENTENCE_END and (token.is_title or token.is_upper or token.like_num or token.is_quote):
-            token.is_sent_start = True
-        elif token.is_space:
-            token.is_sent_start = False
-        else:
-            token.is_sent_start = False
+        previous = token
     return doc
 
 

@@ -78,7 +78,7 @@ class Sentence:
 
 def token_index(doc: Doc) -> list[int]:
     """Start character of every token, for char -> token lookups with bisect."""
-    return [t.idx for t in doc]
+    return doc.to_array("IDX").tolist()
 
 
 def char_to_token(starts: list[int], char: int) -> int:

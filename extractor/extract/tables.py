@@ -159,16 +159,29 @@ def _short_window(heading: str) -> list:
     return [type("Window", (), {"value": value})()]
 
 
+def _hits(nlp: Language, model: RuleModel, phrase: str) -> list:
+    """Rule hits of a header or caption (cached: the same headers repeat across tables and pages)."""
+    key = (id(model), phrase)
+    if key not in _HEADER_HITS:
+        if len(_HEADER_HITS) > 4096:
+            _HEADER_HITS.clear()
+        _HEADER_HITS[key] = model.match(nlp.make_doc(phrase))
+    return _HEADER_HITS[key]
+
+
+_HEADER_HITS: dict[tuple[int, str], list] = {}
+
+
 def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
     if not phrase.strip():
         return None
-    hits = [h for h in model.match(nlp.make_doc(phrase)) if h.kind == "metrics"]
+    hits = [h for h in _hits(nlp, model, phrase) if h.kind == "metrics"]
     return max(hits, key=lambda h: h.end - h.start).label if hits else None
 
 
 def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for h in model.match(nlp.make_doc(phrase)):
+    for h in _hits(nlp, model, phrase):
         if h.kind == "qualifiers" and h.key == "basis" and metric.startswith("short_interest"):
             out["basis"] = h.label
         if h.kind == "qualifiers" and h.key == "aggregate" and metric.startswith(("short_interest", "volume")):
