@@ -87,11 +87,23 @@ class RuleModel:
         return hits
 
 
-def plain_words(pattern: list[dict[str, Any]]) -> list[str] | None:
-    """The words of a pattern that is only a sequence of lower-cased words, else None."""
-    if not pattern or any(set(token) != {"LOWER"} or not isinstance(token["LOWER"], str) for token in pattern):
-        return None
-    return [token["LOWER"] for token in pattern]
+def plain_word_sequences(pattern: list[dict[str, Any]], limit: int = 256) -> list[list[str]] | None:
+    """Every word sequence a pattern matches when it uses only lower-cased words, word sets (`IN`)
+    and optional tokens (`OP: "?"`), else None. Such patterns go to a PhraseMatcher, which is
+    much faster than the Matcher's state machine."""
+    sequences: list[list[str]] = [[]]
+    for token in pattern:
+        if set(token) - {"LOWER", "OP"} or token.get("OP", "?") != "?":
+            return None
+        lower = token.get("LOWER")
+        words = [lower] if isinstance(lower, str) else (lower.get("IN") if isinstance(lower, dict) and set(lower) == {"IN"} else None)
+        if not words:
+            return None
+        grown = [seq + [w] for seq in sequences for w in words]
+        sequences = grown + (sequences if token.get("OP") == "?" else [])
+        if len(sequences) > limit:
+            return None
+    return [seq for seq in sequences if seq]
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -147,9 +159,9 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
             if row["id"] in model.patterns:
                 raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
             model.patterns[row["id"]] = {**row, "file": name}
-            words = plain_words(row["pattern"])
-            if words:
-                model.pattern_phrases.add(row["id"], [Doc(nlp.vocab, words=words)])
+            sequences = plain_word_sequences(row["pattern"])
+            if sequences:
+                model.pattern_phrases.add(row["id"], [Doc(nlp.vocab, words=words) for words in sequences])
                 continue
             try:
                 model.matcher.add(row["id"], [row["pattern"]])
