@@ -18,6 +18,11 @@ ENGLISH_FUNCTION_WORDS = frozenset(
     "the of and to in a is that for on with as by at from was has are it its this be or an were have which".split()
 )
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Markdown that feeds and mirrors leave in article text: [text](url), ![alt](url), **bold**, # headings
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -25,10 +30,19 @@ def paragraphs(text: str) -> list[str]:
     text = INVISIBLE.sub("", text)
     out = []
     for line in text.split("\n"):
+        line = strip_markdown(line)
         line = SPACES.sub(" ", line).strip()
         if line:
             out.append(line)
     return out
+
+
+def strip_markdown(line: str) -> str:
+    """"OppFi (NYSE:[OPFI](https://…))" -> "OppFi (NYSE:OPFI)": keep what a reader sees."""
+    line = MARKDOWN_IMAGE.sub("", line)
+    line = MARKDOWN_LINK.sub(r"\1", line)
+    line = MARKDOWN_EMPHASIS.sub(r"\2", line)
+    return MARKDOWN_HEADING.sub("", line)
 
 
 def english_ratio(text: str) -> float:

@@ -25,8 +25,8 @@ REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retri
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
-    r"(?P<name>(?:[A-Z][\w&.'’-]*\s+){0,4}?[A-Z][\w&.'’-]*)(?:,?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|Holdings|Group|LLC|SA|AG|NV)\.?)?"
-    r"\s*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)\s*:\s*)?"
+    r"(?P<name>(?:[A-Z][\w&.'’-]*[ \t]+){0,4}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
+    r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
@@ -135,6 +135,23 @@ NOT_NAMES = {
 }
 
 
+COPULAS = {"was", "had", "has", "stood", "took", "saw", "posted", "recorded", "is", "carries", "carried", "led"}
+
+
+def copulas_after_names(doc: Doc) -> list[Hit]:
+    """"Media was the most shorted industry …", "Gas Utilities stood at …": a sentence that opens with
+    a capitalized name and a verb names its subject there."""
+    hits = []
+    for token in doc:
+        if token.lower_ in COPULAS and token.i > 0 and doc[token.i - 1].text[:1].isupper():
+            start = token.i - 1
+            while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text in {"&", "and"}):
+                start -= 1
+            if doc[start].is_sent_start or start == 0:
+                hits.append(Hit("changes", "copula", token.i, token.i + 1, token.idx, token.idx + len(token), "subject.copula"))
+    return hits
+
+
 def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
@@ -155,7 +172,7 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             start += 1
         while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
             end -= 1
-        if start >= end or end - start > 5 or any(doc[i].text in NOT_NAMES for i in range(start, end)):
+        if start >= end or end - start > 7 or any(doc[i].text in NOT_NAMES for i in range(start, end)):
             continue
         span = doc[start:end]
         name = span.text
@@ -265,7 +282,7 @@ def build_sentences(
     for kind in ("subject", "source", "venue"):
         by_kind[kind] = longest_first(by_kind.get(kind, []))
     taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"] + by_kind.get("metrics", []) + by_kind.get("levels", [])
-    anchors = by_kind.get("changes", []) + [h for h in by_kind.get("metrics", []) if h.label == "price"]
+    anchors = by_kind.get("changes", []) + [h for h in by_kind.get("metrics", []) if h.label == "price"] + copulas_after_names(doc)
     by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, anchors, taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])]
