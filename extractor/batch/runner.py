@@ -3,8 +3,10 @@
 In: an iterable of `Record`s (read lazily) and a `RecordProcessor`. Out: an iterator of
 `Outcome`s in input order.
 
-Each worker process (`concurrent.futures.ProcessPoolExecutor`, started with `spawn`) receives
-the processor once and calls its `setup()`, so the spaCy pipeline is loaded once per worker.
+Each worker process (`concurrent.futures.ProcessPoolExecutor`) receives the processor once and
+calls its `setup()`, so the spaCy pipeline is loaded once per worker. Workers are forked from
+a `forkserver` that has imported the pipeline's modules once (safe with the threads of the
+progress display, and quick to start again after a crash).
 At most `in_flight` records (default 4 per worker) are read ahead and in the workers at any
 time: memory stays flat however large the dump is. Results are handed back in input order
 (a slow page holds back at most `in_flight` finished ones), so near-duplicates are judged in
@@ -27,6 +29,15 @@ from extractor.batch.process import Outcome, RecordProcessor
 from extractor.batch.sources import Record
 
 _processor: RecordProcessor | None = None  # the worker process's own copy
+PRELOAD = ["extractor.batch.process", "extractor.extract", "extractor.pipeline"]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
 
 
 def _init_worker(processor: RecordProcessor) -> None:
@@ -61,7 +72,7 @@ class LocalEngine:
             self._pool = None
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                    initializer=_init_worker, initargs=(self.processor,))
 
     def map(self, records: Iterable[Record]) -> Iterator[Outcome]:

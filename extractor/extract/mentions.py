@@ -159,7 +159,7 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
     hits: list[Hit] = []
     for move in move_hits:
         end = move.start
-        while end > 0 and doc[end - 1].lower_ in {"token", "coin", "shares", "stock", "price", "'s", "’s", "was", "is", "currently", "were"}:
+        while end > 0 and doc[end - 1].lower_ in {"token", "coin", "shares", "stock", "price", "'s", "’s", "was", "is", "currently", "were", "have", "has", "had", "been"}:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
         start = end
         while start > 0 and start - 1 not in covered:

@@ -21,7 +21,11 @@ from extractor.rules import Entry, RuleModel
 
 TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
 SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*$")
-CHANGE_HEADER = re.compile(r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ)\b|%\s*chg|\+/-", re.I)
+CHANGE_HEADER = re.compile(
+    r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ|week-on-week|month-on-month|day-on-day)\b|%\s*chg|\+/-",
+    re.I,
+)
+NAMED_WINDOWS = {"week-on-week": "P7D", "w/w": "P7D", "wow": "P7D", "month-on-month": "P1M", "m/m": "P1M", "day-on-day": "P1D", "d/d": "P1D"}
 HEADER_SCALE = re.compile(
     r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?(?:in\s+)?(?P<scale>m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
     r"|\b(?P<scale2>m|mn|mln|bn) shares\b",
@@ -122,7 +126,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
             qualifiers = _header_qualifiers(nlp, model, heading + " " + caption, metric)
             if metric == "fund_flow":
                 qualifiers["direction"] = "outflow" if q.value < 0 else "inflow"
-            windows = find_durations(heading) or _short_window(heading)
+            windows = find_durations(heading) or _short_window(heading) or _named_window(heading)
             drafts.append(
                 ClaimDraft(
                     metric=metric,
@@ -147,6 +151,14 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
 
 
 SHORT_WINDOW = re.compile(r"\b(\d+)\s*(h|d|w|m|y)\b", re.I)
+
+
+def _named_window(heading: str) -> list:
+    """"Week-on-Week", "m/m": change columns that name their window."""
+    for name, value in NAMED_WINDOWS.items():
+        if re.search(rf"(?<![\w/-]){re.escape(name)}(?![\w/-])", heading, re.I):
+            return [type("Window", (), {"value": value})()]
+    return []
 
 
 def _short_window(heading: str) -> list:
@@ -200,7 +212,8 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
         entry = model.by_name.get(text.lower()) or model.by_symbol.get(text) or (model.by_symbol.get(ticker) if named else None)
         if entry is not None:
             return entry if entry.symbol or not ticker else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
-    first = cells[0].text if cells else ""
-    if first and not any(ch.isdigit() for ch in first):
-        return Entry("subject", first, "stock" if ticker else "other", ticker)
+    # the name is the first cell that is neither the ticker nor a figure: "| BOE | Boss Energy | 19.15% |"
+    name = next((c.text for c in cells if c.text and c.text != ticker and not any(ch.isdigit() for ch in c.text)), None)
+    if name:
+        return Entry("subject", CELL_TICKER.sub(r"\g<name>", name) if CELL_TICKER.match(name) else name, "stock" if ticker else "other", ticker)
     return None
