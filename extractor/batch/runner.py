@@ -12,6 +12,7 @@ time: memory stays flat however large the dump is. Results are handed back in in
 (a slow page holds back at most `in_flight` finished ones), so near-duplicates are judged in
 the same order on every run.
 
+Workers watch the driver and exit when it is gone (killed with `kill -9`, it cannot stop them).
 A worker that dies (segfault, out of memory) breaks the pool: the engine starts a new one and
 tries the records that were in flight again one at a time, so only the record that kills a
 worker is reported ("worker process died"), and the run goes on.
@@ -20,6 +21,9 @@ worker is reported ("worker process died"), and the run goes on.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,10 +44,23 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _init_worker(processor: RecordProcessor) -> None:
+def _init_worker(processor: RecordProcessor, driver: int) -> None:
     global _processor
+    threading.Thread(target=_exit_with, args=(driver,), name="watch-driver", daemon=True).start()
     _processor = processor
     processor.setup()
+
+
+def _exit_with(driver: int) -> None:
+    """End this worker when the driver is gone (a killed driver cannot stop its pool)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(driver, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid was taken by someone else's process
+            os._exit(1)
 
 
 def _process(record: Record) -> Outcome:
@@ -73,7 +90,7 @@ class LocalEngine:
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=_init_worker, initargs=(self.processor,))
+                                   initializer=_init_worker, initargs=(self.processor, os.getpid()))
 
     def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
         """Outcomes of `records`, in order, with at most `in_flight` records read ahead."""

@@ -517,8 +517,9 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
     for h in subjects:
         gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
-        if 0 < len(gap) <= 4 and gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} and all(
-            g in {"for", "in", "among", "seen", "the", "of", "into", "from", "recorded", "across", "its", "median", "average",
+        on_market = gap[:1] == ["on"] and h.entry.type == "market"  # "20.1 billion shares changed hands on U.S. exchanges"
+        if 0 < len(gap) <= 4 and (gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} or on_market) and all(
+            g in {"for", "in", "among", "seen", "the", "of", "into", "from", "recorded", "across", "its", "median", "average", "on",
                   "typical", "members", "constituents", "components", "companies", "stocks"} for g in gap
         ):
             if gap[0] == "of" and metric not in {"price", "price_level", "price_change", "short_interest", "fund_flow"}:
@@ -647,7 +648,7 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
     stype = subject.type or "other"
     if metric in {"price", "price_level"}:
         if kind in {"points", "number"}:
-            return stype == "index" and fig.quantity.value >= 50
+            return stype == "index" and fig.quantity.value > 0
         return stype in PRICED_TYPES and not subject.tenor
     if metric == "price_change":
         return kind != "number" or stype == "index"

@@ -132,6 +132,7 @@ NOT_NAMES = {
     "Gold", "Index", "Indexes", "Indices", "Sector", "Sectors", "Some", "Many", "Most", "All", "Both", "Other",
     "Others", "Among", "Across", "Over", "Under", "Year", "Week", "Day", "Q1", "Q2", "Q3", "Q4", "FAQ", "Key",
     "ETF", "ETFs", "ETP", "ETPs", "Funds", "Fund", "Products", "Bulls", "Bears", "Buyers", "Sellers", "Whales",
+    "Which", "What", "How", "Why", "When", "Where", "Who", "Is", "Are", "Did", "Does", "Do", "Can", "Will",
 }
 
 
