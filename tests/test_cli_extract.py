@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sharedpaths import ROOT
 
 PAGE = """<!doctype html><html><head><title>BTC slips</title>
@@ -69,10 +68,10 @@ BAD_INPUTS = {
     "binary": (bytes(range(256)) * 8, "binary file"),
     "no-article": (b"<html><body><nav>Home</nav><footer>(c)</footer></body></html>", "no article text"),
     "french": (
-        "<html><body><article><p>Le bitcoin a recule de 1,2 % jeudi, selon les donnees de CoinGecko. "
-        "Les investisseurs restent prudents avant la publication des chiffres de l'emploi americain, "
-        "et les volumes echanges sur les plateformes europeennes demeurent faibles depuis le debut du mois.</p>"
-        "</article></body></html>".encode(),
+        b"<html><body><article><p>Le bitcoin a recule de 1,2 % jeudi, selon les donnees de CoinGecko. "
+        b"Les investisseurs restent prudents avant la publication des chiffres de l'emploi americain, "
+        b"et les volumes echanges sur les plateformes europeennes demeurent faibles depuis le debut du mois.</p>"
+        b"</article></body></html>",
         "not an English page",
     ),
 }

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from sharedpaths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,14 +15,14 @@ from rich.table import Table
 
 from extractor import __version__
 from extractor.errors import InputError, MarketClaimsError
-from extractor.sinks import open_sink
 from extractor.pipeline import process_source
 from extractor.schemas import Article
 from extractor.settings import Settings
+from extractor.sinks import open_sink
 from extractor.sources import iter_sources
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
     table = "table"

@@ -52,7 +52,7 @@ GAP_BEFORE_CHANGE = {
 }
 FUND_TYPES = {"etf"}
 LEVEL_FILLERS = {"a", "an", "the", "record", "fresh", "new", "all-time", "high", "low", "its", "at", "end", "close", "finish", "settle"}
-GAP_AFTER_CHANGE = {"in", "price", "daily", "weekly", "intraday", "overnight", "session", "week", "day", "24-hour", "weekly"}
+GAP_AFTER_CHANGE = {"in", "price", "daily", "weekly", "intraday", "overnight", "session", "week", "day", "24-hour"}
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
 REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
 # "that bet is worth $1.3 billion": a demonstrative and a noun that stands for the figure before
@@ -450,7 +450,6 @@ def _basis_follows(sentence: Sentence, fig: Figure) -> bool:
 
 def _refers_back(sentence: Sentence) -> bool:
     tokens = [t.lower_ for t in sentence.span]
-    first = next((t for t in tokens if t.isalpha()), "")
     demonstrative = any(a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])) or any(
         a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:])
     )
@@ -667,10 +666,8 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
 
 
 def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous) -> dict[str, str]:
-    doc = sentence.span.doc
     out: dict[str, str] = {}
     quals = _longest(sentence.of("qualifiers"))
-    anchor = cue.start if cue is not None and cue.start < fig.start and sentence.segment(cue.start) == seg else fig.start
 
     def near(key: str, before: int, after: int, from_token: int | None = None) -> Hit | None:
         best, best_d = None, 99

@@ -12,7 +12,6 @@ import re
 
 from extractor.extract.link import ClaimDraft
 
-
 PRICE_METRICS = {"price", "price_level"}
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.language import Language
 
-from extractor.extract.link import ClaimDraft, _metric, unit_kind
+from extractor.extract.link import ClaimDraft, _metric
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel
 
@@ -117,7 +117,6 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
             unit = "shares" if q.unit == "number" and re.search(r"\bshares\b", heading, re.I) else q.unit
             if "%" in heading and q.unit == "number":
                 unit = "percent"
-            kind = unit_kind(unit)
             metric = _metric(family or "price", unit, is_change)
             if metric is None:
                 continue
