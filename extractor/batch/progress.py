@@ -28,9 +28,11 @@ from extractor.batch.job import Counts
 
 
 class RateColumn(ProgressColumn):
+    """Records per second of this run (skipped records do not count)."""
+
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f}/s" if speed else "…/s", style="progress.data.speed")
+        rate = task.fields.get("rate")
+        return Text(f"{rate:.1f}/s" if rate else "…/s", style="progress.data.speed")
 
 
 class QuietDisplay:
@@ -72,7 +74,7 @@ class ProgressDisplay(QuietDisplay):
             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
             console=self.console, transient=False,
         )
-        self.task = self.progress.add_task("batch", total=None, claims=0, errors=0)
+        self.task = self.progress.add_task("batch", total=None, claims=0, errors=0, rate=0.0)
         self._total: int | None = None  # records in the inputs, once counted
         self._skipped = 0  # done by an earlier run: not part of this run's bar
 
@@ -104,7 +106,8 @@ class ProgressDisplay(QuietDisplay):
         self._update_total()
 
     def done(self, counts: Counts) -> None:
-        self.progress.update(self.task, advance=1, claims=counts.claims, errors=counts.errors)
+        rate = counts.records / counts.seconds if counts.seconds else 0.0
+        self.progress.update(self.task, advance=1, claims=counts.claims, errors=counts.errors, rate=rate)
 
     def error(self, message: str) -> None:
         self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -46,6 +47,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _init_worker(processor: RecordProcessor, driver: int) -> None:
     global _processor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     threading.Thread(target=_exit_with, args=(driver,), name="watch-driver", daemon=True).start()
     _processor = processor
     processor.setup()

@@ -98,6 +98,9 @@ def batch(
         code = run(inputs, settings, runner, sink, options)
     except MarketClaimsError as exc:
         raise usage_error(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
     finally:
         sink.close()
     raise typer.Exit(code)
