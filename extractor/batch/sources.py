@@ -410,8 +410,6 @@ class Everything:
 
 
 def count_records(specs: list[str], settings: Settings, fields: Fields = Fields()) -> int:
-    """How many records the inputs hold, without reading pages (URLs count one each)."""
+    """How many records the inputs hold, without reading pages or fetching URLs."""
     everything = Everything()
-    return sum(1 for spec in specs if is_url(spec)) + sum(
-        1 for spec in specs if not is_url(spec) for _ in _read_spec(spec, settings, fields, everything)
-    )
+    return sum(1 for spec in specs for _ in _read_spec(spec, settings, fields, everything))

@@ -104,7 +104,7 @@ class MarketClaims:
         anchor = parse_published(published)
         text = doc.text  # Doc.text rebuilds the string on every access: read it once
         sentences = build_sentences(doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text))
-        context = Context(topic=main_subject(sentences))
+        context = Context(topic=main_subject(sentences), published=published)
         drafts = []
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):

@@ -99,6 +99,7 @@ class Context:
     as_of: str | None = None
     period: str | None = None
     topic: Entry | None = None  # the subject the article is mostly about
+    published: str | None = None
     aggregate: Entry | None = None  # the last group of funds named ("US spot Bitcoin ETFs")
     recent: list[Entry] = field(default_factory=list)  # the last subjects named, oldest first
 
@@ -210,7 +211,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     if not metric.endswith("_change") and metric not in {"price_change"}:
         is_change = False  # a negative funding rate or correlation is a level, not a move
     if kind == "number" and metric in {"price", "price_level", "price_change"} and not (
-        (cue is not None and cue.label == "price") or chain_level or is_change or metric == "price_level"
+        (cue is not None and cue.label == "price") or chain_level or is_change or (metric == "price_level" and fig.quantity.text[:1].isdigit())
     ):
         return None, sign  # a bare number is an index level only when the text says so ("closed at 5,976.97")
 
@@ -460,8 +461,11 @@ def _refers_back(sentence: Sentence) -> bool:
 
 
 def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
-    """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI")."""
+    """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI"),
+    or in a sentence about one ("Revenue at Microsoft's cloud unit … grew 20%")."""
     for h in sentence.of("exclusions"):
+        if h.start - sentence.span.start <= 2 and h.end <= fig.start:
+            return True
         if sentence.segment(h.start) != seg and h.end != fig.start:
             continue
         if h.end <= fig.start and fig.start - h.end <= 8:
@@ -491,7 +495,11 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
     in the same order as the figures; the nearest name before it in its clause, then in its
     sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""
     doc = sentence.span.doc
-    subjects = [h for h in sentence.of("subject") if not _is_venue_use(sentence, h) and not _is_group_modifier(doc, h)]
+    credited = _credited_spans(sentence)
+    subjects = [
+        h for h in sentence.of("subject")
+        if not _is_venue_use(sentence, h) and not _is_group_modifier(doc, h) and (h.start, h.end) not in credited
+    ]
     counterpart = None
     if metric == "correlation":
         between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
@@ -541,6 +549,8 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
         if h.start < fig.end and fig.start < h.end:
             yield h.entry, other  # "the dollar bought 158.72 yen": the currency is written in the figure
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    if _unknown_name_before(sentence, fig):
+        return  # "The Shanghai Composite .SSEC closed 1.5% lower": a name we do not know, not the last one we did
     if not sentence.of("subject") or (not any_before and first_word in {"its", "it", "their", "they", "this", "that"}):
         if context.subject is not None:
             yield context.subject, other  # "The second-largest token was quoted at $1,921"
@@ -551,7 +561,26 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
 GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
-GENERIC_SINGULARS = {"sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset"}
+GENERIC_SINGULARS = {
+    "sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset",
+    "maker", "firm", "retailer", "lender", "bank", "miner", "producer", "giant", "group", "chipmaker", "automaker", "carrier",
+}
+
+
+def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:
+    """A capitalized word before the figure that is not a known name, a source, a venue, a rule word,
+    a date or a sentence opener."""
+    doc = sentence.span.doc
+    covered = {i for kind in ("subject", "source", "venue", "metrics", "levels", "changes", "attribution", "hedges", "qualifiers")
+               for h in sentence.of(kind) for i in range(h.start, h.end)}
+    dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
+    speakers = {t.i + d for t in sentence.span if t.lower_ in SPEECH_VERBS for d in (-2, -1, 1, 2)}
+    for t in doc[sentence.span.start : fig.start]:
+        if t.i == sentence.span.start or t.i in covered or t.i in dated or t.i in speakers or not t.is_alpha:
+            continue
+        if t.text[:1].isupper() and t.text not in NOT_NAMES and len(t.text) > 1 and not t.is_upper:
+            return True
+    return False
 
 
 def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
@@ -735,7 +764,7 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
         out["counterpart"] = counterpart.name
     if subject.tenor:
         out["tenor"] = subject.tenor
-    since = _since(sentence, seg)
+    since = _since(sentence, seg, context.published)
     if since and metric in {"price_change", "short_interest_change", "volume_change", "market_cap_change", "fund_flow"}:
         out["since"] = since
     return out
@@ -749,17 +778,15 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _since(sentence: Sentence, seg: int) -> str | None:
+def _since(sentence: Sentence, seg: int, published: str | None = None) -> str | None:
     doc = sentence.span.doc
     for token, date, _ in sentence.dates:
         if _after_since(doc, token) or date.text.lower().startswith("since"):
             return date.value
     for t in sentence.span:
         if t.lower_ in {"year-to-date", "ytd"} or (t.lower_ == "year" and doc[t.i + 1 : t.i + 3].text.lower() == "to date"):
-            year = None
-            if sentence.dates:
-                year = sentence.dates[0][1].value[:4]
-            return f"{year}-01-01" if year else "year_to_date"
+            year = sentence.dates[0][1].value[:4] if sentence.dates else (published[:4] if published else None)
+            return f"{year}-01-01" if year else None
     return None
 
 
@@ -844,6 +871,17 @@ def _source(sentence: Sentence, fig: Figure) -> str | None:
     if not credited:
         return None
     return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+
+
+def _credited_spans(sentence: Sentence) -> set[tuple[int, int]]:
+    """Sources the sentence credits ("compiled by Goldman Sachs"): such a name is not the subject."""
+    cues = sentence.of("attribution")
+    return {
+        (s.start, s.end)
+        for s in sentence.of("source")
+        if any(c.label == "before" and c.end <= s.start and s.start - c.end <= 3 for c in cues)
+        or any(c.label == "after" and c.start == s.end for c in cues)
+    }
 
 
 def _is_name_token(t) -> bool:

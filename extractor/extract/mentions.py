@@ -133,6 +133,7 @@ NOT_NAMES = {
     "Others", "Among", "Across", "Over", "Under", "Year", "Week", "Day", "Q1", "Q2", "Q3", "Q4", "FAQ", "Key",
     "ETF", "ETFs", "ETP", "ETPs", "Funds", "Fund", "Products", "Bulls", "Bears", "Buyers", "Sellers", "Whales",
     "Which", "What", "How", "Why", "When", "Where", "Who", "Is", "Are", "Did", "Does", "Do", "Can", "Will",
+    "They", "He", "She", "We", "I", "You", "Their", "His", "Her", "Our", "Early", "Late", "Including", "Like",
 }
 
 
@@ -173,7 +174,7 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             start += 1
         while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
             end -= 1
-        if start >= end or end - start > 7 or any(doc[i].text in NOT_NAMES for i in range(start, end)):
+        if start >= end or end - start > 7 or any(doc[i].text in NOT_NAMES for i in range(start, end)) or len(doc[start:end].text) < 2:
             continue
         span = doc[start:end]
         name = span.text
