@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
 
 NUM_PERM = 64
 SEED = 1

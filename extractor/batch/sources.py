@@ -30,8 +30,9 @@ import zipfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from extractor.errors import InputError
 from extractor.settings import Settings
@@ -42,6 +43,14 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 ZIP_SUFFIXES = (".zip",)
 GLOB_CHARS = "*?["
+
+
+class Stream(Protocol):
+    """What the readers read from: a binary file, a gzip stream, an archive member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readline(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +147,7 @@ def too_large(size: int, settings: Settings) -> str:
     return f"record is {size:,} bytes, over the limit of {limit:,} (scrape.max_input_bytes)"
 
 
-def read_limited(stream: IO[bytes], settings: Settings) -> tuple[bytes, str | None]:
+def read_limited(stream: Stream, settings: Settings) -> tuple[bytes, str | None]:
     """At most `max_input_bytes` of `stream`; the error when there is more."""
     limit = settings.scrape.max_input_bytes
     data = stream.read(limit + 1)
@@ -191,10 +200,12 @@ def _url_record(url: str, settings: Settings, done: Collection[str]) -> Record:
 
 
 def _open_binary(path: str) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    if path.lower().endswith(".gz"):
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
 
 
-def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+def _lines(stream: Stream, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line) pairs; a line longer than `limit` comes as None, without being held."""
     number = 0
     while True:
@@ -313,8 +324,8 @@ def _is_html_record(record: Any) -> bool:
 def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
     """The HTML response records of a WARC file; keys are `spec#N` (N-th record of the file, from 1).
     Other records are passed over."""
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
+    from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+    from warcio.exceptions import ArchiveLoadFailed  # type: ignore[import-untyped]
 
     try:
         with open(spec, "rb") as f:
@@ -342,7 +353,7 @@ def _member_record(key: str, spec: str, name: str, size: int, opener: Callable[[
     if size > settings.scrape.max_input_bytes:
         return Record(key=key, input=spec, path=key, error=too_large(size, settings))
     with opener() as raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
+        stream: Stream = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
         content, error = read_limited(stream, settings)
     return Record(key=key, input=spec, content=content, kind=kind_of(page_name(name) or name, content),
                   path=key, error=error)
@@ -381,8 +392,7 @@ def read_zip(spec: str, settings: Settings, done: Collection[str]) -> Iterator[R
                 if key in done:
                     yield Record(key=key, input=spec, done=True)
                     continue
-                yield _safe_member(key, spec, info.filename, info.file_size,
-                                   lambda info=info: archive.open(info), settings)
+                yield _safe_member(key, spec, info.filename, info.file_size, partial(archive.open, info), settings)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         yield Record(key=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
 

@@ -43,7 +43,7 @@ def mark_sentences(doc: Doc) -> Doc:
     for token in doc[1:]:
         if "\n" in previous.whitespace_ or "\n" in previous.text:
             token.is_sent_start = True
-        elif previous.text in SENTENCE_END and (token.is_title or token.is_upper or token.like_num or token.is_quote):
+        elif previous.text in SENTENCE_END and (token.text[:1].isupper() or token.like_num or token.is_quote):
             token.is_sent_start = True
         elif not marked_inside:
             token.is_sent_start = False  # spaCy counts a doc as split only once a later token is marked

@@ -607,7 +607,15 @@ def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[H
     """"the sector", "the small-cap benchmark": the subject named just before, not a new one."""
     start = named_before[0].end if named_before else sentence.span.start
     tokens = [t.lower_ for t in doc[start : fig.start]]
-    return any(a == "the" and (b in GENERIC_SINGULARS or c in GENERIC_SINGULARS) for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""]))
+    # "the sector", "the small-cap benchmark", "The electric-vehicle maker"
+    for i, token in enumerate(tokens):
+        if token == "the":
+            for following in tokens[i + 1 : i + 6]:
+                if following in GENERIC_SINGULARS:
+                    return True
+                if following in {",", ".", ";", "the", "of"}:
+                    break
+    return False
 
 
 def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:

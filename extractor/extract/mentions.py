@@ -25,7 +25,7 @@ REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retri
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
-    r"(?P<name>(?:[A-Z][\w&.'’-]*[ \t]+){0,4}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
+    r"(?P<name>(?:[A-Z&][\w&.'’-]*[ \t]+){0,5}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
@@ -92,7 +92,9 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         symbol = m["symbol"]
         if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:
             continue
-        known = model.by_symbol.get(symbol) or model.by_name.get(m["name"].lower())
+        by_symbol = model.by_symbol.get(symbol)
+        # "Trump Media & Technology Group (DJT)": the name decides; a ticker alone only names a company or fund
+        known = model.by_name.get(m["name"].lower()) or (by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto"} else None)
         name = LEGAL_SUFFIX.sub("", m["name"]).strip()
         if name.split()[0] in {"The", "Shares", "Stock", "Like", "As", "And"}:
             name = " ".join(name.split()[1:]) or name
