@@ -216,7 +216,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         return None, sign  # a bare number is an index level only when the text says so ("closed at 5,976.97")
 
     # 3. hypothetical or forecast clauses state no fact (named support/resistance levels do)
-    if _hypothetical(sentence, fig) and not (level and level.label in LEVELS_EXEMPT_FROM_MODALITY):
+    named_level = level is not None and level.label in LEVELS_EXEMPT_FROM_MODALITY and (
+        0 <= fig.start - level.end <= 3 or 0 <= level.start - fig.end <= 3
+    )
+    if _hypothetical(sentence, fig) and not named_level:
         return None, sign
 
     # 4. the subject
@@ -589,7 +592,7 @@ def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
         return False
     name = after[1]
     known = any(h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.of(kind))
-    return name.text[:1].isupper() and name.is_alpha and not known and name.text not in NOT_NAMES
+    return name.text[:1].isupper() and any(c.isalpha() for c in name.text) and not known and name.text not in NOT_NAMES
 
 
 def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:

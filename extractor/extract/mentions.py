@@ -30,6 +30,7 @@ OPEN_TICKER = re.compile(
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
+QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
 NOT_TICKERS = {
@@ -108,6 +109,12 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         entry = model.by_symbol.get(symbol) or Entry("subject", symbol, "stock", symbol)
         s, e = m.start(), m.end()
         hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.cashtag", entry=entry))
+    for m in QUOTED_SYMBOL.finditer(text):
+        base = model.by_symbol.get(m["base"])
+        if base is None or base.type != "crypto":
+            continue
+        s, e = m.start(), m.end()  # "Cardano ADAUSD was down 0.82%": a chart symbol for the coin's dollar price
+        hits.append(Hit("subject", base.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.quoted_symbol", entry=base))
     for m in PAIR.finditer(text):
         base, quote = model.by_symbol.get(m["base"]), model.by_symbol.get(m["quote"])
         if base is None or base.type != "crypto":
