@@ -102,6 +102,7 @@ class Context:
     published: str | None = None
     aggregate: Entry | None = None  # the last group of funds named ("US spot Bitcoin ETFs")
     recent: list[Entry] = field(default_factory=list)  # the last subjects named, oldest first
+    by_type: dict[str, Entry] = field(default_factory=dict)  # the last subject named of each type
 
     def new_paragraph(self, heading: bool) -> None:
         """Dates carry within a paragraph only; a heading also ends what the text was talking about."""
@@ -150,6 +151,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
 def _remember_subjects(sentence: Sentence, context: Context) -> None:
     for hit in sentence.of("subject"):
         context.subject = hit.entry
+        context.by_type[hit.entry.type or "other"] = hit.entry
         if not context.recent or context.recent[-1].name != hit.entry.name:
             context.recent = [*context.recent[-3:], hit.entry]
         if hit.entry.name.endswith(("ETFs", "funds", "Funds")):
@@ -426,7 +428,9 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
         netflow = [h for h in sentence.of("metrics") if h.label == "exchange_netflow" and sentence.segment(h.start) == seg]
         if netflow and kind in FAMILY_UNITS["exchange_netflow"]:
             return netflow[0]
-        if kind == "coins" and any(t.lower_ in {"exchanges", "exchange"} for t in sentence.span):
+        if kind in {"coins", "money"} and any(t.lower_ == "exchanges" for t in sentence.span) and not any(
+            h.entry.type == "etf" for h in sentence.of("subject")
+        ):
             return Hit("metrics", "exchange_netflow", best.start, best.end, best.start_char, best.end_char, best.rule_id + ".exchanges")
     return best
 
@@ -540,8 +544,15 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
     generic = _generic_plural(doc, sentence, fig, any_before)
     if generic and context.aggregate is not None:
         yield context.aggregate, other  # "cumulative net inflows into the products"
-    if not any_before and _generic_singular(doc, sentence, fig, any_before) and context.subject is not None:
-        yield context.subject, other  # "The average stock in the sector had 5.9% of its float sold short"
+    generic_type = _generic_singular(doc, sentence, fig, any_before)
+    if not any_before and generic_type:
+        # "The average stock in the sector had 5.9% of its float sold short", "the world's second-largest
+        # cryptocurrency … was trading at $2,715": the last subject of that kind
+        wanted = context.by_type.get(GENERIC_TYPES.get(generic_type, ""))
+        if wanted is not None:
+            yield wanted, other
+        if context.subject is not None:
+            yield context.subject, other
     if _possessive_pronoun_before(doc, sentence, fig) and any_before:
         yield min(any_before, key=lambda h: h.start).entry, other  # "XRP's … with Bitcoin …, and its daily RSI"
     if not any_before and _unnamed_group(doc, sentence, fig):
@@ -564,6 +575,12 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
 GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
+GENERIC_TYPES = {
+    "token": "crypto", "coin": "crypto", "cryptocurrency": "crypto", "asset": "crypto", "sector": "sector",
+    "index": "index", "benchmark": "index", "stock": "stock", "company": "stock", "maker": "stock", "firm": "stock",
+    "retailer": "stock", "lender": "stock", "bank": "stock", "miner": "stock", "producer": "stock", "giant": "stock",
+    "chipmaker": "stock", "automaker": "stock", "carrier": "stock", "metal": "commodity", "currency": "currency",
+}
 GENERIC_SINGULARS = {
     "sector", "stock", "index", "company", "token", "coin", "metal", "currency", "benchmark", "cryptocurrency", "asset",
     "maker", "firm", "retailer", "lender", "bank", "miner", "producer", "giant", "group", "chipmaker", "automaker", "carrier",
@@ -606,19 +623,21 @@ def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
     return any(t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies"} for t in tokens)
 
 
-def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
+def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> str:
     """"the sector", "the small-cap benchmark": the subject named just before, not a new one."""
     start = named_before[0].end if named_before else sentence.span.start
     tokens = [t.lower_ for t in doc[start : fig.start]]
-    # "the sector", "the small-cap benchmark", "The electric-vehicle maker"
+    # "the sector", "the small-cap benchmark", "The electric-vehicle maker": the last such noun, or ""
+    found = ""
     for i, token in enumerate(tokens):
         if token == "the":
-            for following in tokens[i + 1 : i + 6]:
+            for following in tokens[i + 1 : i + 8]:
                 if following in GENERIC_SINGULARS:
-                    return True
+                    found = following
+                    break
                 if following in {",", ".", ";", "the", "of"}:
                     break
-    return False
+    return found
 
 
 def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
@@ -688,7 +707,8 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
     if metric in {"price", "price_level"}:
         if kind in {"points", "number"}:
             return stype == "index" and fig.quantity.value > 0
-        return stype in PRICED_TYPES and not subject.tenor
+        # a group of funds ("US spot Ether ETFs", "Bitcoin investment products") has flows, not a price
+        return stype in PRICED_TYPES and not subject.tenor and not subject.name.endswith(("ETFs", "products", "funds"))
     if metric == "price_change":
         return kind != "number" or stype == "index"
     if metric == "yield":
@@ -769,7 +789,7 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
             out["direction"] = direction.label
     if metric == "exchange_netflow":
         text = sentence.span.text.lower()
-        if any(w in text for w in ("outflow", "withdrawn", "left exchanges", "leaving exchanges", "turned negative", "off exchanges", "out of exchanges")):
+        if any(w in text for w in ("outflow", "withdrawn", "withdrawals", "removed from", "pulled from", "moved off", "taken off", "left exchanges", "leaving exchanges", "turned negative", "off exchanges", "out of exchanges", "from exchanges", "from centralized exchanges")):
             out["direction"] = "outflow"
     if metric == "correlation" and counterpart is not None:
         out["counterpart"] = counterpart.name
