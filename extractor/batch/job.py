@@ -116,7 +116,8 @@ class BatchJob:
     def _fail(self, outcome: Outcome) -> None:
         self.errors.write(outcome.error_record())
         self.counts.errors += 1
-        self.display.error(f"error: {outcome.key}: {outcome.reason}")
+        reason = " ".join(str(outcome.reason).split())  # one line, whatever the reason says
+        self.display.error(f"error: {outcome.key}: {reason}")
 
 
 def rebuild_duplicates(ledger: Ledger, duplicates: NearDuplicates) -> None:

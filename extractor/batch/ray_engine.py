@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.process import Outcome, RecordProcessor, one_line
 from extractor.batch.sources import Record
+from extractor.errors import InputError
 
 DEFAULT_CHUNK = 1024
 BATCH_SIZE = 8  # records per map_batches call
@@ -78,12 +79,14 @@ class RayEngine:
         for name in ("ray", "ray.data", "ray.data._internal"):
             logging.getLogger(name).setLevel(logging.ERROR)
         if not ray.is_initialized():
-            options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False,
-                                       "logging_level": logging.ERROR}
-            if self.address:
-                ray.init(address=self.address, **options)
-            else:
-                ray.init(num_cpus=self.workers, **options)
+            quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
+            try:
+                if self.address:
+                    ray.init(address=self.address, **quiet)
+                else:
+                    ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+            except Exception as exc:  # Ray raises many kinds: the user needs the reason
+                raise InputError(self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})") from None
             self._started = True
         self._configure()
         return self

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.extract.mentions import NOT_NAMES, Figure, Sentence
+from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.rules import Entry, Hit
 
 FIAT = {
@@ -488,8 +488,14 @@ def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
     return fig.unit in {"shares", "number"} and following.startswith(("shares outstanding", "outstanding shares"))
 
 
+CONDITIONAL_OPENERS = {"if", "should", "unless", "assuming", "provided"}
+
+
 def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
     doc = sentence.span.doc
+    first = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    if first in CONDITIONAL_OPENERS:
+        return True  # "If sellers' pressure continues, there is a possibility of … a drop to $0.3575"
     clause_start = sentence.span.start
     for t in doc[sentence.span.start : fig.start]:
         if t.text in {",", ";", "—", "(", ")"} or t.lower_ in {"while", "but", "whereas"}:
@@ -572,6 +578,7 @@ def _subjects(sentence, fig, seg, metric, ordered, context):
             yield context.topic, other  # a technical note about one coin names it once, in the title
 
 
+MODIFIED_NOUNS = {"mining", "miner", "miners", "firm", "treasury", "holdings", "holder", "holders", "investors", "whales", "community", "network", "ecosystem", "developers", "wallet", "wallets", "addresses"}
 GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
 
 
@@ -598,7 +605,7 @@ def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:
     for t in doc[sentence.span.start : fig.start]:
         if t.i == sentence.span.start or t.i in covered or t.i in dated or t.i in speakers or not t.is_alpha:
             continue
-        if t.text[:1].isupper() and t.text not in NOT_NAMES and len(t.text) > 1 and not t.is_upper:
+        if t.text[:1].isupper() and t.text not in NOT_NAMES and len(t.text) > 1 and (not t.is_upper or t.text.upper() not in NOT_TICKERS):
             return True
     return False
 
@@ -654,6 +661,8 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
 def _is_group_modifier(doc, hit: Hit) -> bool:
     """"the 11 major S&P 500 sectors": the index names a group here, not what is measured."""
     following = [t for t in doc[hit.end : hit.end + 4]]
+    if following and following[0].lower_ in MODIFIED_NOUNS:
+        return True  # "the world's largest Bitcoin mining firm": Bitcoin describes the firm
     for t in following:
         if t.lower_ in {"sectors", "industries", "groups", "components", "constituents"}:
             return True

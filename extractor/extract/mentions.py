@@ -143,6 +143,7 @@ NOT_NAMES = {
     "ETF", "ETFs", "ETP", "ETPs", "Funds", "Fund", "Products", "Bulls", "Bears", "Buyers", "Sellers", "Whales",
     "Which", "What", "How", "Why", "When", "Where", "Who", "Is", "Are", "Did", "Does", "Do", "Can", "Will",
     "They", "He", "She", "We", "I", "You", "Their", "His", "Her", "Our", "Early", "Late", "Including", "Like",
+    "First", "Second", "Third", "Next", "Finally", "Also", "Then", "Now", "Today", "Yesterday", "Here", "There",
 }
 
 
