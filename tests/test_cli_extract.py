@@ -112,3 +112,15 @@ def test_usage_errors_exit_2(page):
     assert run("extract", str(page), "--published", "yesterday").returncode == 2
     assert run("extract", str(page), "--format", "xml").returncode == 2
     assert run("extract").returncode == 2
+
+
+def test_extract_writes_into_a_sink(page, tmp_path):
+    db = tmp_path / "claims.db"
+    first = run("extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "a.json"))
+    assert first.returncode == 0, first.stderr
+    again = run("extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "b.json"))
+    assert again.returncode == 0
+    exported = run("db", "export", "--db", str(db))
+    lines = [json.loads(line) for line in exported.stdout.splitlines()]
+    written = json.loads((tmp_path / "a.json").read_text())[0]["claims"]
+    assert sorted(c["claim_id"] for c in lines) == sorted(c["claim_id"] for c in written)  # re-run added nothing

@@ -64,3 +64,29 @@ def test_component_works_in_anyones_pipeline():
     doc = nlp("Ether fell 1.5% to $2,980 on Thursday, per TradingView data.")
     found = {(c.metric, c.subject.name, c.value) for c in doc._.claims}
     assert found == {("price_change", "Ethereum", -1.5), ("price", "Ethereum", 2980)}
+
+
+TABLE_PAGE = """Most shorted names
+Short sellers kept pressing the same names this week, according to the latest exchange data.
+| Ticker | Company | Short % of float | Week-on-Week |
+| --- | --- | --- | --- |
+| BOE | Boss Energy | 19.15% | -0.40% |
+| PDN | Paladin Energy | 16.00% | 0.94% |
+Source: ASIC."""
+
+
+def test_table_cells_are_claims_about_their_rows():
+    found = claims_of(process_article(TABLE_PAGE, published="2025-02-10", kind="text"))
+    level = found[("short_interest", "Boss Energy", 19.15)]
+    assert level.symbol == "BOE" and level.qualifiers == {"basis": "float"} and level.attributed_to == "ASIC"
+    change = found[("short_interest_change", "Boss Energy", -0.4)]
+    assert change.unit == "pp" and change.period == "P7D"
+    assert ("short_interest", "Paladin Energy", 16.0) in found
+
+
+def test_markdown_links_are_read_as_their_text():
+    text = "Report\nOppFi (NYSE:[OPFI](https://example.com/symbol/OPFI)) stock tumbled 16% in Monday trading."
+    article = process_article(text, published="2025-02-10", kind="text")
+    assert "](" not in article.text
+    claim = next(c for c in article.claims if c.metric == "price_change")
+    assert (claim.subject, claim.symbol, claim.value) == ("OppFi", "OPFI", -16.0)
