@@ -821,7 +821,7 @@ def _longest(hits: list[Hit]) -> list[Hit]:
 def _since(sentence: Sentence, seg: int, published: str | None = None) -> str | None:
     doc = sentence.span.doc
     for token, date, _ in sentence.dates:
-        if _after_since(doc, token) or date.text.lower().startswith("since"):
+        if (_after_since(doc, token) or date.text.lower().startswith("since")) and not _superlative_since(doc, token):
             return date.value
     for t in sentence.span:
         if t.lower_ in {"year-to-date", "ytd"} or (t.lower_ == "year" and doc[t.i + 1 : t.i + 3].text.lower() == "to date"):
@@ -830,10 +830,19 @@ def _since(sentence: Sentence, seg: int, published: str | None = None) -> str | 
     return None
 
 
+SUPERLATIVES = {"biggest", "largest", "highest", "lowest", "best", "worst", "most", "least", "first", "strongest", "weakest", "sharpest", "heaviest", "steepest", "busiest", "thinnest"}
+
+
 def _after_since(doc, token: int) -> bool:
     """"since 2022", "Since trading started on July 23": the date opens a window, it is not the as-of date."""
     before = [t.lower_ for t in doc[max(0, token - 5) : token]]
     return "since" in before and not any(t in {",", ";", "."} for t in before[before.index("since") :])
+
+
+def _superlative_since(doc, token: int) -> bool:
+    """"its biggest one-day gain since 2021": a record's reach, not a window the figure covers."""
+    since = next((t.i for t in doc[max(0, token - 5) : token] if t.lower_ == "since"), None)
+    return since is not None and any(t.lower_ in SUPERLATIVES for t in doc[max(0, since - 5) : since])
 
 
 def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context) -> tuple[str | None, int]:
