@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.rules import Entry, Hit
@@ -126,7 +127,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
     """All claims one sentence states as fact, in the order of their figures."""
     if not sentence.figures:
         # "Monday's slide had little to do with crypto itself.": a date the next sentences speak of
-        days = [d for _, d, report in sentence.dates if d.grain in {"date", "datetime"} and not report]
+        days = [d for _, d, report in sentence.dates if d.grain in {"date", "datetime"} and not report and _recent(d.value, published)]
         if days:
             context.as_of = days[-1].value
         _remember_subjects(sentence, context)
@@ -805,7 +806,7 @@ def _qualifiers(sentence, fig, seg, metric, cue, level, subject, counterpart, co
     if subject.tenor:
         out["tenor"] = subject.tenor
     since = _since(sentence, seg, context.published)
-    if since and metric in {"price_change", "short_interest_change", "volume_change", "market_cap_change", "fund_flow"}:
+    if since:
         out["since"] = since
     return out
 
@@ -818,15 +819,20 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+YEAR_TO_DATE = ("year-to-date", "year to date", "ytd", "so far this year", "since the start of the year",
+                "since the beginning of the year", "since the start of this year", "since january 1")
+
+
 def _since(sentence: Sentence, seg: int, published: str | None = None) -> str | None:
+    """Where a window that the text opens with "since" starts: "since 2022" -> "2022"; year-to-date
+    -> January 1 of the publication year."""
     doc = sentence.span.doc
     for token, date, _ in sentence.dates:
         if (_after_since(doc, token) or date.text.lower().startswith("since")) and not _superlative_since(doc, token):
             return date.value
-    for t in sentence.span:
-        if t.lower_ in {"year-to-date", "ytd"} or (t.lower_ == "year" and doc[t.i + 1 : t.i + 3].text.lower() == "to date"):
-            year = sentence.dates[0][1].value[:4] if sentence.dates else (published[:4] if published else None)
-            return f"{year}-01-01" if year else None
+    text = sentence.span.text.lower()
+    if any(phrase in text for phrase in YEAR_TO_DATE):
+        return f"{published[:4]}-01-01" if published else None
     return None
 
 
@@ -864,11 +870,22 @@ def _as_of(sentence: Sentence, fig: Figure, seg: int, published: str | None, con
         candidates.append((distance + penalty, d, 3 if same_clause else 2))
     if candidates:
         _, best, strength = min(candidates, key=lambda c: c[0])
-        context.as_of = best.value if best.grain in {"date", "datetime"} else context.as_of
+        if best.grain in {"date", "datetime"} and _recent(best.value, published):
+            context.as_of = best.value  # carried to the next sentences of the paragraph
         return best.value, strength
     if context.as_of:
         return context.as_of, 1
     return (published[:10] if published else None), 0
+
+
+def _recent(value: str, published: str | None, days: int = 31) -> bool:
+    """A date within a month before publication: only such a date is the story's current day."""
+    if not published:
+        return True
+    try:
+        return 0 <= (date.fromisoformat(published[:10]) - date.fromisoformat(value[:10])).days <= days
+    except ValueError:
+        return False
 
 
 def _period(sentence, fig, seg, metric, qualifiers, context) -> str | None:
