@@ -350,7 +350,16 @@ def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
 
 def _right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> bool:
     """"at $4,598.40, after hitting a record $4,642.72 on Wednesday": Wednesday is the record's date."""
-    return any(fig.end <= o.start and o.end <= token <= o.end + 2 for o in sentence.figures if o is not fig)
+    doc = sentence.span.doc
+    for o in sentence.figures:
+        if o is fig or not (fig.end <= o.start and o.end <= token <= o.end + 2):
+            continue
+        between = {t.lower_ for t in doc[fig.end : o.start]}
+        # "fell 1.2% to $62,350 on Thursday": a chain shares its date; "…, after hitting a record $4,642.72
+        # on Wednesday": a new clause does not
+        if between - {"to", "at", ",", "or", "a", "an", "(", ")", "of", "and"}:
+            return True
+    return False
 
 
 def _after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
