@@ -251,8 +251,8 @@ N_RECORDS = 200
 
 @pytest.fixture(scope="module")
 def big_dump(reference, tmp_path_factory) -> tuple[Path, set[str]]:
-    """N_RECORDS pages (the test pages under new URLs, a figure in the title changed), and the
-    claim ids a complete run must give (the claims of each page, re-keyed to its URL)."""
+    """N_RECORDS pages (the test pages under new URLs, each title tag marked with its copy number),
+    and the claim ids a complete run must give (the claims of each page, re-keyed to its URL)."""
     expected_claims, urls = reference
     by_path: dict[str, list[dict]] = {}
     for c in expected_claims.values():

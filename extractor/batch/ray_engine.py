@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import warnings
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -109,23 +110,41 @@ class RayEngine:
                 setattr(context, flag, False)
 
     def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
-        """Outcomes of `records`, in order, one bounded chunk at a time."""
+        """Outcomes of `records`, in order, one bounded chunk at a time.
+
+        Actors are not restarted (`max_restarts=0`): a record that kills its actor would
+        otherwise be retried for ever. When a chunk fails that way, its records without an
+        outcome are reported as failed (and tried again by the next run).
+        """
         processor = pickle.dumps(self.processor)
         for chunk in chunks(records, self.chunk_size):
-            yield from self._run_chunk(chunk, processor)
+            done = 0
+            try:
+                for outcome in self._run_chunk(chunk, processor):
+                    done += 1
+                    yield outcome
+            except Exception as exc:  # an actor died: Ray raises its own kinds
+                reason = f"Ray actor failed in this chunk ({one_line(exc)})"
+                for record in chunk[done:]:
+                    yield Outcome(key=record.key, input=record.input, url=record.url, reason=reason)
 
     def _run_chunk(self, chunk: list[Record], processor: bytes) -> Iterator[Outcome]:
         import ray.data
 
         dataset = ray.data.from_items([{"record": pickle.dumps(r)} for r in chunk])
-        mapped = dataset.map_batches(
-            RayRecordProcessor,
-            fn_constructor_kwargs={"processor": processor},
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunk))),
-            batch_size=BATCH_SIZE,
-            batch_format="numpy",
-            num_cpus=1,
-        )
+        options: dict[str, Any] = {
+            "fn_constructor_kwargs": {"processor": processor},
+            "compute": ray.data.ActorPoolStrategy(size=min(self.workers, len(chunk))),
+            "batch_size": BATCH_SIZE,
+            "batch_format": "numpy",
+            "num_cpus": 1,
+        }
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+            try:
+                mapped = dataset.map_batches(RayRecordProcessor, max_restarts=0, **options)
+            except TypeError:  # a Ray that no longer takes remote arguments as keywords
+                mapped = dataset.map_batches(RayRecordProcessor, **options)
         for batch in mapped.iter_batches(batch_size=None, batch_format="numpy"):
             for blob in batch["outcome"]:
                 yield pickle.loads(blob)
