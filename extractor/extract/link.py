@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date as calendar_date
 
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.rules import Entry, Hit
@@ -836,9 +836,9 @@ def _since(sentence: Sentence, seg: int, published: str | None = None) -> str | 
     """Where a window that the text opens with "since" starts: "since 2022" -> "2022"; year-to-date
     -> January 1 of the publication year."""
     doc = sentence.span.doc
-    for token, date, _ in sentence.dates:
-        if (_after_since(doc, token) or date.text.lower().startswith("since")) and not _superlative_since(doc, token):
-            return date.value
+    for token, mention, _ in sentence.dates:
+        if (_after_since(doc, token) or mention.text.lower().startswith("since")) and not _superlative_since(doc, token):
+            return mention.value
     text = sentence.span.text.lower()
     if any(phrase in text for phrase in YEAR_TO_DATE):
         return f"{published[:4]}-01-01" if published else None
@@ -892,7 +892,7 @@ def _recent(value: str, published: str | None, days: int = 31) -> bool:
     if not published:
         return True
     try:
-        return 0 <= (date.fromisoformat(published[:10]) - date.fromisoformat(value[:10])).days <= days
+        return 0 <= (calendar_date.fromisoformat(published[:10]) - calendar_date.fromisoformat(value[:10])).days <= days
     except ValueError:
         return False
 
