@@ -9,43 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "claims/1"
-
-METRICS = (
-    "short_interest",
-    "short_interest_change",
-    "price",
-    "price_change",
-    "price_level",
-    "volume",
-    "volume_change",
-    "market_cap",
-    "market_cap_change",
-    "fund_flow",
-    "exchange_netflow",
-    "open_interest",
-    "funding_rate",
-    "dominance",
-    "rsi",
-    "correlation",
-    "yield",
-)
-SUBJECT_TYPES = (
-    "index",
-    "sector",
-    "stock",
-    "crypto",
-    "etf",
-    "pair",
-    "market",
-    "commodity",
-    "currency",
-    "other",
-)
 
 Metric = Literal[
     "short_interest",
@@ -69,6 +37,8 @@ Metric = Literal[
 SubjectType = Literal[
     "index", "sector", "stock", "crypto", "etf", "pair", "market", "commodity", "currency", "other"
 ]
+METRICS: tuple[str, ...] = get_args(Metric)
+SUBJECT_TYPES: tuple[str, ...] = get_args(SubjectType)
 
 
 def stable_hash(*parts: Any) -> str:

@@ -9,10 +9,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import Result
+from sharedpaths import ROOT, require_shared  # one skip-or-fail rule for ../shared
 from typer.testing import CliRunner
 
 from extractor.cli import app
@@ -24,22 +24,9 @@ from extractor.verify import Observation, References, dates, load_references, ve
 from extractor.verify.references import read_observations
 from extractor.verify.settings import Tolerances, rounding, tolerances
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 VERIFY_DIR = ROOT / "corpus" / "verify"
 EXPECTED = json.loads((VERIFY_DIR / "expected.json").read_text(encoding="utf-8"))
 PRICES = ROOT / EXPECTED["reference"]
-
-
-def require_shared(*parts: str) -> Path:
-    """A file of ../shared; skipped with the reason when absent, but a failure under CI."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        reason = f"{path} is absent (it sits beside the project root in CI; a fresh clone has no ../shared)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
