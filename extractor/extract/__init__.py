@@ -1,7 +1,7 @@
 """Claim extraction: a spaCy pipeline on `spacy.blank("en")` with our own components.
 
-    build_pipeline() -> Language        # tokenizer + market_sentences + market_claims
-    extract_claims(nlp, text, published) -> list[ClaimDraft]
+build_pipeline() -> Language        # tokenizer + market_sentences + market_claims
+extract_claims(nlp, text, published) -> list[ClaimDraft]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import spacy
 from spacy.language import Language
 
 from extractor.extract import components  # noqa: F401 - registers the factories
-from extractor.extract.link import ClaimDraft
+from extractor.extract.draft import ClaimDraft
 
 
 def build_pipeline() -> Language:

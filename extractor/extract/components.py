@@ -17,7 +17,8 @@ from datetime import datetime
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.extract.link import Context, link_sentence
+from extractor.extract.draft import Context
+from extractor.extract.link import link_sentence
 from extractor.extract.mentions import build_sentences
 from extractor.extract.merge import merge_restatements
 from extractor.extract.tables import table_claims
@@ -67,7 +68,7 @@ def parse_published(published: str | None) -> datetime | None:
 
 
 def is_heading(line: str) -> bool:
-    """"Momentum gauges reset", "3. Momentum across timeframes", "FAQ": short, with no full stop."""
+    """ "Momentum gauges reset", "3. Momentum across timeframes", "FAQ": short, with no full stop."""
     line = line.strip()
     return len(line) < 70 and not line.endswith((".", "!", "?", ":", ";", ",", '"', "”"))
 
@@ -103,7 +104,9 @@ class MarketClaims:
         published = doc._.published or self.published
         anchor = parse_published(published)
         text = doc.text  # Doc.text rebuilds the string on every access: read it once
-        sentences = build_sentences(doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text))
+        sentences = build_sentences(
+            doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text)
+        )
         context = Context(topic=main_subject(sentences), published=published)
         drafts = []
         for sentence in sentences:
@@ -112,7 +115,9 @@ class MarketClaims:
             first = sentence.span[0]
             if first.i == 0 or "\n" in doc[first.i - 1].whitespace_ or "\n" in doc[first.i - 1].text:
                 line_end = text.find("\n", sentence.span.start_char)
-                context.new_paragraph(heading=is_heading(text[sentence.span.start_char : line_end if line_end >= 0 else None]))
+                context.new_paragraph(
+                    heading=is_heading(text[sentence.span.start_char : line_end if line_end >= 0 else None])
+                )
             drafts.extend(link_sentence(sentence, published, context))
         drafts.extend(table_claims(text, self.nlp, self.model, published, anchor))
         doc._.claims = merge_restatements(drafts)
@@ -120,7 +125,11 @@ class MarketClaims:
 
 
 @Language.factory("market_claims", default_config={"published": None, "models_path": None})
-def make_market_claims(nlp: Language, name: str, published: str | None, models_path: str | None) -> MarketClaims:
+def make_market_claims(
+    nlp: Language, name: str, published: str | None, models_path: str | None
+) -> MarketClaims:
     from pathlib import Path
 
-    return MarketClaims(nlp, name, published, load_rule_model(nlp, Path(models_path) if models_path else None))
+    return MarketClaims(
+        nlp, name, published, load_rule_model(nlp, Path(models_path) if models_path else None)
+    )

@@ -34,10 +34,75 @@ QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
 NOT_TICKERS = {
-    "RSI", "MACD", "OI", "ATH", "ATL", "ETF", "ETFS", "YTD", "CEO", "CFO", "CTO", "SEC", "CFTC", "GDP", "CPI", "PPI", "PCE",
-    "FOMC", "AI", "NFT", "TVL", "MVRV", "EMA", "SMA", "MA", "USD", "EPS", "IPO", "ROI", "APY", "API", "UTC", "ET", "EST",
-    "EDT", "GMT", "PT", "DEFI", "DEX", "CEX", "OTC", "AUM", "NAV", "FX", "US", "UK", "EU", "IMF", "ECB", "BOJ", "PBOC", "YOY",
-    "QOQ", "MOM", "VWAP", "ATR", "ADX", "OBV", "BTC", "ETH", "L1", "L2", "DAO", "KYC", "AML", "PMI", "ISM", "NFP", "BLS",
+    "RSI",
+    "MACD",
+    "OI",
+    "ATH",
+    "ATL",
+    "ETF",
+    "ETFS",
+    "YTD",
+    "CEO",
+    "CFO",
+    "CTO",
+    "SEC",
+    "CFTC",
+    "GDP",
+    "CPI",
+    "PPI",
+    "PCE",
+    "FOMC",
+    "AI",
+    "NFT",
+    "TVL",
+    "MVRV",
+    "EMA",
+    "SMA",
+    "MA",
+    "USD",
+    "EPS",
+    "IPO",
+    "ROI",
+    "APY",
+    "API",
+    "UTC",
+    "ET",
+    "EST",
+    "EDT",
+    "GMT",
+    "PT",
+    "DEFI",
+    "DEX",
+    "CEX",
+    "OTC",
+    "AUM",
+    "NAV",
+    "FX",
+    "US",
+    "UK",
+    "EU",
+    "IMF",
+    "ECB",
+    "BOJ",
+    "PBOC",
+    "YOY",
+    "QOQ",
+    "MOM",
+    "VWAP",
+    "ATR",
+    "ADX",
+    "OBV",
+    "BTC",
+    "ETH",
+    "L1",
+    "L2",
+    "DAO",
+    "KYC",
+    "AML",
+    "PMI",
+    "ISM",
+    "NFP",
+    "BLS",
 }
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?$")
 
@@ -95,26 +160,66 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
             continue
         by_symbol = model.by_symbol.get(symbol)
         # "Trump Media & Technology Group (DJT)": the name decides; a ticker alone only names a company or fund
-        known = model.by_name.get(m["name"].lower()) or (by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto"} else None)
+        known = model.by_name.get(m["name"].lower()) or (
+            by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto"} else None
+        )
         name = LEGAL_SUFFIX.sub("", m["name"]).strip()
         if name.split()[0] in {"The", "Shares", "Stock", "Like", "As", "And"}:
             name = " ".join(name.split()[1:]) or name
-        entry = known or Entry("subject", name, "etf" if re.search(r"\b(ETF|Trust|Fund)\b", name) else "stock", symbol)
+        entry = known or Entry(
+            "subject", name, "etf" if re.search(r"\b(ETF|Trust|Fund)\b", name) else "stock", symbol
+        )
         if known and entry.symbol is None:
             entry = replace(entry, symbol=symbol)
         s, e = m.start("name"), m.end()
-        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.open_ticker", entry=entry))
+        hits.append(
+            Hit(
+                "subject",
+                entry.name,
+                char_to_token(starts, s),
+                char_to_token(starts, e - 1) + 1,
+                s,
+                e,
+                "subject.open_ticker",
+                entry=entry,
+            )
+        )
     for m in CASHTAG.finditer(text):
         symbol = m["symbol"]
         entry = model.by_symbol.get(symbol) or Entry("subject", symbol, "stock", symbol)
         s, e = m.start(), m.end()
-        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.cashtag", entry=entry))
+        hits.append(
+            Hit(
+                "subject",
+                entry.name,
+                char_to_token(starts, s),
+                char_to_token(starts, e - 1) + 1,
+                s,
+                e,
+                "subject.cashtag",
+                entry=entry,
+            )
+        )
     for m in QUOTED_SYMBOL.finditer(text):
         base = model.by_symbol.get(m["base"])
         if base is None or base.type != "crypto":
             continue
-        s, e = m.start(), m.end()  # "Cardano ADAUSD was down 0.82%": a chart symbol for the coin's dollar price
-        hits.append(Hit("subject", base.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.quoted_symbol", entry=base))
+        s, e = (
+            m.start(),
+            m.end(),
+        )  # "Cardano ADAUSD was down 0.82%": a chart symbol for the coin's dollar price
+        hits.append(
+            Hit(
+                "subject",
+                base.name,
+                char_to_token(starts, s),
+                char_to_token(starts, e - 1) + 1,
+                s,
+                e,
+                "subject.quoted_symbol",
+                entry=base,
+            )
+        )
     for m in PAIR.finditer(text):
         base, quote = model.by_symbol.get(m["base"]), model.by_symbol.get(m["quote"])
         if base is None or base.type != "crypto":
@@ -126,32 +231,195 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         else:
             continue
         s, e = m.start(), m.end()
-        hits.append(Hit("subject", entry.name, char_to_token(starts, s), char_to_token(starts, e - 1) + 1, s, e, "subject.pair", entry=entry))
+        hits.append(
+            Hit(
+                "subject",
+                entry.name,
+                char_to_token(starts, s),
+                char_to_token(starts, e - 1) + 1,
+                s,
+                e,
+                "subject.pair",
+                entry=entry,
+            )
+        )
     return hits
 
 
 # capitalized words that open a sentence or name a time, never a company
 NOT_NAMES = {
-    "The", "A", "An", "In", "On", "At", "For", "And", "But", "Shares", "Stocks", "Stock", "Its", "It", "This", "That",
-    "These", "Those", "Meanwhile", "Elsewhere", "Overall", "Still", "Yet", "So", "As", "By", "With", "After", "Before",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
-    "April", "May", "June", "July", "August", "September", "October", "November", "December", "Analysts", "Traders",
-    "Investors", "Markets", "Equities", "Bonds", "Treasuries", "Crypto", "Futures", "Volume", "Trading", "Price",
-    "Prices", "Short", "Data", "Spot", "U.S.", "US", "Wall", "Street", "Defense", "Travel", "Tech", "Energy", "Oil",
-    "Gold", "Index", "Indexes", "Indices", "Sector", "Sectors", "Some", "Many", "Most", "All", "Both", "Other",
-    "Others", "Among", "Across", "Over", "Under", "Year", "Week", "Day", "Q1", "Q2", "Q3", "Q4", "FAQ", "Key",
-    "ETF", "ETFs", "ETP", "ETPs", "Funds", "Fund", "Products", "Bulls", "Bears", "Buyers", "Sellers", "Whales",
-    "Which", "What", "How", "Why", "When", "Where", "Who", "Is", "Are", "Did", "Does", "Do", "Can", "Will",
-    "They", "He", "She", "We", "I", "You", "Their", "His", "Her", "Our", "Early", "Late", "Including", "Like",
-    "First", "Second", "Third", "Next", "Finally", "Also", "Then", "Now", "Today", "Yesterday", "Here", "There",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "For",
+    "And",
+    "But",
+    "Shares",
+    "Stocks",
+    "Stock",
+    "Its",
+    "It",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "Meanwhile",
+    "Elsewhere",
+    "Overall",
+    "Still",
+    "Yet",
+    "So",
+    "As",
+    "By",
+    "With",
+    "After",
+    "Before",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Analysts",
+    "Traders",
+    "Investors",
+    "Markets",
+    "Equities",
+    "Bonds",
+    "Treasuries",
+    "Crypto",
+    "Futures",
+    "Volume",
+    "Trading",
+    "Price",
+    "Prices",
+    "Short",
+    "Data",
+    "Spot",
+    "U.S.",
+    "US",
+    "Wall",
+    "Street",
+    "Defense",
+    "Travel",
+    "Tech",
+    "Energy",
+    "Oil",
+    "Gold",
+    "Index",
+    "Indexes",
+    "Indices",
+    "Sector",
+    "Sectors",
+    "Some",
+    "Many",
+    "Most",
+    "All",
+    "Both",
+    "Other",
+    "Others",
+    "Among",
+    "Across",
+    "Over",
+    "Under",
+    "Year",
+    "Week",
+    "Day",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "FAQ",
+    "Key",
+    "ETF",
+    "ETFs",
+    "ETP",
+    "ETPs",
+    "Funds",
+    "Fund",
+    "Products",
+    "Bulls",
+    "Bears",
+    "Buyers",
+    "Sellers",
+    "Whales",
+    "Which",
+    "What",
+    "How",
+    "Why",
+    "When",
+    "Where",
+    "Who",
+    "Is",
+    "Are",
+    "Did",
+    "Does",
+    "Do",
+    "Can",
+    "Will",
+    "They",
+    "He",
+    "She",
+    "We",
+    "I",
+    "You",
+    "Their",
+    "His",
+    "Her",
+    "Our",
+    "Early",
+    "Late",
+    "Including",
+    "Like",
+    "First",
+    "Second",
+    "Third",
+    "Next",
+    "Finally",
+    "Also",
+    "Then",
+    "Now",
+    "Today",
+    "Yesterday",
+    "Here",
+    "There",
 }
 
 
-COPULAS = {"was", "had", "has", "stood", "took", "saw", "posted", "recorded", "is", "carries", "carried", "led"}
+COPULAS = {
+    "was",
+    "had",
+    "has",
+    "stood",
+    "took",
+    "saw",
+    "posted",
+    "recorded",
+    "is",
+    "carries",
+    "carried",
+    "led",
+}
 
 
 def copulas_after_names(doc: Doc) -> list[Hit]:
-    """"Media was the most shorted industry …", "Gas Utilities stood at …": a sentence that opens with
+    """ "Media was the most shorted industry …", "Gas Utilities stood at …": a sentence that opens with
     a capitalized name and a verb names its subject there."""
     hits = []
     for token in doc:
@@ -160,7 +428,17 @@ def copulas_after_names(doc: Doc) -> list[Hit]:
             while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text in {"&", "and"}):
                 start -= 1
             if doc[start].is_sent_start or start == 0:
-                hits.append(Hit("changes", "copula", token.i, token.i + 1, token.idx, token.idx + len(token), "subject.copula"))
+                hits.append(
+                    Hit(
+                        "changes",
+                        "copula",
+                        token.i,
+                        token.i + 1,
+                        token.idx,
+                        token.idx + len(token),
+                        "subject.copula",
+                    )
+                )
     return hits
 
 
@@ -171,12 +449,33 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
     hits: list[Hit] = []
     for move in move_hits:
         end = move.start
-        while end > 0 and doc[end - 1].lower_ in {"token", "coin", "shares", "stock", "price", "'s", "’s", "was", "is", "currently", "were", "have", "has", "had", "been"}:
+        while end > 0 and doc[end - 1].lower_ in {
+            "token",
+            "coin",
+            "shares",
+            "stock",
+            "price",
+            "'s",
+            "’s",
+            "was",
+            "is",
+            "currently",
+            "were",
+            "have",
+            "has",
+            "had",
+            "been",
+        }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
         start = end
         while start > 0 and start - 1 not in covered:
             token = doc[start - 1]
-            if token.text[:1].isupper() and token.is_alpha or token.text in {"&", "-"} or (token.lower_ == "of" and start - 1 < end - 1):
+            if (
+                token.text[:1].isupper()
+                and token.is_alpha
+                or token.text in {"&", "-"}
+                or (token.lower_ == "of" and start - 1 < end - 1)
+            ):
                 start -= 1
             else:
                 break
@@ -184,12 +483,28 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             start += 1
         while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
             end -= 1
-        if start >= end or end - start > 7 or any(doc[i].text in NOT_NAMES for i in range(start, end)) or len(doc[start:end].text) < 2:
+        if (
+            start >= end
+            or end - start > 7
+            or any(doc[i].text in NOT_NAMES for i in range(start, end))
+            or len(doc[start:end].text) < 2
+        ):
             continue
         span = doc[start:end]
         name = span.text
         entry = Entry("subject", name, "stock", None)
-        hits.append(Hit("subject", name, start, end, span.start_char, span.end_char, "subject.named_mover", entry=entry))
+        hits.append(
+            Hit(
+                "subject",
+                name,
+                start,
+                end,
+                span.start_char,
+                span.end_char,
+                "subject.named_mover",
+                entry=entry,
+            )
+        )
     return hits
 
 
@@ -221,16 +536,25 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
 
 
 def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
-    """"between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
+    """ "between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
     out: list[Figure] = []
     for figure in figures:
         if out:
             first = out[-1]
             gap = [t.lower_ for t in doc[first.end : figure.start]]
             before = doc[first.start - 1].lower_ if first.start > 0 else ""
-            if gap == ["and"] and before == "between" and first.unit == figure.unit and first.quantity.value_max is None:
-                q = replace(first.quantity, end=figure.quantity.end, text=text[first.quantity.start : figure.quantity.end],
-                            value_max=figure.quantity.value)
+            if (
+                gap == ["and"]
+                and before == "between"
+                and first.unit == figure.unit
+                and first.quantity.value_max is None
+            ):
+                q = replace(
+                    first.quantity,
+                    end=figure.quantity.end,
+                    text=text[first.quantity.start : figure.quantity.end],
+                    value_max=figure.quantity.value,
+                )
                 out[-1] = Figure(q, first.unit, first.start, figure.end)
                 continue
         out.append(figure)
@@ -241,12 +565,14 @@ SCALE_WORD = re.compile(r"(?i)\d\s*(million|billion|trillion|mn|bn|tn|m|b)\b")
 
 
 def inherit_units(figures: list[Figure]) -> None:
-    """"16.9 billion shares, compared with the 18.3 billion average": a bare scaled number takes
+    """ "16.9 billion shares, compared with the 18.3 billion average": a bare scaled number takes
     the unit of the figure before it in the sentence."""
     for before, figure in zip(figures, figures[1:]):
-        if figure.unit == "number" and SCALE_WORD.search(figure.quantity.text) and before.unit in {"shares"} | {
-            u for u in [before.unit] if u.isupper()
-        }:
+        if (
+            figure.unit == "number"
+            and SCALE_WORD.search(figure.quantity.text)
+            and before.unit in {"shares"} | {u for u in [before.unit] if u.isupper()}
+        ):
             figure.unit = before.unit
 
 
@@ -256,18 +582,37 @@ def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) ->
         return True
     after = text[quantity.end : quantity.end + 12].lower()
     # "7-Year High", "52-week low", "30-day": an adjective of time, not an amount
-    return bool(re.match(r"\s?-?\s?(year|yr|week|wk|day|month|hour|minute|session|quarter)s?\b", after)) and quantity.unit == "number"
+    return (
+        bool(re.match(r"\s?-?\s?(year|yr|week|wk|day|month|hour|minute|session|quarter)s?\b", after))
+        and quantity.unit == "number"
+    )
 
 
-NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "hundred"}
+NUMBER_WORDS = {
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "hundred",
+}
 
 
 def has_number(name: str) -> bool:
-    """"S&P 500", "the nine Ether ETFs": a name whose digits or number words are not a figure."""
+    """ "S&P 500", "the nine Ether ETFs": a name whose digits or number words are not a figure."""
     return any(c.isdigit() for c in name) or bool(set(name.lower().split()) & NUMBER_WORDS)
 
 
-def masked_quantities(text: str, hidden: list[tuple[int, int]], find: Callable[[str], list[Quantity]]) -> list[Quantity]:
+def masked_quantities(
+    text: str, hidden: list[tuple[int, int]], find: Callable[[str], list[Quantity]]
+) -> list[Quantity]:
     """Figures of the text with names and dates blanked out first, so that "S&P 500 -1.13%" or
     "May 8, 2025, 62,350" cannot be read as one number; offsets stay those of `text`."""
     chars = list(text)
@@ -293,11 +638,23 @@ def build_sentences(
         by_kind.setdefault(h.kind, []).append(h)
     for kind in ("subject", "source", "venue"):
         by_kind[kind] = longest_first(by_kind.get(kind, []))
-    taken = by_kind["subject"] + by_kind["source"] + by_kind["venue"] + by_kind.get("metrics", []) + by_kind.get("levels", [])
-    anchors = by_kind.get("changes", []) + [h for h in by_kind.get("metrics", []) if h.label == "price"] + copulas_after_names(doc)
+    taken = (
+        by_kind["subject"]
+        + by_kind["source"]
+        + by_kind["venue"]
+        + by_kind.get("metrics", [])
+        + by_kind.get("levels", [])
+    )
+    anchors = (
+        by_kind.get("changes", [])
+        + [h for h in by_kind.get("metrics", []) if h.label == "price"]
+        + copulas_after_names(doc)
+    )
     by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, anchors, taken), key=lambda h: h.start)
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
-    named = [(h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])]
+    named = [
+        (h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])
+    ]
     quantities = masked_quantities(text, named + [(d.start, d.end) for d in dates], find_quantities)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s, text=text) for s in doc.sents]
@@ -315,7 +672,11 @@ def build_sentences(
         start = char_to_token(starts, q.start)
         end = char_to_token(starts, max(q.start, q.end - 1)) + 1
         unit = adjust_unit(doc, q, end)
-        if unit != q.unit and end < len(doc) and doc[end].lower_ in {"points", "point", "pts", "shares", "share"}:
+        if (
+            unit != q.unit
+            and end < len(doc)
+            and doc[end].lower_ in {"points", "point", "pts", "shares", "share"}
+        ):
             end += 1  # the unit word belongs to the figure: "769.83 points, or 1.79%"
         sentence_of(start).figures.append(Figure(q, unit, start, end))
     for d in dates:
@@ -331,6 +692,9 @@ def build_sentences(
         s.borders = [
             t.i
             for t in s.span
-            if (t.text in SEGMENT_PUNCT or (t.lower_ in SEGMENT_WORDS and t.i > s.span.start and doc[t.i - 1].text == ","))
+            if (
+                t.text in SEGMENT_PUNCT
+                or (t.lower_ in SEGMENT_WORDS and t.i > s.span.start and doc[t.i - 1].text == ",")
+            )
         ]
     return sentences

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from extractor.extract.link import ClaimDraft
+from extractor.extract.draft import ClaimDraft
 
 PRICE_METRICS = {"price", "price_level"}
 
@@ -19,7 +19,7 @@ ABBREVIATED = re.compile(r"(?i)\d\s*(k|m|mn|bn|b|t|tn|thousand|million|billion|t
 
 
 def rounded_restatement(precise: float, rounded: float, rounded_text: str) -> bool:
-    """"$82K" restates "$82,140": an amount written with a scale abbreviation, rounded from the
+    """ "$82K" restates "$82,140": an amount written with a scale abbreviation, rounded from the
     precise one (within 2.5 %). "$80,000" beside "$82,140" is another figure."""
     if not ABBREVIATED.search(rounded_text) or "%" in rounded_text:
         return False
@@ -28,7 +28,11 @@ def rounded_restatement(precise: float, rounded: float, rounded_text: str) -> bo
     step = 10 ** math.floor(math.log10(abs(rounded)))
     while step > 1e-9 and round(rounded / step) * step != rounded:
         step /= 10
-    return abs(precise - rounded) <= step / 2 and abs(rounded) >= step and abs(precise - rounded) <= 0.025 * abs(precise)
+    return (
+        abs(precise - rounded) <= step / 2
+        and abs(rounded) >= step
+        and abs(precise - rounded) <= 0.025 * abs(precise)
+    )
 
 
 def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
@@ -38,17 +42,23 @@ def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
     if not same_metric or (a.subject.name, a.unit) != (b.subject.name, b.unit):
         return False
     if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12) and not (
-        rounded_restatement(a.value, b.value, b.figure_text) or rounded_restatement(b.value, a.value, a.figure_text)
+        rounded_restatement(a.value, b.value, b.figure_text)
+        or rounded_restatement(b.value, a.value, a.figure_text)
     ):
         return False
     if (a.value_max is None) != (b.value_max is None) or (
-        a.value_max is not None and b.value_max is not None and not math.isclose(a.value_max, b.value_max, rel_tol=1e-9)
+        a.value_max is not None
+        and b.value_max is not None
+        and not math.isclose(a.value_max, b.value_max, rel_tol=1e-9)
     ):
         return False
     if min(a.as_of_strength, b.as_of_strength) >= 2 and (a.as_of or "")[:10] != (b.as_of or "")[:10]:
         return False  # two dates written in their own sentences: two facts
     for key in set(a.qualifiers) & set(b.qualifiers):
-        if key in {"basis", "direction", "counterpart", "tenor", "venue"} and a.qualifiers[key] != b.qualifiers[key]:
+        if (
+            key in {"basis", "direction", "counterpart", "tenor", "venue"}
+            and a.qualifiers[key] != b.qualifiers[key]
+        ):
             return False
     return True
 
@@ -61,7 +71,11 @@ def absorb(first: ClaimDraft, later: ClaimDraft) -> None:
         first.metric = "price_level"
         first.qualifiers.pop("session", None)
     if rounded_restatement(later.value, first.value, first.figure_text):
-        first.value, first.evidence_start, first.evidence_end = later.value, later.evidence_start, later.evidence_end
+        first.value, first.evidence_start, first.evidence_end = (
+            later.value,
+            later.evidence_start,
+            later.evidence_end,
+        )
         first.sentence_start, first.sentence_end = later.sentence_start, later.sentence_end
     for key, value in later.qualifiers.items():
         first.qualifiers.setdefault(key, value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.language import Language
 
-from extractor.extract.link import ClaimDraft, _metric
+from extractor.extract.draft import ClaimDraft, metric_for
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel
 
@@ -25,7 +25,15 @@ CHANGE_HEADER = re.compile(
     r"\b(change|chg|w/w|wow|m/m|d/d|vs\.? prior|difference|diff|move|Δ|week-on-week|month-on-month|day-on-day)\b|%\s*chg|\+/-",
     re.I,
 )
-NAMED_WINDOWS = {"week-on-week": "P7D", "w/w": "P7D", "wow": "P7D", "month-on-month": "P1M", "m/m": "P1M", "day-on-day": "P1D", "d/d": "P1D"}
+NAMED_WINDOWS = {
+    "week-on-week": "P7D",
+    "w/w": "P7D",
+    "wow": "P7D",
+    "month-on-month": "P1M",
+    "m/m": "P1M",
+    "day-on-day": "P1D",
+    "d/d": "P1D",
+}
 HEADER_SCALE = re.compile(
     r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?(?:in\s+)?(?P<scale>m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
     r"|\b(?P<scale2>m|mn|mln|bn) shares\b",
@@ -35,7 +43,19 @@ CURRENCIES = {"us$": "USD", "$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR"
 CELL_TICKER = re.compile(r"^(?P<name>.*?)\s*\((?P<symbol>[A-Z0-9]{1,6})\)$")
 NEGATIVE_BRACKETS = re.compile(r"^\((?P<number>[\d.,]+)\)$")
 TOTAL_ROW = re.compile(r"^(total|all|sum|net total|aggregate)\b", re.I)
-SCALES = {"m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "millions": 1e6, "bn": 1e9, "billion": 1e9, "billions": 1e9, "k": 1e3, "thousand": 1e3, "thousands": 1e3}
+SCALES = {
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "k": 1e3,
+    "thousand": 1e3,
+    "thousands": 1e3,
+}
 SOURCE_LINE = re.compile(r"(?:^|\.\s)\s*(?:Source|Sources|Data)\s*:\s*([^.;,\n|]+)", re.I | re.M)
 TICKER = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z])?$")
 
@@ -59,7 +79,9 @@ def split_row(line: str, offset: int) -> list[Cell]:
     return cells
 
 
-def table_claims(text: str, nlp: Language, model: RuleModel, published: str | None, anchor) -> list[ClaimDraft]:
+def table_claims(
+    text: str, nlp: Language, model: RuleModel, published: str | None, anchor
+) -> list[ClaimDraft]:
     drafts: list[ClaimDraft] = []
     for block in TABLE_BLOCK.finditer(text):
         rows, offset = [], block.start()
@@ -108,16 +130,25 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
                 q = replace(q, value=-q.value)
             heading = header[column]
             scale = HEADER_SCALE.search(heading) or HEADER_SCALE.search(caption)
-            if scale and q.unit == "number" and re.fullmatch(r"[\d.,]+", (bracketed.group("number") if bracketed else cell.text)):
+            if (
+                scale
+                and q.unit == "number"
+                and re.fullmatch(r"[\d.,]+", (bracketed.group("number") if bracketed else cell.text))
+            ):
                 factor = SCALES[(scale.group("scale") or scale.group("scale2")).lower()]
                 unit = CURRENCIES.get((scale.group("cur") or "").strip().lower(), q.unit)
-                q = replace(q, value=q.value * factor, unit=unit, value_max=q.value_max * factor if q.value_max else None)
+                q = replace(
+                    q,
+                    value=q.value * factor,
+                    unit=unit,
+                    value_max=q.value_max * factor if q.value_max else None,
+                )
             family = _family(nlp, model, heading) or caption_family
             is_change = bool(CHANGE_HEADER.search(heading)) or cell.text.startswith(("+", "-", "−"))
             unit = "shares" if q.unit == "number" and re.search(r"\bshares\b", heading, re.I) else q.unit
             if "%" in heading and q.unit == "number":
                 unit = "percent"
-            metric = _metric(family or "price", unit, is_change)
+            metric = metric_for(family or "price", unit, is_change)
             if metric is None:
                 continue
             if metric == "short_interest_change" and unit == "percent":
@@ -136,7 +167,9 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
                     qualifiers=qualifiers,
                     as_of=as_of,
                     as_of_explicit=explicit,
-                    period=windows[0].value if windows and metric.endswith("_change") or windows and metric == "volume" else None,
+                    period=windows[0].value
+                    if windows and metric.endswith("_change") or windows and metric == "volume"
+                    else None,
                     evidence_start=cell.start,
                     evidence_end=cell.end,
                     sentence_start=row_start,
@@ -153,7 +186,7 @@ SHORT_WINDOW = re.compile(r"\b(\d+)\s*(h|d|w|m|y)\b", re.I)
 
 
 def _named_window(heading: str) -> list:
-    """"Week-on-Week", "m/m": change columns that name their window."""
+    """ "Week-on-Week", "m/m": change columns that name their window."""
     for name, value in NAMED_WINDOWS.items():
         if re.search(rf"(?<![\w/-]){re.escape(name)}(?![\w/-])", heading, re.I):
             return [type("Window", (), {"value": value})()]
@@ -195,7 +228,11 @@ def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str
     for h in _hits(nlp, model, phrase):
         if h.kind == "qualifiers" and h.key == "basis" and metric.startswith("short_interest"):
             out["basis"] = h.label
-        if h.kind == "qualifiers" and h.key == "aggregate" and metric.startswith(("short_interest", "volume")):
+        if (
+            h.kind == "qualifiers"
+            and h.key == "aggregate"
+            and metric.startswith(("short_interest", "volume"))
+        ):
             out["aggregate"] = h.label
     return out
 
@@ -208,11 +245,27 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
         named = CELL_TICKER.match(cell.text)  # "Bitcoin (BTC)"
         text = named.group("name") if named else cell.text
         ticker = ticker or (named.group("symbol") if named else None)
-        entry = model.by_name.get(text.lower()) or model.by_symbol.get(text) or (model.by_symbol.get(ticker) if named else None)
+        entry = (
+            model.by_name.get(text.lower())
+            or model.by_symbol.get(text)
+            or (model.by_symbol.get(ticker) if named else None)
+        )
         if entry is not None:
-            return entry if entry.symbol or not ticker else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
+            return (
+                entry
+                if entry.symbol or not ticker
+                else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
+            )
     # the name is the first cell that is neither the ticker nor a figure: "| BOE | Boss Energy | 19.15% |"
-    name = next((c.text for c in cells if c.text and c.text != ticker and not any(ch.isdigit() for ch in c.text)), None)
+    name = next(
+        (c.text for c in cells if c.text and c.text != ticker and not any(ch.isdigit() for ch in c.text)),
+        None,
+    )
     if name:
-        return Entry("subject", CELL_TICKER.sub(r"\g<name>", name) if CELL_TICKER.match(name) else name, "stock" if ticker else "other", ticker)
+        return Entry(
+            "subject",
+            CELL_TICKER.sub(r"\g<name>", name) if CELL_TICKER.match(name) else name,
+            "stock" if ticker else "other",
+            ticker,
+        )
     return None

@@ -1,0 +1,68 @@
+"""Which figure a word belongs to, when a sentence has several.
+
+"$85,000 as resistance, with $80,000 the first support": a level word, a date or a session word
+between two figures belongs to the nearer one, unless the figures are listed together ("$61,500
+for Bitcoin and $2,900 for Ethereum") or chained ("fell 1.2% to $62,350 on Thursday").
+"""
+
+from __future__ import annotations
+
+from extractor.extract.mentions import Figure, Sentence
+
+
+def owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int) -> bool:
+    """A word between two figures belongs to the nearer one: in "$85,000 as resistance, with $80,000
+    the first support", "resistance" is the first figure's and "support" the second's."""
+    for other in sentence.figures:
+        if other is fig:
+            continue
+        if (
+            fig.end <= other.start and other.start <= start
+        ):  # the word lies after another figure that follows ours
+            return True
+        if other.end <= start and end <= fig.start and start - other.end < fig.start - end:
+            return True
+        if fig.end <= start and end <= other.start and other.start - end < start - fig.end:
+            return True  # "to close at $28.22, after trading as high as $67.50": "high" is $67.50's
+        if end <= other.start and other.end <= fig.start and _new_predicate_between(sentence, other, fig):
+            return (
+                True  # "hit a record $294.33 early Sunday and was trading at $262.40": "record" is $294.33's
+            )
+    return False
+
+
+def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
+    """Does a new verb stand between two figures ("… and was trading at …"), or are they listed
+    together ("$61,500 for Bitcoin and $2,900 for Ethereum")?"""
+    doc = sentence.span.doc
+    if any(
+        t.lower_ in {"was", "is", "were", "are", "has", "had", "hit", "touched", "traded"}
+        for t in doc[a.end : b.start]
+    ):
+        return True
+    return any(
+        a.end <= h.start and h.end <= b.start for kind in ("metrics", "changes") for h in sentence.of(kind)
+    )
+
+
+def right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> bool:
+    """ "at $4,598.40, after hitting a record $4,642.72 on Wednesday": Wednesday is the record's date."""
+    doc = sentence.span.doc
+    for o in sentence.figures:
+        if o is fig or not (fig.end <= o.start and o.end <= token <= o.end + 2):
+            continue
+        between = {t.lower_ for t in doc[fig.end : o.start]}
+        # "fell 1.2% to $62,350 on Thursday": a chain shares its date; "…, after hitting a record $4,642.72
+        # on Wednesday": a new clause does not
+        if between - {"to", "at", ",", "or", "a", "an", "(", ")", "of", "and"}:
+            return True
+    return False
+
+
+def after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
+    """Is there a "from X" figure between `fig` and `token`? Then the date there is X's."""
+    doc = sentence.span.doc
+    return any(
+        fig.end <= o.start < token and o.start > 0 and doc[o.start - 1].lower_ == "from"
+        for o in sentence.figures
+    )

@@ -1,0 +1,126 @@
+"""Who a figure is credited to, and the hedge written before it.
+
+"according to CoinGecko", "per Farside Investors data", "CoinMarketCap figures show", "said
+Marcus Feld": the named source nearest the figure; "approximately 4.6%": the hedge.
+"""
+
+from __future__ import annotations
+
+from extractor.extract.mentions import Figure, Sentence
+
+SPEECH_VERBS = {
+    "said",
+    "says",
+    "noted",
+    "flagged",
+    "warned",
+    "wrote",
+    "told",
+    "argued",
+    "explained",
+    "observed",
+}
+
+
+NAME_STOP = {
+    "the",
+    "data",
+    "from",
+    "analysts",
+    "at",
+    "a",
+    "an",
+    "report",
+    "by",
+    "figures",
+    "market",
+    "research",
+}
+
+
+def credited_source(sentence: Sentence, fig: Figure) -> str | None:
+    """The named source nearest the figure that the sentence credits: a provider after "according
+    to" / "per" / "data from" or before "data" / "figures show"; a person who "said" it."""
+    doc = sentence.span.doc
+    cues = sentence.of("attribution")
+    credited: list[tuple[int, str]] = []
+    for s in sentence.of("source"):
+        before = any(c.label == "before" and c.end <= s.start and s.start - c.end <= 6 for c in cues)
+        after = any(c.label == "after" and c.start >= s.end and c.start - s.end <= 1 for c in cues)
+        paren = s.start >= 2 and doc[s.start - 2 : s.start].text.replace(" ", "").lower() in {
+            "(source:",
+            "source:",
+        }
+        if before or after or paren:
+            credited.append((s.start, s.label))
+    for c in cues:
+        if c.label == "before" and c.rule_id.startswith("attribution.according_to"):
+            name = _name_at(doc, c.end, sentence.span.end)
+            if name:
+                credited.append((c.end, name))
+    subject_names = {h.label for h in sentence.of("subject")} | {
+        sentence.text[h.start_char : h.end_char] for h in sentence.of("subject")
+    }
+    for t in sentence.span:
+        if t.lower_ in SPEECH_VERBS:
+            name = _name_at(doc, t.i + 1, sentence.span.end) or _name_before(doc, t.i, sentence.span.start)
+            if name and name not in subject_names:
+                credited.append((t.i, name))
+    if not credited:
+        return None
+    return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+
+
+def credited_spans(sentence: Sentence) -> set[tuple[int, int]]:
+    """Sources the sentence credits ("compiled by Goldman Sachs"): such a name is not the subject."""
+    cues = sentence.of("attribution")
+    return {
+        (s.start, s.end)
+        for s in sentence.of("source")
+        if any(c.label == "before" and c.end <= s.start and s.start - c.end <= 3 for c in cues)
+        or any(c.label == "after" and c.start == s.end for c in cues)
+    }
+
+
+def _is_name_token(t) -> bool:
+    return (
+        t.is_alpha
+        and t.text[:1].isupper()
+        and t.text not in {"The", "A", "An", "It", "He", "She", "They", "We", "I"}
+    )
+
+
+def _name_at(doc, start: int, limit: int) -> str | None:
+    """ "according to CoinPulse market data" -> "CoinPulse"; "said Marcus Feld, head of …" -> "Marcus Feld"."""
+    words: list[str] = []
+    for t in doc[start : min(start + 6, limit)]:
+        if _is_name_token(t) or (words and t.text in {"&", "of"}):
+            words.append(t.text)
+        elif words or t.lower_ not in NAME_STOP:
+            break
+    while words and words[-1] in {"&", "of"}:
+        words.pop()
+    return " ".join(words) or None
+
+
+def _name_before(doc, end: int, limit: int) -> str | None:
+    """ "Feld flagged $85,000 as the key resistance" -> "Feld"."""
+    words: list[str] = []
+    i = end - 1
+    while i >= limit and _is_name_token(doc[i]) and len(words) < 4:
+        words.insert(0, doc[i].text)
+        i -= 1
+    if not words or (
+        i + 1 == limit and len(words) == 1 and doc[limit].text in {"Analysts", "Traders", "Investors"}
+    ):
+        return None
+    return " ".join(words)
+
+
+def hedge_before(sentence: Sentence, fig: Figure) -> str | None:
+    doc = sentence.span.doc
+    for h in sentence.of("hedges"):
+        gap = [t.lower_ for t in doc[h.end : fig.start]]
+        if h.end <= fig.start and len(gap) <= 1 and all(g in {"a", "an", "of"} for g in gap):
+            return h.label
+    return None

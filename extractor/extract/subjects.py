@@ -1,0 +1,424 @@
+"""Who a figure is about: the subject rules, best guess first.
+
+In: a sentence, a figure, the metric it states and the context of earlier sentences. Out: the
+subject (a gazetteer entry or an open-vocabulary name) and, for a correlation, its counterpart.
+The order of the guesses: the names listed in the same order as the figures ("IT and Commercial
+Services … 2.4% and 2.0%"); the name the figure is said "for"/"in"; the nearest name before it
+in its clause, then in its sentence; a generic noun ("the sector", "the token") resolved to the
+last subject of that kind; the name of the sentence before; the article's main subject.
+"""
+
+from __future__ import annotations
+
+from extractor.extract.draft import Context
+from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
+from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
+from extractor.rules import Entry, Hit
+
+PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
+
+
+FUND_TYPES = {"etf"}
+
+
+def remember_subjects(sentence: Sentence, context: Context) -> None:
+    for hit in sentence.of("subject"):
+        context.subject = hit.entry
+        context.by_type[hit.entry.type or "other"] = hit.entry
+        if not context.recent or context.recent[-1].name != hit.entry.name:
+            context.recent = [*context.recent[-3:], hit.entry]
+        if hit.entry.name.endswith(("ETFs", "funds", "Funds")):
+            context.aggregate = hit.entry
+
+
+def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
+    for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
+        if _subject_fits(metric, candidate, kind, fig):
+            return candidate, other
+    return None, None
+
+
+def subject_candidates(sentence, fig, seg, metric, ordered, context):
+    """Who the figure is about, best guess first: the name it is said "for"/"in"; the names listed
+    in the same order as the figures; the nearest name before it in its clause, then in its
+    sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""
+    doc = sentence.span.doc
+    credited = credited_spans(sentence)
+    subjects = [
+        h
+        for h in sentence.of("subject")
+        if not _is_venue_use(sentence, h)
+        and not _is_group_modifier(doc, h)
+        and (h.start, h.end) not in credited
+    ]
+    counterpart = None
+    if metric == "correlation":
+        between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
+        pair = [h for h in subjects if between is not None and h.start > between][:2]
+        if len(pair) == 2:
+            yield pair[0].entry, pair[1].entry
+            return
+        for h in subjects:
+            before = [t.lower_ for t in doc[max(0, h.start - 2) : h.start] if t.lower_ != "the"]
+            if before and before[-1] in {"with", "and", "against", "to", "versus", "vs"}:
+                counterpart = h
+        if counterpart is None and "the two" in sentence.span.text.lower() and len(context.recent) >= 2:
+            yield context.recent[-2], context.recent[-1]  # "the correlation between the two"
+            return
+        subjects = [h for h in subjects if h is not counterpart]
+    other = counterpart.entry if counterpart else None
+    if fig.start in ordered:
+        yield ordered[fig.start], other
+    # "the 2.5% for Nasdaq-100 stocks", "$61,500 for Bitcoin", "4.6% in the Russell 2000"
+    cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
+    if _unknown_name_follows(doc, sentence, fig):
+        return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
+    for h in subjects:
+        gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
+        on_market = (
+            gap[:1] == ["on"] and h.entry.type == "market"
+        )  # "20.1 billion shares changed hands on U.S. exchanges"
+        if (
+            0 < len(gap) <= 4
+            and (gap[0] in {"for", "in", "among", "seen", "of", "into", "from"} or on_market)
+            and all(
+                g
+                in {
+                    "for",
+                    "in",
+                    "among",
+                    "seen",
+                    "the",
+                    "of",
+                    "into",
+                    "from",
+                    "recorded",
+                    "across",
+                    "its",
+                    "median",
+                    "average",
+                    "on",
+                    "typical",
+                    "members",
+                    "constituents",
+                    "components",
+                    "companies",
+                    "stocks",
+                }
+                for g in gap
+            )
+        ):
+            if gap[0] == "of" and metric not in {
+                "price",
+                "price_level",
+                "price_change",
+                "short_interest",
+                "fund_flow",
+            }:
+                continue
+            yield h.entry, other
+    same_before = sorted(
+        (h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg), key=lambda h: -h.end
+    )
+    any_before = sorted((h for h in subjects if h.end <= fig.start), key=lambda h: -h.end)
+    generic = _generic_plural(doc, sentence, fig, any_before)
+    if generic and context.aggregate is not None:
+        yield context.aggregate, other  # "cumulative net inflows into the products"
+    generic_type = _generic_singular(doc, sentence, fig, any_before)
+    if not any_before and generic_type:
+        # "The average stock in the sector had 5.9% of its float sold short", "the world's second-largest
+        # cryptocurrency … was trading at $2,715": the last subject of that kind
+        wanted = context.by_type.get(GENERIC_TYPES.get(generic_type, ""))
+        if wanted is not None:
+            yield wanted, other
+        if context.subject is not None:
+            yield context.subject, other
+    if _possessive_pronoun_before(doc, sentence, fig) and any_before:
+        yield (
+            min(any_before, key=lambda h: h.start).entry,
+            other,
+        )  # "XRP's … with Bitcoin …, and its daily RSI"
+    if not any_before and _unnamed_group(doc, sentence, fig):
+        return  # "Many smaller tokens fell 40% to 70%": about no one subject
+    for h in same_before + any_before:
+        yield h.entry, other
+    for h in subjects:
+        if h.start < fig.end and fig.start < h.end:
+            yield h.entry, other  # "the dollar bought 158.72 yen": the currency is written in the figure
+    first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    if _unknown_name_before(sentence, fig):
+        return  # "The Shanghai Composite .SSEC closed 1.5% lower": a name we do not know, not the last one we did
+    if not sentence.of("subject") or (
+        not any_before and first_word in {"its", "it", "their", "they", "this", "that"}
+    ):
+        if context.subject is not None:
+            yield context.subject, other  # "The second-largest token was quoted at $1,921"
+        if context.topic is not None:
+            yield context.topic, other  # a technical note about one coin names it once, in the title
+
+
+MODIFIED_NOUNS = {
+    "mining",
+    "miner",
+    "miners",
+    "firm",
+    "treasury",
+    "holdings",
+    "holder",
+    "holders",
+    "investors",
+    "whales",
+    "community",
+    "network",
+    "ecosystem",
+    "developers",
+    "wallet",
+    "wallets",
+    "addresses",
+}
+
+
+GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
+
+
+GENERIC_TYPES = {
+    "token": "crypto",
+    "coin": "crypto",
+    "cryptocurrency": "crypto",
+    "asset": "crypto",
+    "sector": "sector",
+    "index": "index",
+    "benchmark": "index",
+    "stock": "stock",
+    "company": "stock",
+    "maker": "stock",
+    "firm": "stock",
+    "retailer": "stock",
+    "lender": "stock",
+    "bank": "stock",
+    "miner": "stock",
+    "producer": "stock",
+    "giant": "stock",
+    "chipmaker": "stock",
+    "automaker": "stock",
+    "carrier": "stock",
+    "metal": "commodity",
+    "currency": "currency",
+}
+
+
+GENERIC_SINGULARS = {
+    "sector",
+    "stock",
+    "index",
+    "company",
+    "token",
+    "coin",
+    "metal",
+    "currency",
+    "benchmark",
+    "cryptocurrency",
+    "asset",
+    "maker",
+    "firm",
+    "retailer",
+    "lender",
+    "bank",
+    "miner",
+    "producer",
+    "giant",
+    "group",
+    "chipmaker",
+    "automaker",
+    "carrier",
+}
+
+
+def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:
+    """A capitalized word before the figure that is not a known name, a source, a venue, a rule word,
+    a date or a sentence opener."""
+    doc = sentence.span.doc
+    covered = {
+        i
+        for kind in (
+            "subject",
+            "source",
+            "venue",
+            "metrics",
+            "levels",
+            "changes",
+            "attribution",
+            "hedges",
+            "qualifiers",
+        )
+        for h in sentence.of(kind)
+        for i in range(h.start, h.end)
+    }
+    dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
+    speakers = {t.i + d for t in sentence.span if t.lower_ in SPEECH_VERBS for d in (-2, -1, 1, 2)}
+    for t in doc[sentence.span.start : fig.start]:
+        if t.i == sentence.span.start or t.i in covered or t.i in dated or t.i in speakers or not t.is_alpha:
+            continue
+        if (
+            t.text[:1].isupper()
+            and t.text not in NOT_NAMES
+            and len(t.text) > 1
+            and (not t.is_upper or t.text.upper() not in NOT_TICKERS)
+        ):
+            return True
+    return False
+
+
+def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
+    after = doc[fig.end : min(fig.end + 2, sentence.span.end)]
+    if len(after) < 2 or after[0].lower_ not in {"for", "in"}:
+        return False
+    name = after[1]
+    known = any(
+        h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.of(kind)
+    )
+    return (
+        name.text[:1].isupper()
+        and any(c.isalpha() for c in name.text)
+        and not known
+        and name.text not in NOT_NAMES
+    )
+
+
+def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:
+    clause = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    cut = max((i for i, t in enumerate(clause) if t in {",", ";", "and"}), default=-1)
+    return any(t in {"its", "their"} for t in clause[cut + 1 :])
+
+
+def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
+    tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    return any(
+        t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies"} for t in tokens
+    )
+
+
+def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> str:
+    """ "the sector", "the small-cap benchmark": the subject named just before, not a new one."""
+    start = named_before[0].end if named_before else sentence.span.start
+    tokens = [t.lower_ for t in doc[start : fig.start]]
+    # "the sector", "the small-cap benchmark", "The electric-vehicle maker": the last such noun, or ""
+    found = ""
+    for i, token in enumerate(tokens):
+        if token == "the":
+            for following in tokens[i + 1 : i + 8]:
+                if following in GENERIC_SINGULARS:
+                    found = following
+                    break
+                if following in {",", ".", ";", "the", "of"}:
+                    break
+    return found
+
+
+def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
+    """ "the products", "the twelve funds": a group named before, not a new subject."""
+    start = named_before[0].end if named_before else sentence.span.start
+    tokens = [t.lower_ for t in doc[start : fig.start]]
+    return any(
+        a in {"the", "these", "those", "all", "twelve", "eleven", "nine", "ten"} and b in GENERIC_PLURALS
+        for a, b in zip(tokens, tokens[1:])
+    ) or any(
+        t in GENERIC_PLURALS
+        and i > 0
+        and tokens[i - 1].isalpha()
+        and tokens[i - 1] not in {"bitcoin", "ether", "ethereum"}
+        and doc[sentence.span.start + i - 1].like_num
+        for i, t in enumerate(tokens)
+        if sentence.span.start + i - 1 >= start
+    )
+
+
+def _is_group_modifier(doc, hit: Hit) -> bool:
+    """ "the 11 major S&P 500 sectors": the index names a group here, not what is measured."""
+    following = [t for t in doc[hit.end : hit.end + 4]]
+    if following and following[0].lower_ in MODIFIED_NOUNS:
+        return True  # "the world's largest Bitcoin mining firm": Bitcoin describes the firm
+    for t in following:
+        if t.lower_ in {"sectors", "industries", "groups", "components", "constituents"}:
+            return True
+        if not (t.lower_ in {"'s", "’s", "major", "main"} or t.like_num):
+            return False
+    return False
+
+
+def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
+    """ "on Coinbase" names the venue, not the company."""
+    doc = sentence.span.doc
+    before = doc[hit.start - 1].lower_ if hit.start else ""
+    return before in {"on", "across", "at"} and any(v.start == hit.start for v in sentence.of("venue"))
+
+
+def respectively(sentence: Sentence) -> dict[int, Entry]:
+    """ "short interest in the IT and Commercial Services sectors stands at 2.4% and 2.0%": names and
+    figures listed in the same order are paired one to one."""
+    doc = sentence.span.doc
+    pairs: dict[int, Entry] = {}
+    figs = sentence.figures
+    i = 0
+    while i < len(figs):
+        j = i
+        while j + 1 < len(figs) and {t.lower_ for t in doc[figs[j].end : figs[j + 1].start]} <= {
+            "and",
+            ",",
+            "respectively",
+        }:
+            j += 1
+        run = figs[i : j + 1]
+        if len(run) >= 2:
+            before = [
+                h
+                for h in sentence.of("subject")
+                if h.end <= run[0].start and sentence.segment(h.start) == sentence.segment(run[0].start)
+            ]
+            names = _listed_together(doc, before)
+            if len(names) == len(run):
+                for f, h in zip(run, names, strict=True):
+                    pairs[f.start] = h.entry
+        i = j + 1
+    return pairs
+
+
+def _listed_together(doc, hits: list[Hit]) -> list[Hit]:
+    """The last run of names joined only by "and", commas and "the"."""
+    run: list[Hit] = []
+    for h in hits:
+        if run and {t.lower_ for t in doc[run[-1].end : h.start]} <= {"and", ",", "the"}:
+            run.append(h)
+        else:
+            run = [h]
+    return run
+
+
+def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
+    stype = subject.type or "other"
+    if metric in {"price", "price_level"}:
+        if kind in {"points", "number"}:
+            return stype == "index" and fig.quantity.value > 0
+        # a group of funds ("US spot Ether ETFs", "Bitcoin investment products") has flows, not a price
+        return (
+            stype in PRICED_TYPES
+            and not subject.tenor
+            and not subject.name.endswith(("ETFs", "products", "funds"))
+        )
+    if metric == "price_change":
+        return kind != "number" or stype == "index"
+    if metric == "yield":
+        return bool(subject.tenor)
+    if metric == "fund_flow":
+        return stype in FUND_TYPES or any(w in subject.name for w in ("ETF", "Fund", "Trust", "fund"))
+    if metric.startswith("short_interest"):
+        # short interest is a stock-market measure: stocks, indices, sectors, ETFs, exchanges
+        return (
+            stype in {"stock", "index", "sector", "etf", "market", "other"}
+            and "crypto" not in subject.name.lower()
+        )
+    if metric == "dominance":
+        return stype in {"crypto", "stock", "etf", "pair"}
+    if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow"}:
+        return stype in {"crypto", "stock", "index", "etf", "pair", "commodity", "currency", "market"}
+    return True
