@@ -106,6 +106,8 @@ class Context:
     recent: list[Entry] = field(default_factory=list)  # the last subjects named, oldest first
     by_type: dict[str, Entry] = field(default_factory=dict)  # the last subject named of each type
 
+    dated: int | None = None  # start of the sentence that last set `as_of`
+
     def new_paragraph(self, heading: bool) -> None:
         """Dates carry within a paragraph only; a heading also ends what the text was talking about."""
         self.as_of = None
