@@ -85,7 +85,8 @@ class RayEngine:
                 if self.address:
                     ray.init(address=self.address, **quiet)
                 else:
-                    ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+                    # "local": a new instance, even when `ray start` left one running here
+                    ray.init(address="local", num_cpus=self.workers, include_dashboard=False, **quiet)
             except Exception as exc:  # Ray raises many kinds: the user needs the reason
                 raise InputError(self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})") from None
             self._started = True

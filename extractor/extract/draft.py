@@ -141,6 +141,8 @@ def metric_for(family: str, unit: str, is_change: bool) -> str | None:
         if kind == "ratio":
             return "price_change" if is_change and unit == "percent" else None
         return "price_change" if is_change else "price"
+    if family == "market_cap" and kind == "money" and is_change:
+        return "market_cap_change"  # "its market value expanded by $296.52 billion"
     if family in {"short_interest", "volume", "market_cap"}:
         if kind == "ratio":
             return (

@@ -304,11 +304,14 @@ def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[H
     tokens = [t.lower_ for t in doc[start : fig.start]]
     # "the sector", "the small-cap benchmark", "The electric-vehicle maker": the last such noun, or ""
     found = ""
+    words = list(doc[start : fig.start])
     for i, token in enumerate(tokens):
         if token == "the":
-            for following in tokens[i + 1 : i + 8]:
+            for j, following in enumerate(tokens[i + 1 : i + 8], start=i + 1):
                 if following in GENERIC_SINGULARS:
-                    found = following
+                    # "The KBW Regional Banking index": a name we do not know, not "the index" of before
+                    named = any(w.text[:1].isupper() and w.is_alpha and w.text not in NOT_NAMES for w in words[i + 1 : j])
+                    found = "" if named else following
                     break
                 if following in {",", ".", ";", "the", "of"}:
                     break
