@@ -442,6 +442,9 @@ def copulas_after_names(doc: Doc) -> list[Hit]:
     return hits
 
 
+RIC = re.compile(r"^(?P<name>[A-Z][a-z][A-Za-z&]*?)?(?P<symbol>[A-Z]{1,5})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ)$")
+
+
 def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
@@ -467,6 +470,18 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
+        symbol = None
+        ric = RIC.match(doc[end - 1].text) if end > 0 else None
+        if ric and end - 1 not in covered:
+            # "Honeywell HON.O was off 2.4%", "MerckMRK.N advanced 4.6%": a Reuters code beside the name
+            symbol = ric.group("symbol")
+            if ric.group("name"):
+                glued = doc[end - 1]
+                name = ric.group("name")
+                entry = Entry("subject", name, "stock", symbol)
+                hits.append(Hit("subject", name, end - 1, end, glued.idx, glued.idx + len(name), "subject.named_mover", entry=entry))
+                continue
+            end -= 1
         start = end
         while start > 0 and start - 1 not in covered:
             token = doc[start - 1]
@@ -492,7 +507,7 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             continue
         span = doc[start:end]
         name = span.text
-        entry = Entry("subject", name, "stock", None)
+        entry = Entry("subject", name, "stock", symbol)
         hits.append(
             Hit(
                 "subject",

@@ -342,9 +342,9 @@ def _is_group_modifier(doc, hit: Hit) -> bool:
     if following and following[0].lower_ in MODIFIED_NOUNS:
         return True  # "the world's largest Bitcoin mining firm": Bitcoin describes the firm
     for t in following:
-        if t.lower_ in {"sectors", "industries", "groups", "components", "constituents"}:
+        if t.lower_ in {"sectors", "industries", "groups", "components", "constituents", "indexes", "indices"}:
             return True
-        if not (t.lower_ in {"'s", "’s", "major", "main"} or t.like_num):
+        if not (t.lower_ in {"'s", "’s", "major", "main", "sector", "industry"} or t.like_num):
             return False
     return False
 
