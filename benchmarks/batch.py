@@ -11,7 +11,7 @@
    the baseline.
 4. Runs `claims batch` with 2 workers on the first 1,000 and on all `--big` pages and reports
    peak memory: the sum of the RSS of the driver and its workers and the largest single
-   process (sampled every 0.2 s with psutil when installed), and at the end the largest
+   process (sampled every 0.2 s, with psutil when installed, else from /proc), and at the end the largest
    process of the whole benchmark by getrusage (children and self).
 
 The machine is small and may be shared: read the ratios and the memory trend, not the
@@ -116,6 +116,43 @@ def trafilatura_rate(dump: Path) -> float:
     return len(pages) / (time.perf_counter() - start)
 
 
+def tree_rss(pid: int) -> list[int]:
+    """RSS in bytes of `pid` and each of its descendants: psutil when installed, else /proc."""
+    try:
+        import psutil
+    except ImportError:
+        return _proc_tree_rss(pid)
+    try:
+        root = psutil.Process(pid)
+        return [p.memory_info().rss for p in [root, *root.children(recursive=True)]]
+    except psutil.Error:
+        return []
+
+
+def _proc_tree_rss(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    sizes = []
+    for member in tree:
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        sizes += [int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")]
+    return sizes
+
+
 class TreeRss:
     """Peak of the summed RSS of a process and its descendants, sampled in a thread."""
 
@@ -127,18 +164,11 @@ class TreeRss:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        try:
-            import psutil
-        except ImportError:
-            return
         while not self._stop.is_set():
-            try:
-                root = psutil.Process(self._pid)
-                sizes = [p.memory_info().rss for p in [root, *root.children(recursive=True)]]
+            sizes = tree_rss(self._pid)
+            if sizes:
                 self.peak = max(self.peak, sum(sizes))
                 self.largest = max(self.largest, *sizes)
-            except psutil.Error:
-                pass
             self._stop.wait(0.2)
 
     def __enter__(self) -> TreeRss:
@@ -161,7 +191,8 @@ def run_batch(dump: Path, workdir: Path, workers: int, tag: str) -> dict[str, fl
     with TreeRss(process.pid) as tree:
         _, stderr = process.communicate()
     seconds = time.perf_counter() - start
-    if process.returncode not in (0, 1):
+    done = sum(1 for _ in sink.with_name(sink.name + ".progress").open("rb")) if sink.exists() else 0
+    if process.returncode not in (0, 1) or done == 0:
         raise SystemExit(f"claims batch failed ({process.returncode}): {stderr.strip()[-500:]}")
     errors = stderr.count("\n")
     return {"records": lines, "errors": errors, "seconds": seconds, "rate": lines / seconds,
