@@ -154,6 +154,19 @@ def char_to_token(starts: list[int], char: int) -> int:
 def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:
     """Subjects no gazetteer lists: "Name (NASDAQ: TICK)", "$TSLA", and trading pairs "BTC/ETH"."""
     hits: list[Hit] = []
+
+    def found(s: int, e: int, entry: Entry, rule_id: str) -> Hit:
+        return Hit(
+            "subject",
+            entry.name,
+            char_to_token(starts, s),
+            char_to_token(starts, e - 1) + 1,
+            s,
+            e,
+            rule_id,
+            entry=entry,
+        )
+
     for m in OPEN_TICKER.finditer(text):
         symbol = m["symbol"]
         if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:
@@ -172,54 +185,18 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         if known and entry.symbol is None:
             entry = replace(entry, symbol=symbol)
         s, e = m.start("name"), m.end()
-        hits.append(
-            Hit(
-                "subject",
-                entry.name,
-                char_to_token(starts, s),
-                char_to_token(starts, e - 1) + 1,
-                s,
-                e,
-                "subject.open_ticker",
-                entry=entry,
-            )
-        )
+        hits.append(found(s, e, entry, "subject.open_ticker"))
     for m in CASHTAG.finditer(text):
         symbol = m["symbol"]
         entry = model.by_symbol.get(symbol) or Entry("subject", symbol, "stock", symbol)
         s, e = m.start(), m.end()
-        hits.append(
-            Hit(
-                "subject",
-                entry.name,
-                char_to_token(starts, s),
-                char_to_token(starts, e - 1) + 1,
-                s,
-                e,
-                "subject.cashtag",
-                entry=entry,
-            )
-        )
+        hits.append(found(s, e, entry, "subject.cashtag"))
     for m in QUOTED_SYMBOL.finditer(text):
         base = model.by_symbol.get(m["base"])
         if base is None or base.type != "crypto":
             continue
-        s, e = (
-            m.start(),
-            m.end(),
-        )  # "Cardano ADAUSD was down 0.82%": a chart symbol for the coin's dollar price
-        hits.append(
-            Hit(
-                "subject",
-                base.name,
-                char_to_token(starts, s),
-                char_to_token(starts, e - 1) + 1,
-                s,
-                e,
-                "subject.quoted_symbol",
-                entry=base,
-            )
-        )
+        s, e = m.start(), m.end()  # "Cardano ADAUSD was down 0.82%": a chart symbol for the coin's price
+        hits.append(found(s, e, base, "subject.quoted_symbol"))
     for m in PAIR.finditer(text):
         base, quote = model.by_symbol.get(m["base"]), model.by_symbol.get(m["quote"])
         if base is None or base.type != "crypto":
@@ -231,18 +208,7 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         else:
             continue
         s, e = m.start(), m.end()
-        hits.append(
-            Hit(
-                "subject",
-                entry.name,
-                char_to_token(starts, s),
-                char_to_token(starts, e - 1) + 1,
-                s,
-                e,
-                "subject.pair",
-                entry=entry,
-            )
-        )
+        hits.append(found(s, e, entry, "subject.pair"))
     return hits
 
 
@@ -442,7 +408,9 @@ def copulas_after_names(doc: Doc) -> list[Hit]:
     return hits
 
 
-RIC = re.compile(r"^(?P<name>[A-Z][a-z][A-Za-z&]*?)?(?P<symbol>[A-Z]{1,5})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ)$")
+RIC = re.compile(
+    r"^(?P<name>[A-Z][a-z][A-Za-z&]*?)?(?P<symbol>[A-Z]{1,5})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ)$"
+)
 
 
 def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
@@ -479,7 +447,18 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
                 glued = doc[end - 1]
                 name = ric.group("name")
                 entry = Entry("subject", name, "stock", symbol)
-                hits.append(Hit("subject", name, end - 1, end, glued.idx, glued.idx + len(name), "subject.named_mover", entry=entry))
+                hits.append(
+                    Hit(
+                        "subject",
+                        name,
+                        end - 1,
+                        end,
+                        glued.idx,
+                        glued.idx + len(name),
+                        "subject.named_mover",
+                        entry=entry,
+                    )
+                )
                 continue
             end -= 1
         start = end
