@@ -119,7 +119,11 @@ def as_of_for(
         candidates.append((distance + penalty, d, 3 if same_clause else 2))
     if candidates:
         _, best, strength = min(candidates, key=lambda c: c[0])
-        if best.grain in {"date", "datetime"} and recent(best.value, published) and context.dated != sentence.span.start:
+        if (
+            best.grain in {"date", "datetime"}
+            and recent(best.value, published)
+            and context.dated != sentence.span.start
+        ):
             # the first dated figure of a sentence sets the story's date for the next sentences; a later
             # one ("…, after setting an all-time high of $3.65 on July 18") speaks of another day
             context.as_of, context.dated = best.value, sentence.span.start

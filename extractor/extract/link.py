@@ -202,6 +202,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = context.family, "context.refers_back"
     if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
         return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
+    if family is None and _other_metric_beside(sentence, fig):
+        return None, sign  # "an 80% increase in open interest": about a metric this unit cannot state
     if family is None and kind == "ratio" and _basis_follows(sentence, fig):
         family, rule = (
             "short_interest",
@@ -453,6 +455,17 @@ def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
 
 def _basis_follows(sentence: Sentence, fig: Figure) -> bool:
     return any(h.key == "basis" and 0 <= h.start - fig.end <= 1 for h in sentence.of("qualifiers"))
+
+
+def _other_metric_beside(sentence: Sentence, fig: Figure) -> bool:
+    """A metric word (not a price word) right beside a figure that it could not take."""
+    qualified = {i for q in sentence.of("qualifiers") for i in range(q.start, q.end)}
+    for hit in sentence.of("metrics"):
+        if hit.label == "price" or ".verb." in hit.rule_id or hit.start in qualified:
+            continue  # "lost 68.29 points" (a verb of flows), "5.4% of market cap" (a basis)
+        if 0 <= hit.start - fig.end <= 3 or 0 <= fig.start - hit.end <= 2:
+            return True
+    return False
 
 
 def _refers_back(sentence: Sentence) -> bool:

@@ -114,6 +114,8 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
                 "price_change",
                 "short_interest",
                 "fund_flow",
+                "volume",
+                "market_cap",
             }:
                 continue
             yield h.entry, other
@@ -310,7 +312,10 @@ def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[H
             for j, following in enumerate(tokens[i + 1 : i + 8], start=i + 1):
                 if following in GENERIC_SINGULARS:
                     # "The KBW Regional Banking index": a name we do not know, not "the index" of before
-                    named = any(w.text[:1].isupper() and w.is_alpha and w.text not in NOT_NAMES for w in words[i + 1 : j])
+                    named = any(
+                        w.text[:1].isupper() and w.is_alpha and w.text not in NOT_NAMES
+                        for w in words[i + 1 : j]
+                    )
                     found = "" if named else following
                     break
                 if following in {",", ".", ";", "the", "of"}:
@@ -342,7 +347,15 @@ def _is_group_modifier(doc, hit: Hit) -> bool:
     if following and following[0].lower_ in MODIFIED_NOUNS:
         return True  # "the world's largest Bitcoin mining firm": Bitcoin describes the firm
     for t in following:
-        if t.lower_ in {"sectors", "industries", "groups", "components", "constituents", "indexes", "indices"}:
+        if t.lower_ in {
+            "sectors",
+            "industries",
+            "groups",
+            "components",
+            "constituents",
+            "indexes",
+            "indices",
+        }:
             return True
         if not (t.lower_ in {"'s", "’s", "major", "main", "sector", "industry"} or t.like_num):
             return False
