@@ -151,6 +151,6 @@ def metric_for(family: str, unit: str, is_change: bool) -> str | None:
                 else (family if family == "short_interest" else None)
             )
         return family
-    if family in {"funding_rate", "dominance", "yield", "rsi", "correlation"} and is_change:
+    if family in {"funding_rate", "dominance", "yield", "rsi", "correlation", "open_interest"} and is_change:
         return None
     return family

@@ -30,6 +30,9 @@ OPEN_TICKER = re.compile(
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
+NAMED_TOKEN = re.compile(
+    r"\b(?P<symbol>[A-Z][A-Z0-9]{1,5})(?=\s+(?:token|tokens|coin|coins|holders|price)\b|\s*[’']s\s+(?:price|RSI|value|market))"
+)
 QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
@@ -191,6 +194,15 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         entry = model.by_symbol.get(symbol) or Entry("subject", symbol, "stock", symbol)
         s, e = m.start(), m.end()
         hits.append(found(s, e, entry, "subject.cashtag"))
+    for m in NAMED_TOKEN.finditer(text):
+        symbol = m["symbol"]
+        if symbol in model.by_symbol or symbol in NOT_TICKERS:
+            continue
+        s, e = (
+            m.start("symbol"),
+            m.end("symbol"),
+        )  # "LayerZero's ZRO token", "the RSI of WIF": a coin we do not list
+        hits.append(found(s, e, Entry("subject", symbol, "crypto", symbol), "subject.named_token"))
     for m in QUOTED_SYMBOL.finditer(text):
         base = model.by_symbol.get(m["base"])
         if base is None or base.type != "crypto":

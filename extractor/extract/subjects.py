@@ -108,16 +108,6 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
                 for g in gap
             )
         ):
-            if gap[0] == "of" and metric not in {
-                "price",
-                "price_level",
-                "price_change",
-                "short_interest",
-                "fund_flow",
-                "volume",
-                "market_cap",
-            }:
-                continue
             yield h.entry, other
     same_before = sorted(
         (h for h in subjects if h.end <= fig.start and sentence.segment(h.start) == seg), key=lambda h: -h.end
