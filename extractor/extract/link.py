@@ -507,10 +507,10 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
 
 
 def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
-    doc = sentence.span.doc
-    following = doc[fig.end : fig.end + 3].text.lower()
+    following = sentence.text[fig.end_char : fig.end_char + 40].lower().lstrip()
+    # "426 million shares outstanding", "~21.2M shares outstanding" (the unit word may sit in the figure)
     return fig.unit in {"shares", "number"} and following.startswith(
-        ("shares outstanding", "outstanding shares")
+        ("shares outstanding", "outstanding shares", "outstanding")
     )
 
 
@@ -557,6 +557,8 @@ def _qualifiers(
             out["basis"] = basis.label
     if metric.startswith("short_interest") or metric == "volume":
         aggregate = near("aggregate", 12, 2)
+        if aggregate and any(b.key == "basis" and b.start <= aggregate.start < b.end for b in quals):
+            aggregate = None  # "of the total float": the basis, not a total
         if aggregate:
             out["aggregate"] = aggregate.label
     if metric.startswith("short_interest") and subject.type == "market" and "aggregate" not in out:

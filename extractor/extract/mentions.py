@@ -401,8 +401,11 @@ def copulas_after_names(doc: Doc) -> list[Hit]:
     a capitalized name and a verb names its subject there."""
     hits = []
     for token in doc:
-        if token.lower_ in COPULAS and token.i > 0 and doc[token.i - 1].text[:1].isupper():
-            start = token.i - 1
+        name_end = token.i
+        while name_end > 0 and doc[name_end - 1].lower_ in {"stocks", "shares", "sector", "industry"}:
+            name_end -= 1  # "Water Utilities stocks took the third spot"
+        if token.lower_ in COPULAS and name_end > 0 and doc[name_end - 1].text[:1].isupper():
+            start = name_end - 1
             while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text in {"&", "and"}):
                 start -= 1
             if doc[start].is_sent_start or start == 0:
@@ -425,7 +428,22 @@ RIC = re.compile(
 )
 
 
-def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
+def tickers_to_names(hits: list[Hit]) -> list[Hit]:
+    """ "Acushnet (GOLF)" … "Short interest on GOLF": a bare ticker is the company named with it earlier."""
+    by_symbol = {
+        h.entry.symbol: h.entry for h in hits if h.entry and h.entry.symbol and h.entry.name != h.entry.symbol
+    }
+    out = []
+    for h in hits:
+        if h.entry and h.label in by_symbol and h.entry.name == h.label:
+            h = replace(h, label=by_symbol[h.label].name, entry=by_symbol[h.label])
+        out.append(h)
+    return out
+
+
+def named_movers(
+    doc: Doc, move_hits: list[Hit], taken: list[Hit], sectors: set[int] | None = None
+) -> list[Hit]:
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
@@ -474,6 +492,11 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
                 continue
             end -= 1
         start = end
+        sectors = sectors or set()
+        while start > 0 and start - 1 in sectors:
+            start -= 1  # "Gas Utilities stood at …", "Water Utilities stocks took …": an industry named with a sector word
+        if start < end and (start == 0 or not doc[start - 1].text[:1].isupper() or start - 1 in covered):
+            start = end  # the sector alone: the gazetteer already has it
         while start > 0 and start - 1 not in covered:
             token = doc[start - 1]
             if (
@@ -489,6 +512,9 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             start += 1
         while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
             end -= 1
+        span_end = end  # the hit covers "Water Utilities stocks"; the name is "Water Utilities"
+        while end > start and doc[end - 1].lower_ in {"stocks", "shares", "sector", "industry"}:
+            end -= 1
         if (
             start >= end
             or end - start > 7
@@ -496,15 +522,15 @@ def named_movers(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
             or len(doc[start:end].text) < 2
         ):
             continue
-        span = doc[start:end]
-        name = span.text
+        span = doc[start:span_end]
+        name = doc[start:end].text
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
             Hit(
                 "subject",
                 name,
                 start,
-                end,
+                span_end,
                 span.start_char,
                 span.end_char,
                 "subject.named_mover",
@@ -656,7 +682,11 @@ def build_sentences(
         + [h for h in by_kind.get("metrics", []) if h.label == "price"]
         + copulas_after_names(doc)
     )
-    by_kind["subject"] = sorted(by_kind["subject"] + named_movers(doc, anchors, taken), key=lambda h: h.start)
+    sectors = {
+        i for h in by_kind["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
+    }
+    movers = named_movers(doc, anchors, taken, sectors)
+    by_kind["subject"] = longest_first(tickers_to_names(by_kind["subject"] + movers))
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [
         (h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])
