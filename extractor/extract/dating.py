@@ -46,6 +46,7 @@ YEAR_TO_DATE = (
     "since the beginning of the year",
     "since the start of this year",
     "since january 1",
+    "this year",
 )
 
 

@@ -627,8 +627,9 @@ def _qualifiers(
     if subject.tenor:
         out["tenor"] = subject.tenor
     since = since_for(sentence, seg, context.published)
-    if since:
-        out["since"] = since
+    windowed = metric.endswith("_change") or metric in {"fund_flow", "exchange_netflow", "volume"} or "aggregate" in out
+    if since and windowed:
+        out["since"] = since  # a move, a flow or an average since then; a level has no window
     return out
 
 
