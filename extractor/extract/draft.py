@@ -145,11 +145,7 @@ def metric_for(family: str, unit: str, is_change: bool) -> str | None:
         return "market_cap_change"  # "its market value expanded by $296.52 billion"
     if family in {"short_interest", "volume", "market_cap"}:
         if kind == "ratio":
-            return (
-                f"{family}_change"
-                if is_change or family == "volume"
-                else (family if family == "short_interest" else None)
-            )
+            return f"{family}_change" if is_change else (family if family == "short_interest" else None)
         return family
     if family in {"funding_rate", "dominance", "yield", "rsi", "correlation", "open_interest"} and is_change:
         return None

@@ -318,6 +318,8 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
     doc = sentence.span.doc
     for hit in sentence.of("changes"):
         if hit.end <= fig.start:
+            if hit.label.endswith("_after"):
+                continue  # "more than $412 million" is a hedge; "27% more than on Monday" a move
             gap = [t.lower_ for t in doc[hit.end : fig.start]]
             if len(gap) <= 4 and all(g in GAP_BEFORE_CHANGE for g in gap) and "to" not in gap[-1:]:
                 return 1 if hit.label == "up" else -1
@@ -327,7 +329,7 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
                 g in GAP_AFTER_CHANGE or g.isalpha() and g not in {"to", "at", "and", "or"} for g in gap
             ):
                 if not gap or all(g in GAP_AFTER_CHANGE for g in gap) or len(gap) == 1:
-                    return 1 if hit.label == "up" else -1
+                    return 1 if hit.label.startswith("up") else -1
     return 0
 
 
@@ -447,7 +449,10 @@ def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
         if (
             new_clause
             and new_subject
-            and any(other.end <= c.start and c.end <= fig.start for c in sentence.of("changes"))
+            and any(
+                other.end <= c.start and c.end <= fig.start and not c.label.endswith("_after")
+                for c in sentence.of("changes")
+            )
         ):
             return True
     return False
@@ -627,7 +632,11 @@ def _qualifiers(
     if subject.tenor:
         out["tenor"] = subject.tenor
     since = since_for(sentence, seg, context.published)
-    windowed = metric.endswith("_change") or metric in {"fund_flow", "exchange_netflow", "volume"} or "aggregate" in out
+    windowed = (
+        metric.endswith("_change")
+        or metric in {"fund_flow", "exchange_netflow", "volume"}
+        or "aggregate" in out
+    )
     if since and windowed:
         out["since"] = since  # a move, a flow or an average since then; a level has no window
     return out

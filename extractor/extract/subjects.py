@@ -50,6 +50,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         if not _is_venue_use(sentence, h)
         and not _is_group_modifier(doc, h)
         and (h.start, h.end) not in credited
+        and not _excluded_name(doc, h)
     ]
     counterpart = None
     if metric == "correlation":
@@ -329,6 +330,12 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
         for i, t in enumerate(tokens)
         if sentence.span.start + i - 1 >= start
     )
+
+
+def _excluded_name(doc, hit: Hit) -> bool:
+    """ "the total crypto market capitalization, excluding Bitcoin and Ethereum": not the subject."""
+    before = {t.lower_ for t in doc[max(0, hit.start - 4) : hit.start]}
+    return bool(before & {"excluding", "except", "ex", "without", "besides"})
 
 
 def _is_group_modifier(doc, hit: Hit) -> bool:
