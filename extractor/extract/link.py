@@ -25,7 +25,8 @@ from extractor.extract.sourcing import credited_source, hedge_before
 from extractor.extract.subjects import GENERIC_SINGULARS, first_fitting, remember_subjects, respectively
 from extractor.rules import Hit
 
-SCALED = re.compile(r"(?i)\d\s*(m|mn|mln|b|bn|bln|t|tn|million|billion|trillion)\b")
+# "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
+SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
 
 
 GAP_BEFORE_CHANGE = {
