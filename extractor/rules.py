@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,18 @@ from spacy.tokens import Doc
 
 from extractor.errors import RuleModelError
 
-PATTERN_FILES = ("metrics", "levels", "qualifiers", "changes", "attribution", "hedges", "modality", "exclusions")
+PATTERN_FILES = (
+    "metrics",
+    "levels",
+    "qualifiers",
+    "changes",
+    "attribution",
+    "hedges",
+    "modality",
+    "exclusions",
+)
 GAZETTEER_FILES = ("subjects", "sources", "venues")
+LEXICON_FILES = ("places", "descriptors")
 
 
 def models_dir() -> Path:
@@ -78,12 +88,25 @@ class RuleModel:
             rule_id = doc.vocab.strings[match_id]
             entry = self.entries[rule_id.split("#", 1)[0]]
             span = doc[start:end]
-            hits.append(Hit(entry.kind, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry))
+            hits.append(
+                Hit(entry.kind, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry)
+            )
         for match_id, start, end in [*self.matcher(doc), *self.pattern_phrases(doc)]:
             rule_id = doc.vocab.strings[match_id]
             row = self.patterns[rule_id]
             span = doc[start:end]
-            hits.append(Hit(row["file"], row["label"], start, end, span.start_char, span.end_char, rule_id, key=row.get("key")))
+            hits.append(
+                Hit(
+                    row["file"],
+                    row["label"],
+                    start,
+                    end,
+                    span.start_char,
+                    span.end_char,
+                    rule_id,
+                    key=row.get("key"),
+                )
+            )
         return hits
 
 
@@ -96,7 +119,11 @@ def plain_word_sequences(pattern: list[dict[str, Any]], limit: int = 256) -> lis
         if set(token) - {"LOWER", "OP"} or token.get("OP", "?") != "?":
             return None
         lower = token.get("LOWER")
-        words = [lower] if isinstance(lower, str) else (lower.get("IN") if isinstance(lower, dict) and set(lower) == {"IN"} else None)
+        words = (
+            [lower]
+            if isinstance(lower, str)
+            else (lower.get("IN") if isinstance(lower, dict) and set(lower) == {"IN"} else None)
+        )
         if not words:
             return None
         grown = [seq + [w] for seq in sequences for w in words]
@@ -155,7 +182,9 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
         file = path / "patterns" / f"{name}.jsonl"
         for number, row in enumerate(_read_jsonl(file), 1):
             if "id" not in row or "label" not in row or not isinstance(row.get("pattern"), list):
-                raise RuleModelError(f"{file}:{number}: a pattern needs 'id', 'label' and a 'pattern' list, got {row}")
+                raise RuleModelError(
+                    f"{file}:{number}: a pattern needs 'id', 'label' and a 'pattern' list, got {row}"
+                )
             if row["id"] in model.patterns:
                 raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
             model.patterns[row["id"]] = {**row, "file": name}
@@ -168,6 +197,20 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
             except Exception as exc:  # spaCy validates the pattern; name the line that broke it
                 raise RuleModelError(f"{file}:{number}: invalid pattern {row['pattern']}: {exc}") from None
     return model
+
+
+def read_word_list(path: Path) -> frozenset[str]:
+    """One word or phrase a line; `#` starts a comment line."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@cache
+def lexicon(name: str) -> frozenset[str]:
+    """A word list of `models/lexicon/` (kept once, used by every stage that needs it)."""
+    if name not in LEXICON_FILES:
+        raise RuleModelError(f"no word list {name!r} in models/lexicon (known: {', '.join(LEXICON_FILES)})")
+    return read_word_list(models_dir() / "lexicon" / f"{name}.txt")
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ import pytest
 import spacy
 
 from extractor.errors import RuleModelError
-from extractor.rules import GAZETTEER_FILES, PATTERN_FILES, load_rule_model, models_dir
+from extractor.rules import GAZETTEER_FILES, LEXICON_FILES, PATTERN_FILES, lexicon, load_rule_model, models_dir
 from extractor.schemas import SUBJECT_TYPES
 
 
@@ -46,3 +46,11 @@ def test_a_broken_pattern_file_names_file_and_line(tmp_path, bad_line, message):
 def test_gazetteer_files_exist():
     for name in GAZETTEER_FILES:
         assert (models_dir() / "gazetteers" / f"{name}.jsonl").stat().st_size > 0
+
+
+def test_every_word_list_loads_and_an_unknown_one_is_refused():
+    for name in LEXICON_FILES:
+        words = lexicon(name)
+        assert words and not any(w.startswith("#") for w in words), name
+    with pytest.raises(RuleModelError, match="no word list 'nope'"):
+        lexicon("nope")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span
 
 from extractor.normalize import DateMention, Duration, Quantity
-from extractor.rules import Entry, Hit, RuleModel
+from extractor.rules import Entry, Hit, RuleModel, lexicon
 
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
 SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
@@ -510,6 +510,8 @@ def named_movers(
                 break
         while start < end and (doc[start].text in NOT_NAMES or doc[start].lower_ in {"of", "&", "-"}):
             start += 1
+        if start + 1 < end and doc[start].is_sent_start and doc[start].lower_ in lexicon("descriptors"):
+            start += 1  # "Chipmaker Acme Devices rose 6%": the job word describes the company
         while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
             end -= 1
         span_end = end  # the hit covers "Water Utilities stocks"; the name is "Water Utilities"
@@ -524,6 +526,8 @@ def named_movers(
             continue
         span = doc[start:span_end]
         name = doc[start:end].text
+        if name in lexicon("places"):
+            continue  # "coffee futures in New York rose": where it trades, not what moved
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
             Hit(

@@ -52,6 +52,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         and (h.start, h.end) not in credited
         and not _excluded_name(doc, h)
     ]
+    subjects = [h for h in subjects if not _inside_appositive(doc, h, subjects, fig)]
     counterpart = None
     if metric == "correlation":
         between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
@@ -330,6 +331,19 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
         for i, t in enumerate(tokens)
         if sentence.span.start + i - 1 >= start
     )
+
+
+def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
+    """ "Robusta, a cheaper cousin of arabica, rose 2.4%": a name inside the appositive that describes
+    the subject named just before it is not what the figure is about."""
+    if hit.end > fig.start:
+        return False
+    opening = next((t.i for t in reversed(doc[max(0, hit.start - 10) : hit.start]) if t.text == ","), None)
+    if opening is None or doc[opening + 1].lower_ not in {"a", "an", "the"}:
+        return False
+    if not any(h.end == opening for h in subjects if h is not hit):
+        return False
+    return any(t.text == "," for t in doc[hit.end : fig.start])
 
 
 def _excluded_name(doc, hit: Hit) -> bool:
