@@ -70,7 +70,7 @@ def process_source(
         text=text,
         text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
-    drafts = extract_claims(nlp or default_pipeline(), text, published)
+    drafts = extract_claims(nlp or default_pipeline(), text, published, page.title)
     article.claims = assemble(article, text, drafts, settings.extract.min_confidence)
     return article
 

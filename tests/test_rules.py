@@ -9,7 +9,14 @@ import pytest
 import spacy
 
 from extractor.errors import RuleModelError
-from extractor.rules import GAZETTEER_FILES, LEXICON_FILES, PATTERN_FILES, lexicon, load_rule_model, models_dir
+from extractor.rules import (
+    GAZETTEER_FILES,
+    LEXICON_FILES,
+    PATTERN_FILES,
+    lexicon,
+    load_rule_model,
+    models_dir,
+)
 from extractor.schemas import SUBJECT_TYPES
 
 

@@ -28,9 +28,12 @@ def default_pipeline() -> Language:
     return build_pipeline()
 
 
-def extract_claims(nlp: Language, text: str, published: str | None) -> list[ClaimDraft]:
+def extract_claims(
+    nlp: Language, text: str, published: str | None, title: str | None = None
+) -> list[ClaimDraft]:
     doc = nlp.make_doc(text)
     doc._.published = published
+    doc._.title = title
     for _, component in nlp.pipeline:
         doc = component(doc)
     return list(doc._.claims or [])

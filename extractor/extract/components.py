@@ -7,7 +7,8 @@
 
 `market_sentences` marks sentence starts (punctuation and line breaks: a heading or an FAQ
 question ends at its line); `market_claims` runs it itself when the doc has no sentences yet.
-The publication date comes from `doc._.published` when set, else from the component config.
+The publication date comes from `doc._.published` when set, else from the component config;
+`doc._.title` (optional) names the article's main subject when the text does not hold the title.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ if not Doc.has_extension("claims"):
     Doc.set_extension("claims", default=None)
 if not Doc.has_extension("published"):
     Doc.set_extension("published", default=None)
+if not Doc.has_extension("title"):
+    Doc.set_extension("title", default=None)
 
 SENTENCE_END = {".", "!", "?", "…"}
 
@@ -73,8 +76,11 @@ def is_heading(line: str) -> bool:
     return len(line) < 70 and not line.endswith((".", "!", "?", ":", ";", ",", '"', "”"))
 
 
-def main_subject(sentences) -> Entry | None:
-    """The subject named most often in the article (the first of the most frequent)."""
+def main_subject(sentences, title_hits=()) -> Entry | None:
+    """The subject the title names first, else the one the article names most often (the first of the most frequent)."""
+    for hit in title_hits:
+        if hit.kind == "subject" and hit.entry is not None:
+            return hit.entry
     counts: dict[str, int] = {}
     entries: dict[str, Entry] = {}
     for sentence in sentences:
@@ -107,7 +113,9 @@ class MarketClaims:
         sentences = build_sentences(
             doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text)
         )
-        context = Context(topic=main_subject(sentences), published=published)
+        title = doc._.title
+        title_hits = self.model.match(self.nlp.make_doc(title)) if title else []
+        context = Context(topic=main_subject(sentences, title_hits), published=published)
         drafts = []
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):

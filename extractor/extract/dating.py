@@ -8,6 +8,7 @@ carries; else the publication date.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date as calendar_date
 
 from extractor.extract.draft import Context
@@ -120,6 +121,9 @@ def as_of_for(
         candidates.append((distance + penalty, d, 3 if same_clause else 2))
     if candidates:
         _, best, strength = min(candidates, key=lambda c: c[0])
+        if best.grain == "datetime" and not any(ch.isdigit() for ch in best.text):
+            # "is now trading at", "this morning": a clock time only when the text writes one
+            best = replace(best, grain="date", value=best.value[:10])
         if (
             best.grain in {"date", "datetime"}
             and recent(best.value, published)

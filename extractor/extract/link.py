@@ -23,7 +23,7 @@ from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure
 from extractor.extract.sourcing import credited_source, hedge_before
 from extractor.extract.subjects import GENERIC_SINGULARS, first_fitting, remember_subjects, respectively
-from extractor.rules import Hit
+from extractor.rules import Hit, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
 SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
@@ -188,7 +188,9 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         return None, sign  # share counts, liquidations, earnings, macro data: not claims of this version
 
     # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
-    level = _level(sentence, fig, seg)
+    level = (
+        _level(sentence, fig, seg) or _level_of_listed(sentence, fig, seg) or _turning_point(sentence, fig)
+    )
     cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
@@ -233,7 +235,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     named_level = (
         level is not None
         and level.label in LEVELS_EXEMPT_FROM_MODALITY
-        and (0 <= fig.start - level.end <= 3 or 0 <= level.start - fig.end <= 3)
+        and (0 <= fig.start - level.end <= 6 or 0 <= level.start - fig.end <= 3)
     )
     if _hypothetical(sentence, fig) and not named_level:
         return None, sign
@@ -366,6 +368,55 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
         if distance < best_distance:
             best, best_distance = hit, distance
     return best
+
+
+def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
+    """ "above the $188 and $190 resistance levels": figures listed together share the level named after the last."""
+    doc = sentence.span.doc
+    figures = sentence.figures
+    i = figures.index(fig)
+    while i + 1 < len(figures) and {t.lower_ for t in doc[figures[i].end : figures[i + 1].start]} <= {
+        "and",
+        "or",
+        ",",
+        "the",
+    }:
+        i += 1
+    if figures[i] is fig:
+        return None
+    return _level(sentence, figures[i], seg)
+
+
+def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
+    """ "Solana bounced from $174 to $189", "a correction from the $205 top": the figure after "from"
+    is where the move turned, a named level in technical analysis."""
+    doc = sentence.span.doc
+    before = [t for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
+    words = [t.lower_ for t in before]
+    if "from" not in words or any(
+        w not in {"from", "the", "a", "its", "sharply", "quickly"} for w in words[words.index("from") + 1 :]
+    ):
+        return None
+    verb = (
+        doc[before[words.index("from")].i - 1]
+        if before[words.index("from")].i > sentence.span.start
+        else None
+    )
+    if verb is None:
+        return None
+    label = next((lb for lb in ("low", "high") if verb.lower_ in lexicon(f"turned_at_{lb}")), None)
+    if label is None:
+        return None
+    return Hit(
+        "levels",
+        label,
+        verb.i,
+        verb.i + 1,
+        verb.idx,
+        verb.idx + len(verb),
+        f"level.{label}.turned_from",
+        key="level",
+    )
 
 
 def _nearest_cue(

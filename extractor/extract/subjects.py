@@ -21,8 +21,14 @@ PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "othe
 FUND_TYPES = {"etf"}
 
 
+COMPARED_WITH = {"like", "unlike", "alongside", "mirroring", "tracking", "than", "versus", "vs", "vs."}
+
+
 def remember_subjects(sentence: Sentence, context: Context) -> None:
+    doc = sentence.span.doc
     for hit in sentence.of("subject"):
+        if _compared_with(doc, sentence, hit):
+            continue  # "XRP started a recovery wave, like Bitcoin and Ethereum": still about XRP
         context.subject = hit.entry
         context.by_type[hit.entry.type or "other"] = hit.entry
         if not context.recent or context.recent[-1].name != hit.entry.name:
@@ -139,6 +145,11 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
     for h in subjects:
         if h.start < fig.end and fig.start < h.end:
             yield h.entry, other  # "the dollar bought 158.72 yen": the currency is written in the figure
+    if not any_before:
+        for h in subjects:
+            gap = [t.lower_ for t in doc[fig.end : h.start]]
+            if 2 <= len(gap) <= 8 and gap[-2:] in (["of", "the"], ["chart", "of"]) and "," not in gap:
+                yield h.entry, other  # "support at $184.50 on the hourly chart of the SOL/USD pair"
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
     if _unknown_name_before(sentence, fig):
         return  # "The Shanghai Composite .SSEC closed 1.5% lower": a name we do not know, not the last one we did
@@ -331,6 +342,15 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
         for i, t in enumerate(tokens)
         if sentence.span.start + i - 1 >= start
     )
+
+
+def _compared_with(doc, sentence: Sentence, hit: Hit) -> bool:
+    """A name written only as a comparison ("like Bitcoin and Ethereum", "than Solana")."""
+    i = hit.start - 1
+    names = {j for h in sentence.of("subject") for j in range(h.start, h.end)}
+    while i >= sentence.span.start and (doc[i].lower_ in {"and", ",", "the", "or"} or i in names):
+        i -= 1
+    return i >= sentence.span.start and doc[i].lower_ in COMPARED_WITH
 
 
 def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
