@@ -75,6 +75,7 @@ class RuleModel:
     patterns: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> pattern row
     by_symbol: dict[str, Entry] = field(default_factory=dict)
     by_name: dict[str, Entry] = field(default_factory=dict)  # lower-cased name or alias -> entry
+    fund_groups: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "Bitcoin investment products"
     phrase_exact: PhraseMatcher | None = None
     phrase_lower: PhraseMatcher | None = None
     pattern_phrases: PhraseMatcher | None = None  # patterns that are plain word sequences: much faster
@@ -178,6 +179,11 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
                 model.phrase_exact.add(rule_id, single)
             if multi:
                 model.phrase_lower.add(rule_id + "#lower", multi)
+    names = {e.name: e for e in model.entries.values() if e.kind == "subject"}
+    for entry in names.values():
+        coin = entry.name.removesuffix(" investment products")
+        if coin != entry.name and coin in names:
+            model.fund_groups[coin] = entry
     for name in PATTERN_FILES:
         file = path / "patterns" / f"{name}.jsonl"
         for number, row in enumerate(_read_jsonl(file), 1):

@@ -115,7 +115,9 @@ class MarketClaims:
         )
         title = doc._.title
         title_hits = self.model.match(self.nlp.make_doc(title)) if title else []
-        context = Context(topic=main_subject(sentences, title_hits), published=published)
+        context = Context(
+            topic=main_subject(sentences, title_hits), published=published, fund_groups=self.model.fund_groups
+        )
         drafts = []
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):

@@ -105,6 +105,8 @@ class Context:
     aggregate: Entry | None = None  # the last group of funds named ("US spot Bitcoin ETFs")
     recent: list[Entry] = field(default_factory=list)  # the last subjects named, oldest first
     by_type: dict[str, Entry] = field(default_factory=dict)  # the last subject named of each type
+    # "inflows into Bitcoin": a coin's flows are those of its investment products (CoinShares' usage)
+    fund_groups: dict[str, Entry] = field(default_factory=dict)
 
     dated: int | None = None  # start of the sentence that last set `as_of`
 

@@ -184,6 +184,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     is_change = moved or fig.quantity.value < 0
     if fig.quantity.value < 0:
         sign = -1
+    if _compared_with_another(sentence, fig):
+        return None, 0  # "340% higher than Ether's total": a comparison of two things, not a move
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
         return None, sign  # share counts, liquidations, earnings, macro data: not claims of this version
 
@@ -334,6 +336,48 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
                 if not gap or all(g in GAP_AFTER_CHANGE for g in gap) or len(gap) == 1:
                     return 1 if hit.label.startswith("up") else -1
     return 0
+
+
+TIME_WORDS = {
+    "ago",
+    "week",
+    "day",
+    "month",
+    "year",
+    "quarter",
+    "yesterday",
+    "last",
+    "previous",
+    "prior",
+    "earlier",
+    "before",
+    "session",
+    "close",
+    "open",
+    "start",
+    "beginning",
+    "on",
+    "at",
+    "in",
+}
+
+
+def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
+    """ "340% higher than Ether's total", "60% more inflows than Bitcoin ETPs": the figure compares two
+    things. "5% higher than a week ago", "lower than on Monday" compare one thing over time: a move."""
+    doc = sentence.span.doc
+    hit = next((h for h in sentence.of("changes") if 0 <= h.start - fig.end <= 1), None)
+    if hit is None or hit.end >= sentence.span.end:
+        return False
+    than = next((t.i for t in doc[hit.end : min(hit.end + 3, sentence.span.end)] if t.lower_ == "than"), None)
+    if than is None:
+        return False
+    hit = Hit(hit.kind, hit.label, hit.start, than, hit.start_char, doc[than].idx, hit.rule_id)
+    following = [t.lower_ for t in doc[hit.end + 1 : min(hit.end + 5, sentence.span.end)]]
+    dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
+    if any(i in dated for i in range(hit.end + 1, hit.end + 5)):
+        return False
+    return not any(w in TIME_WORDS or w.endswith("day") for w in following[:3])
 
 
 def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:

@@ -39,6 +39,8 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
 
 def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
     for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
+        if metric == "fund_flow" and candidate.type == "crypto":
+            candidate = context.fund_groups.get(candidate.name, candidate)
         if _subject_fits(metric, candidate, kind, fig):
             return candidate, other
     return None, None
@@ -59,6 +61,8 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         and not _excluded_name(doc, h)
     ]
     subjects = [h for h in subjects if not _inside_appositive(doc, h, subjects, fig)]
+    # "Ether ETPs drew 60% more inflows than Bitcoin ETPs": the name compared with is not the subject
+    subjects = [h for h in subjects if not _compared_with(doc, sentence, h)] or subjects
     counterpart = None
     if metric == "correlation":
         between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
@@ -453,7 +457,10 @@ def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
             and not subject.name.endswith(("ETFs", "products", "funds"))
         )
     if metric == "price_change":
-        return kind != "number" or stype == "index"
+        # a group of funds has flows, not a price that moves ("Solana ETPs jumped 95%" speaks of flows)
+        return (kind != "number" or stype == "index") and not subject.name.endswith(
+            ("ETFs", "products", "funds")
+        )
     if metric == "yield":
         return bool(subject.tenor)
     if metric == "fund_flow":
