@@ -30,7 +30,7 @@ PATTERN_FILES = (
     "exclusions",
 )
 GAZETTEER_FILES = ("subjects", "sources", "venues")
-LEXICON_FILES = ("places", "descriptors", "turned_at_low", "turned_at_high")
+LEXICON_FILES = ("places", "descriptors", "turned_at_low", "turned_at_high", "fiat_currencies")
 
 
 def models_dir() -> Path:

@@ -10,40 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractor.rules import Entry
+from extractor.rules import Entry, lexicon
 
-FIAT = {
-    "USD",
-    "EUR",
-    "GBP",
-    "JPY",
-    "CNY",
-    "CHF",
-    "CAD",
-    "AUD",
-    "NZD",
-    "HKD",
-    "SGD",
-    "INR",
-    "KRW",
-    "MXN",
-    "BRL",
-    "TRY",
-    "RUB",
-    "ZAR",
-    "SEK",
-    "NOK",
-    "DKK",
-    "PLN",
-    "TWD",
-    "THB",
-    "IDR",
-    "MYR",
-    "PHP",
-    "AED",
-    "SAR",
-    "ILS",
-}
+FIAT = lexicon("fiat_currencies")
 
 
 # which kinds of figure each metric family can take

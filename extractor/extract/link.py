@@ -179,7 +179,12 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
             )  # the level a change arrived at: "to $62,350", "to a record 43,729.93"
         elif not sign and set(gap) <= {",", "or", "and", "("}:
             sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
-    moved = sign != 0 or toks[fig.start].text.startswith("+") or fig.unit in {"pp", "bp"}
+    moved = (
+        sign != 0
+        or toks[fig.start].text.startswith("+")
+        or fig.unit in {"pp", "bp"}
+        or (kind == "money" and fig.quantity.value < 0)  # a price is never negative: "-0.18 at $12.60" moved
+    )
     # a minus sign is a move for a price ("-1.13%") but a level for a funding rate or a correlation
     is_change = moved or fig.quantity.value < 0
     if fig.quantity.value < 0:
@@ -496,6 +501,8 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
             distance = max(0, hit.start - fig.end) + 2
             if distance > 8:
                 continue
+            if any(o is not fig and fig.end <= o.start < hit.start for o in sentence.figures):
+                continue  # "at $12.60, with 4,027,557 shares traded": the volume word is the later figure's
         else:
             continue
         if sentence.segment(hit.start) != seg:
@@ -564,6 +571,11 @@ def _other_metric_beside(sentence: Sentence, fig: Figure) -> bool:
     for hit in sentence.of("metrics"):
         if hit.label == "price" or ".verb." in hit.rule_id or hit.start in qualified:
             continue  # "lost 68.29 points" (a verb of flows), "5.4% of market cap" (a basis)
+        if any(
+            o is not fig and min(fig.end, hit.end) <= o.start < max(fig.start, hit.start)
+            for o in sentence.figures
+        ):
+            continue  # "at $12.60, with 4,027,557 shares traded": the word is the other figure's
         if 0 <= hit.start - fig.end <= 3 or 0 <= fig.start - hit.end <= 2:
             return True
     return False

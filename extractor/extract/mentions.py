@@ -502,13 +502,15 @@ def named_movers(
             if (
                 token.text[:1].isupper()
                 and token.is_alpha
-                or token.text in {"&", "-"}
+                or token.text in {"&", "-", "U.S."}
                 or (token.lower_ == "of" and start - 1 < end - 1)
             ):
                 start -= 1
             else:
                 break
         while start < end and (doc[start].text in NOT_NAMES or doc[start].lower_ in {"of", "&", "-"}):
+            if doc[start].text in {"U.S.", "US"} and start + 1 < end and doc[start + 1].text not in NOT_NAMES:
+                break  # "U.S. Steel", "US Foods": the country is part of the name
             start += 1
         if start + 1 < end and doc[start].is_sent_start and doc[start].lower_ in lexicon("descriptors"):
             start += 1  # "Chipmaker Acme Devices rose 6%": the job word describes the company
@@ -520,14 +522,18 @@ def named_movers(
         if (
             start >= end
             or end - start > 7
-            or any(doc[i].text in NOT_NAMES for i in range(start, end))
+            # "Barrick Gold", "Marathon Oil": a common word may end a name that starts with a proper one
+            or any(
+                doc[i].text in NOT_NAMES and not (i == start and doc[i].text in {"U.S.", "US"})
+                for i in range(start, end - 1 if end - start > 1 else end)
+            )
             or len(doc[start:end].text) < 2
         ):
             continue
         span = doc[start:span_end]
         name = doc[start:end].text
-        if name in lexicon("places"):
-            continue  # "coffee futures in New York rose": where it trades, not what moved
+        if name in lexicon("places") or (end - start == 1 and doc[start].lower_ in lexicon("descriptors")):
+            continue  # "coffee futures in New York rose", "Steelmakers rallied": a place or a trade, not a name
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
             Hit(
@@ -612,6 +618,19 @@ def inherit_units(figures: list[Figure]) -> None:
             figure.unit = before.unit
 
 
+def move_in_quote_currency(doc: Doc, figures: list[Figure]) -> None:
+    """ "Acme (ACME) is -0.18 at $12.60": a signed bare number right before "at" and a price is a
+    move in that price's currency (the style of pre-market and most-active lists)."""
+    for move, price in zip(figures, figures[1:]):
+        if (
+            move.unit == "number"
+            and doc[move.start].text[:1] in {"+", "-", "−"}
+            and [t.lower_ for t in doc[move.end : price.start]] == ["at"]
+            and price.unit in lexicon("fiat_currencies")
+        ):
+            move.unit = price.unit
+
+
 def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) -> bool:
     """A quantity inside a date, a window, or a name with digits is not a figure of its own."""
     if any(s < quantity.end and quantity.start < e for s, e in blockers):
@@ -659,6 +678,22 @@ def masked_quantities(
     return [replace(q, text=text[q.start : q.end]) for q in find("".join(chars))]
 
 
+def _inside_longer_name(doc: Doc, hit: Hit) -> bool:
+    """ "Century Aluminum", "Barrick Gold": a one-word commodity written after a capitalized word is the
+    end of a company's name, not the commodity."""
+    if (
+        hit.kind != "subject"
+        or hit.entry is None
+        or hit.entry.type != "commodity"
+        or hit.end - hit.start != 1
+    ):
+        return False
+    if hit.start == 0 or doc[hit.start].is_sent_start or not doc[hit.start].text[:1].isupper():
+        return False
+    before = doc[hit.start - 1]
+    return before.is_alpha and before.text[:1].isupper() and before.text not in NOT_NAMES
+
+
 def build_sentences(
     doc: Doc,
     model: RuleModel,
@@ -668,7 +703,8 @@ def build_sentences(
 ) -> list[Sentence]:
     text = doc.text  # Doc.text rebuilds the string on every access: read it once
     starts = token_index(doc)
-    hits = model.match(doc) + open_subjects(doc, model, starts, text)
+    hits = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
+    hits += open_subjects(doc, model, starts, text)
     by_kind: dict[str, list[Hit]] = {}
     for h in hits:
         by_kind.setdefault(h.kind, []).append(h)
@@ -729,6 +765,7 @@ def build_sentences(
     for s in sentences:
         s.figures = join_ranges(doc, text, s.figures)
         inherit_units(s.figures)
+        move_in_quote_currency(doc, s.figures)
         s.borders = [
             t.i
             for t in s.span
