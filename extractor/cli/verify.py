@@ -95,17 +95,35 @@ def run(inputs: list[str], settings: Settings, tol: Tolerances, refs: References
 # --------------------------------------------------------------------------- the table
 
 
+def table_order(verdicts: list[Verdict]) -> list[Verdict]:
+    """Contradictions first (strongest evidence first), then the other verdicts in text order."""
+    rank = {"strong": 0, "moderate": 1, "weak": 2, None: 3}
+    contradicted = [v for v in verdicts if v.verdict == "contradicted"]
+    contradicted.sort(key=lambda v: rank[v.strength])
+    return contradicted + [v for v in verdicts if v.verdict != "contradicted"]
+
+
 def print_report(r: VerifyReport, console: Console) -> None:
-    """One table per article: verdict, check, claim, value, what it was checked against, reason."""
+    """One table per article: verdict (with its strength), check, claim, value, what it was
+    checked against, reason; contradictions first, each with the sentences that state it."""
     a = r.article
     title = Text(f"{a.path or a.url or a.id} — {a.title or ''}".strip(" —"), style="bold")
     table = Table(title=title, title_justify="left")
     for column, style in (("verdict", None), ("check", "dim"), ("claim", None), ("value", None),
                           ("checked against", None), ("reason", None)):
         table.add_column(column, style=style, overflow="fold")
-    for v in r.verdicts:
-        table.add_row(Text(v.verdict, style=STYLES[v.verdict]), v.check, claim_cell(v.claim),
-                      show(v.claim.value, v.claim.unit), against_cell(v), Text(v.reason))
+    for v in table_order(r.verdicts):
+        verdict = Text(v.verdict, style=STYLES[v.verdict])
+        if v.strength:
+            verdict.append(f"\n{v.strength}", style="dim")
+        reason = Text(v.reason)
+        if v.verdict == "contradicted":
+            reason.append(f"\n\u201c{v.claim.evidence.sentence.strip()}\u201d", style="italic")
+            other = v.checked_against
+            if isinstance(other, Claim) and other.evidence.sentence != v.claim.evidence.sentence:
+                reason.append(f"\nvs \u201c{other.evidence.sentence.strip()}\u201d", style="italic dim")
+        table.add_row(verdict, v.check, claim_cell(v.claim), show(v.claim.value, v.claim.unit), against_cell(v),
+                      reason)
     console.print(table)
     counts = r.counts
     console.print(f"  {counts['claims']} claim{'' if counts['claims'] == 1 else 's'}: [green]{counts['supported']} supported[/], "

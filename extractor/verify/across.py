@@ -2,8 +2,9 @@
 
 In: an article, its claims, a database target (SQLite file, `sqlite:///` or PostgreSQL URL) and
 the tolerances. Out: for each claim that other articles also state, one `contradicted` verdict
-per article that gives another value (naming both articles) and one `supported` verdict
-counting the articles that agree.
+per article that gives another value for the same moment (`checks.same_moment`: two prices
+of one day are not a conflict; naming both articles) and one `supported` verdict counting the
+articles that agree.
 
 Only independent articles count: the article itself, and its syndicated copies (articles whose
 `duplicate_of` points at it, the article its own `duplicate_of` points at, copies of the same
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, select
 from extractor.schemas import Article, Claim
 from extractor.sinks import read_claims, sql
 from extractor.verify import dates
-from extractor.verify.checks import describe, fact_key, restates, show
+from extractor.verify.checks import describe, fact_key, is_stated_value, restates, same_moment, show
 from extractor.verify.models import Verdict
 from extractor.verify.settings import Tolerances
 
@@ -90,19 +91,22 @@ def check_across(article: Article, claims: list[Claim], engine: Engine, tol: Tol
                 agreeing.append(match)
                 continue
             other = stated[0]
+            strength = same_moment(claim, other) if is_stated_value(claim) and is_stated_value(other) else None
+            if strength is None:
+                continue  # two values of one day that need not be of the same moment: no contradiction
             out.append(Verdict(
                 claim=claim, verdict="contradicted", check="across_articles",
                 reason=f"\u201c{_name(other)}\u201d ({other.article.id}) gives the {describe(claim)} as "
                        f"{show(other.value, other.unit)}; this article ({claim.article.id}) says "
                        f"{show(claim.value, claim.unit)}",
-                checked_against=other, expected=other.value,
+                checked_against=other, expected=other.value, strength=strength,
             ))
         if agreeing:
             names = ", ".join(f"\u201c{_name(c)}\u201d" for c in agreeing[:3]) + (" …" if len(agreeing) > 3 else "")
             out.append(Verdict(
                 claim=claim, verdict="supported", check="across_articles",
                 reason=f"{len(agreeing)} independent article{'s agree' if len(agreeing) > 1 else ' agrees'}: {names}",
-                checked_against=agreeing[0], expected=agreeing[0].value,
+                checked_against=agreeing[0], expected=agreeing[0].value, strength="moderate",
             ))
     return out
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from extractor.schemas import Claim
-from extractor.verify import dates, spans
-from extractor.verify.models import Verdict, VerdictKind
+from extractor.verify import dates, sense, spans
+from extractor.verify.models import Strength, Verdict, VerdictKind
 from extractor.verify.settings import Tolerances, rounding
 
 # --------------------------------------------------------------------------- formatting
@@ -49,20 +49,56 @@ def describe(claim: Claim) -> str:
 
 
 def _verdict(claim: Claim, verdict: VerdictKind, check: str, reason: str, against: Claim | None = None,
-             expected: float | tuple[float, float] | None = None) -> Verdict:
+             expected: float | tuple[float, float] | None = None, strength: Strength | None = "strong") -> Verdict:
     return Verdict(claim=claim, verdict=verdict, check=check, reason=reason, checked_against=against,
-                   expected=expected)
+                   expected=expected, strength=strength if verdict != "unverifiable" else None)
 
 
 # --------------------------------------------------------------------------- 1. one fact, two values
 
 
 def fact_key(claim: Claim) -> tuple[object, ...]:
-    """What makes two claims the same fact: metric, subject, unit, window, qualifiers and the
-    day of `as_of` (claims with a clock time are moments: two different times are two facts)."""
+    """What makes two claims candidates for the same fact: metric, subject, unit, window,
+    qualifiers and the day of `as_of` (claims with a clock time are moments: two different
+    times are two facts). Whether they are also the same moment is `same_moment`."""
     when = claim.as_of if dates.has_time(claim.as_of) else dates.day(claim.as_of) or claim.as_of
     return (claim.metric, claim.subject.lower(), claim.unit, claim.period,
             tuple(sorted(claim.qualifiers.items())), when)
+
+
+# metrics that move all day: a date alone does not say which moment a value is of
+INSTANT_METRICS = {"price", "price_level", "market_cap", "dominance", "open_interest", "funding_rate", "rsi",
+                   "yield", "correlation"}
+# words that date a figure to the moment of writing
+NOW_WORDS = ("currently", "at the time of writing", "at press time", "as of writing", "at the time of this writing",
+             "right now", "as of press time")
+
+
+def is_stated_value(claim: Claim) -> bool:
+    """Whether the claim's words state it as a value the subject had (not a level, forecast,
+    threshold, misprint or the size of a move; for prices, an observation word before it)."""
+    kind = sense.sense_of(claim).kind
+    if claim.metric in ("price", "price_level"):
+        return kind in ("observed", "bound")
+    return kind in ("observed", "bound", "unclear")
+
+
+def same_moment(a: Claim, b: Claim) -> Strength | None:
+    """How surely two claims with equal `fact_key`s speak of the same moment: `strong` for the
+    same clock time, the same session or a figure of the whole day (a day's flow, a close, a
+    change over a stated window), `moderate` for two values both dated to the moment of
+    writing; None when they only share a date (two prices of one coin on one day are two facts)."""
+    if dates.has_time(a.as_of) and a.as_of == b.as_of:
+        return "strong"
+    if a.qualifiers.get("session") in ("close", "open"):
+        return "strong"
+    if a.metric not in INSTANT_METRICS:
+        if a.metric in CHANGE_OF and not (a.period or "since" in a.qualifiers) and a.subject_type in ("crypto", "pair"):
+            return None  # a crypto move with no window: since when, the text does not say
+        return "strong"
+    if all(any(w in c.evidence.sentence.lower() for w in NOW_WORDS) for c in (a, b)):
+        return "moderate"
+    return None
 
 
 def restates(a: float, b: float) -> bool:
@@ -79,18 +115,21 @@ def _significant_digits(value: float) -> int:
 
 
 def same_fact(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
-    """Claims stating the same fact (see `fact_key`) with values that disagree beyond tolerance.
+    """Claims stating the same fact at the same moment with values that disagree beyond tolerance.
 
+    Candidates share a `fact_key` and are stated as values (`is_stated_value`: no level,
+    forecast, threshold or misprint); they must also be the same moment (`same_moment`).
     The first statement in the text is taken as the article's figure; each later statement
     in another sentence that disagrees with it is contradicted, checked against the first.
     Two values in one sentence describe a move or a range, not a restatement; a level that a
     move started from ("up from $25 billion"), a figure brought in for comparison ("compared
-    with 2.2%") and ranges are left out. A hedged figure
-    ("about $2.3 trillion") or a rounded restatement agrees with the precise one.
+    with 2.2%") and ranges are left out. A hedged figure ("about $2.3 trillion") or a rounded
+    restatement agrees with the precise one.
     """
     groups: dict[tuple[object, ...], list[Claim]] = defaultdict(list)
     for claim in claims:
-        if claim.value_max is None and not spans.is_starting_level(claim) and not spans.is_comparison(claim):
+        if (claim.value_max is None and not spans.is_starting_level(claim) and not spans.is_comparison(claim)
+                and is_stated_value(claim)):
             groups[fact_key(claim)].append(claim)
     out = []
     for group in groups.values():
@@ -98,11 +137,14 @@ def same_fact(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
         for claim in later:
             if claim.evidence.sentence == first.evidence.sentence or _agree_statements(first, claim, tol):
                 continue
+            strength = same_moment(first, claim)
+            if strength is None:
+                continue
             out.append(_verdict(
                 claim, "contradicted", "same_fact",
                 f"the article first gives the {describe(first)} as {show(first.value, first.unit)} "
                 f"(\u201c{first.evidence.text}\u201d), here {show(claim.value, claim.unit)}",
-                against=first, expected=first.value,
+                against=first, expected=first.value, strength=strength,
             ))
     return out
 
@@ -129,26 +171,30 @@ RELATIVE_UNITS = {"percent"}
 
 
 def change_follows(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
-    """A stated change against the change implied by the levels it moved between.
+    """A stated change against the change implied by the two levels that are its endpoints.
 
-    The end level is a level of the same subject in the change's sentence ("rose 8% to $28.5
-    billion", "closed at 5,663.94, up 0.58%"); the start level is the one the sentence says it
-    moved from ("from $1,811"), else the latest earlier level of the same subject elsewhere in
-    the article within the change's window (the previous day for a one-day move), else the end
-    level minus a point or dollar change stated beside it ("rose 224.02 points, or 0.59%").
-    A percent change is compared with (end / start - 1) x 100, a change in points, dollars or
-    percentage points with end - start. Supported when they agree within the tolerance of the
-    change metric (plus the rounding of the stated change), contradicted otherwise.
+    The end level is a level of the same subject and day in the change's sentence, stated as a
+    value ("rose 8% to $28.5 billion", "closed at 5,663.94, up 0.58%"; not a support, a target or
+    a threshold). The start level is, in this order: the one the sentence says it moved from
+    ("from $1,811"); the end level minus a point or dollar change stated beside it ("rose 224.02
+    points, or 0.59%"); or a level of the same subject stated elsewhere in the article exactly at
+    the start of the change's window: the previous close for a one-session move, the level of
+    the day `n` days earlier for a window of `n` days (`P1D`, `P7D`), the level on the `since`
+    date. A change with no such endpoints is not judged. A percent change is compared with
+    (end / start - 1) x 100, a change in points, dollars or percentage points with end - start.
+    Supported when they agree within the tolerance of the change metric (plus the rounding of
+    the stated change), contradicted otherwise; `strong` when both endpoints are in the
+    change's sentence, `moderate` when the start comes from another sentence.
     """
     out = []
     for change in claims:
         base = CHANGE_OF.get(change.metric)
         if base is None or change.value_max is not None:
             continue
-        found = _levels_of(change, base, claims)
+        found = _endpoints(change, base, claims)
         if found is None:
             continue
-        start, end, against = found
+        start, end, against, strength = found
         if start == end.value:
             continue  # the same level twice is a restatement the extractor dated twice, not a move
         if change.unit not in RELATIVE_UNITS and change.unit != end.unit and (change.unit, end.unit) != ("pp", "percent"):
@@ -165,64 +211,81 @@ def change_follows(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
         if tol.agree(change.metric, change.unit, change.value, implied):
             out.append(_verdict(change, "supported", "change_follows",
                                 f"{show(change.value, change.unit)} follows from {moved} "
-                                f"({shown})", against=against, expected=implied))
+                                f"({shown})", against=against, expected=implied, strength=strength))
         else:
             out.append(_verdict(change, "contradicted", "change_follows",
                                 f"{show(change.value, change.unit)} does not follow from {moved}: "
                                 f"that is {'+' if implied > 0 else ''}{shown}",
-                                against=against, expected=implied))
+                                against=against, expected=implied, strength=strength))
     return out
 
 
-def _levels_of(change: Claim, base: str, claims: list[Claim]) -> tuple[float, Claim, Claim] | None:
-    """(start value, end level, the claim the start comes from) for `change`, or None."""
+def _is_endpoint(level: Claim) -> bool:
+    """Whether a level can be where a move started or ended: a value the subject had, not a
+    support, target, threshold or forecast."""
+    kind = sense.sense_of(level).kind
+    return kind == "observed" or (kind == "unclear" and level.metric not in ("price", "price_level"))
+
+
+def _endpoints(change: Claim, base: str, claims: list[Claim]) -> tuple[float, Claim, Claim, Strength] | None:
+    """(start value, end level, the claim the start comes from, strength) for `change`, or None."""
     subject = change.subject.lower()
     levels = [c for c in claims if c.metric == base and c.subject.lower() == subject and c.value_max is None]
     here = [c for c in levels if c.evidence.sentence == change.evidence.sentence]
     starts = [c for c in here if spans.is_starting_level(c)]
-    ends = [c for c in here if not spans.is_starting_level(c)]
+    ends = [c for c in here if not spans.is_starting_level(c) and _is_endpoint(c)
+            and dates.days_between(c.as_of, change.as_of) in (0, None)]
     if not ends:
         return None
     after = [c for c in ends if c.evidence.end >= change.evidence.end]
     end = after[0] if after else ends[-1]
     if starts and starts[0].unit == end.unit:
-        return starts[0].value, end, starts[0]
-    previous = _previous_level(change, end, [c for c in levels if c not in here])
-    if previous is not None:
-        return previous.value, end, previous
+        return starts[0].value, end, starts[0], "strong"
     if change.unit in RELATIVE_UNITS:
         for step in claims:
             if (step.metric == change.metric and step.subject.lower() == subject and step.unit == end.unit
                     and step.evidence.sentence == change.evidence.sentence and step.value_max is None):
-                return end.value - step.value, end, step
+                return end.value - step.value, end, step, "strong"
+    previous = _window_start(change, end, [c for c in levels if c not in here and _is_endpoint(c)])
+    if previous is not None:
+        return previous.value, end, previous, "moderate"
     return None
 
 
-def _previous_level(change: Claim, end: Claim, others: list[Claim]) -> Claim | None:
-    """The latest level of an earlier day within the change's window; None when there is none
-    or when that day has two different values (which one the move started from is unclear)."""
-    window = _window_days(change.period)
-    candidates = []
+def _window_start(change: Claim, end: Claim, others: list[Claim]) -> Claim | None:
+    """The level stated at the start of the change's window (see `change_follows`); None when
+    there is none, or when that day has two different values (which one the move started
+    from is unclear)."""
+    since = change.qualifiers.get("since")
+    days = _window_days(change.period)
+    found = []
     for level in others:
+        if level.unit != end.unit:
+            continue
         gap = dates.days_between(level.as_of, end.as_of)
-        if level.unit == end.unit and gap is not None and 0 < gap <= window:
-            candidates.append((gap, level))
-    if not candidates:
+        if since is not None:
+            if level.as_of and level.as_of[: len(since)] == since and dates.day(level.as_of):
+                found.append((0, level))
+        elif change.period is None:
+            # a one-session move starts at the previous close (over a weekend at the latest)
+            if level.qualifiers.get("session") == "close" and gap is not None and 0 < gap <= 4:
+                found.append((gap, level))
+        elif days is not None and gap == days:
+            found.append((gap, level))
+    if not found:
         return None
-    nearest = min(gap for gap, _ in candidates)
-    on_that_day = [level for gap, level in candidates if gap == nearest]
+    nearest = min(gap for gap, _ in found)
+    on_that_day = [level for gap, level in found if gap == nearest]
     closes = [c for c in on_that_day if c.qualifiers.get("session") == "close"] or on_that_day
     return closes[0] if len({c.value for c in closes}) == 1 else None
 
 
-def _window_days(period: str | None) -> int:
-    """How many days back the level a change started from may lie: the window (P1D, P7D) plus a
-    weekend; a one-session move (no window) reaches back over a weekend to the last close."""
-    if period and period.startswith("P") and period.endswith("D") and period[1:-1].isdigit():
-        return int(period[1:-1]) + 3
-    if period == "P1W":
-        return 10
-    return 4
+def _window_days(period: str | None) -> int | None:
+    """The length in days of a window of days or weeks (`P1D` 1, `P7D` 7, `P2W` 14); None for
+    any other window (a month has no fixed length)."""
+    if period and period.startswith("P") and period[-1] in "DW" and period[1:-1].isdigit():
+        return int(period[1:-1]) * (7 if period[-1] == "W" else 1)
+    return None
 
 
 # --------------------------------------------------------------------------- 3. words against signs

@@ -52,6 +52,20 @@ def market_day(as_of: str | None, subject_type: str | None) -> str | None:
     return parsed.isoformat()
 
 
+def days_before(moment: str | None, hours: int, subject_type: str | None) -> list[str]:
+    """The market days (as `market_day`) that the `hours` before `moment` fall in, latest first;
+    [] when `moment` has no time."""
+    parsed = parse(moment)
+    if not isinstance(parsed, datetime):
+        return []
+    days = []
+    for back in (0, hours):
+        day = market_day((parsed - timedelta(hours=back)).isoformat(), subject_type)
+        if day is not None and day not in days:
+            days.append(day)
+    return days
+
+
 def is_after(as_of: str | None, published: str | None) -> bool:
     """Whether `as_of` begins after `published` ends.
 

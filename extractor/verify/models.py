@@ -16,6 +16,10 @@ from extractor.schemas import ArticleRef, Claim
 
 VerdictKind = Literal["supported", "contradicted", "unverifiable"]
 VERDICTS: tuple[VerdictKind, ...] = ("supported", "contradicted", "unverifiable")
+# how direct the evidence behind a verdict is (see docs/verify.md, "Strength"); a contradiction
+# needs at least "moderate" evidence
+Strength = Literal["strong", "moderate", "weak"]
+STRENGTHS: tuple[Strength, ...] = ("strong", "moderate", "weak")
 
 # the checks, in the order a report lists them (see docs/verify.md)
 CHECKS = (
@@ -57,7 +61,11 @@ class Verdict(BaseModel):
     `check` names the check that decided (one of `CHECKS`); `reason` says why in one sentence;
     `checked_against` is the reference row or the other claim it was compared with (null when
     the check needs none, e.g. an impossible value); `expected` is the value or the [low, high]
-    range that would have agreed.
+    range that would have agreed. `strength` says how direct the evidence is: `strong` (the
+    same moment: a reference row of the claim's day and session, a restatement of the same
+    moment, a change against the endpoints its sentence states, a rule no value can break),
+    `moderate` (the same day but not the same moment), `weak` (a nearby day, a figure whose
+    words do not say it is an observed value); null for `unverifiable`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -68,6 +76,7 @@ class Verdict(BaseModel):
     reason: str
     checked_against: Observation | Claim | None = None
     expected: float | tuple[float, float] | None = None
+    strength: Strength | None = None
 
 
 class VerifyReport(BaseModel):

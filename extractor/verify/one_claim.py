@@ -65,13 +65,13 @@ def check_claim(text: str, article: Article, tol: Tolerances, nlp: Language | No
             out.append(Verdict(claim=claim, verdict="supported", check="claim",
                                reason=f"the article states {show(agreeing.value, agreeing.unit)} "
                                       f"(\u201c{agreeing.evidence.text}\u201d)",
-                               checked_against=agreeing, expected=agreeing.value))
+                               checked_against=agreeing, expected=agreeing.value, strength="strong"))
         elif same:
             nearest = min(same, key=lambda c: abs(c.value - claim.value))
             out.append(Verdict(claim=claim, verdict="contradicted", check="claim",
                                reason=f"the article gives the {describe(nearest)} as "
                                       f"{show(nearest.value, nearest.unit)}, not {stated}",
-                               checked_against=nearest, expected=nearest.value))
+                               checked_against=nearest, expected=nearest.value, strength="moderate"))
         else:
             out.append(Verdict(claim=claim, verdict="unverifiable", check="claim",
                                reason=f"the article does not mention the {claim.metric} of {claim.subject}"))

@@ -32,7 +32,8 @@ from extractor.errors import InputError
 from extractor.schemas import Claim
 from extractor.verify import dates
 from extractor.verify.checks import show
-from extractor.verify.models import Observation, Verdict, VerdictKind
+from extractor.verify.models import Observation, Strength, Verdict, VerdictKind
+from extractor.verify.sense import Sense, sense_of
 from extractor.verify.settings import Tolerances
 
 OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
@@ -137,10 +138,11 @@ class References:
     def __len__(self) -> int:
         return len(self.observations)
 
-    def lookup(self, claim: Claim) -> list[Observation]:
-        """The rows about the claim's subject, metric and market day (see the module docstring)."""
+    def lookup(self, claim: Claim, day: str | None = None) -> list[Observation]:
+        """The rows about the claim's subject, metric and market day (see the module docstring),
+        or of another `day`."""
         metric = reference_metric(claim)
-        day = dates.market_day(claim.as_of, claim.subject_type)
+        day = day or dates.market_day(claim.as_of, claim.subject_type)
         if metric is None or day is None:
             return []
         found: list[Observation] = []
@@ -183,17 +185,116 @@ def load_references(paths: Iterable[str | Path]) -> References:
 
 
 def check_references(claims: list[Claim], references: References, tol: Tolerances) -> list[Verdict]:
-    """A verdict for each claim that meets a reference row: supported when one of its rows
-    agrees (see `judge`), else contradicted against the first row."""
+    """The verdict of each claim a reference row bears on (see `check_reference`)."""
     out = []
     for claim in claims:
-        rows = references.lookup(claim)
-        if not rows:
-            continue
-        judged = [judge(claim, obs, tol) for obs in rows]
-        supported = [v for v in judged if v.verdict == "supported"]
-        out.append(supported[0] if supported else judged[0])
+        verdict = check_reference(claim, references, tol)
+        if verdict is not None:
+            out.append(verdict)
     return out
+
+
+# senses of a figure that no observation can confirm or refute (see `sense`)
+NOT_OBSERVED = {
+    "level": "a level, zone or range bound, not a price it traded at",
+    "forecast": "a forecast, condition or option strike, not a price it traded at",
+    "malformed": "the figure is misprinted in the text",
+    "move": "the size of a move, not a price",
+}
+# a figure more than this factor away from every price of the day is most likely about something else
+IMPLAUSIBLE_FACTOR = 2.0
+
+
+def market_days(claim: Claim) -> list[tuple[str, bool]]:
+    """The days whose rows a claim is read against, each with whether it is the claim's own day.
+
+    The claim's market day (`dates.market_day`); and, for a figure dated only by the day of
+    publication, also the market days of the 24 hours before the publication moment (a figure
+    "at the time of writing" of an article published late on 20 June in New York is of the
+    21 June UTC bar of a coin; "traded as high as" in an article of 03:18 UTC is most likely
+    about the day before).
+    """
+    day = dates.market_day(claim.as_of, claim.subject_type)
+    if day is None:
+        return []
+    days = [(day, True)]
+    published = claim.article.published
+    if not dates.has_time(claim.as_of) and dates.has_time(published) and dates.day(claim.as_of) == dates.day(published):
+        for moment in dates.days_before(published, hours=24, subject_type=claim.subject_type):
+            if moment not in {d for d, _ in days}:
+                days.append((moment, False))
+    return days
+
+
+def check_reference(claim: Claim, references: References, tol: Tolerances) -> Verdict | None:
+    """One claim against the rows of its day(s); None when no row bears on it.
+
+    Only a figure stated as an observed value (`sense.observed`) can be contradicted, and only
+    by rows of every day it may speak of; a threshold crossing is supported when the day's
+    high or low went past it, else unverifiable; a level, forecast, misprint or move size is
+    unverifiable with the reason; a figure whose words say nothing is supported when a row
+    agrees, else unverifiable. Strength: `strong` for a close against the close or a
+    time-stamped price against its day, `moderate` for a price dated by its day, `weak` when
+    only the publication's other day or an unclear figure agrees.
+    """
+    if reference_metric(claim) is None or not references.covers(claim):
+        return None
+    days = market_days(claim)
+    rows = [(obs, own) for day, own in days for obs in references.lookup(claim, day)]
+    if not rows:
+        return None
+    meaning = sense_of(claim)
+    if meaning.kind in NOT_OBSERVED:
+        return _unverifiable(claim, f"{_stated(claim)} is {NOT_OBSERVED[meaning.kind]}"
+                             + (f" (\u201c{meaning.word}\u201d)" if meaning.word else ""))
+    judged = [(judge(claim, obs, tol, meaning), obs, own) for obs, own in rows]
+    for verdict, _, own in judged:
+        if verdict.verdict == "supported":
+            verdict.strength = _strength(claim, meaning, own)
+            return verdict
+    verdict = judged[0][0]
+    covered = {obs.date for _, obs, _ in judged}
+    missing = [day for day, _ in days if day not in covered]
+    if missing:
+        return _unverifiable(claim, f"{verdict.reason}; the reference has no row for {', '.join(missing)}, "
+                                    "the other day the figure may speak of")
+    if meaning.kind == "crossing":
+        return _unverifiable(claim, f"{verdict.reason}: the text does not say the crossing was on that day")
+    if meaning.kind == "unclear":
+        return _unverifiable(claim, f"{verdict.reason}, but the text does not state it as a price traded that day")
+    if _implausible(claim, [o for _, o, _ in judged]):
+        return _unverifiable(claim, f"{verdict.reason}: more than {IMPLAUSIBLE_FACTOR:g}x off every price of the "
+                                    f"day, most likely a figure about something else than {claim.subject}")
+    verdict.strength = "moderate" if len(days) > 1 else _strength(claim, meaning, True)
+    return verdict
+
+
+def _strength(claim: Claim, meaning: Sense, own_day: bool) -> Strength:
+    if not own_day or meaning.kind == "unclear":
+        return "weak"
+    if meaning.kind == "observed" and (dates.has_time(claim.as_of) or claim.qualifiers.get("session") == "close"):
+        return "strong"
+    return "moderate"
+
+
+def _implausible(claim: Claim, rows: list[Observation]) -> bool:
+    """Whether the value is more than `IMPLAUSIBLE_FACTOR` away from every row's range and close."""
+    if claim.value <= 0:
+        return False
+    for obs in rows:
+        low = min(x for x in (obs.low, obs.value) if x is not None)
+        high = max(x for x in (obs.high, obs.value) if x is not None)
+        if low / IMPLAUSIBLE_FACTOR <= claim.value <= high * IMPLAUSIBLE_FACTOR:
+            return False
+    return True
+
+
+def _stated(claim: Claim) -> str:
+    return show(claim.value, claim.unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, claim.unit)}"
+
+
+def _unverifiable(claim: Claim, reason: str) -> Verdict:
+    return Verdict(claim=claim, verdict="unverifiable", check="reference", reason=reason)
 
 
 # what a hedge word makes of a figure: a floor ("above $100,000"), a ceiling ("nearly $2,000"),
@@ -205,7 +306,7 @@ ABOUT = {"approximately", "about", "around", "roughly", "some", "close to", "an 
 ABOUT_TOLERANCE = 0.02
 
 
-def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
+def judge(claim: Claim, obs: Observation, tol: Tolerances, meaning: Sense | None = None) -> Verdict:
     """One claim against one row.
 
     A close ("closed at") is compared with the row's value (the close). A day's low or high,
@@ -215,8 +316,11 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     `checked_against`. A hedged figure is read as the hedge says: "above $100,000" holds
     when the close (or, for an intraday figure, the day's high) reached it, "below" / "nearly"
     when the close (or the day's low) stayed under it, "around" with a tolerance of at least
-    2 %. Contradicted otherwise, with the reference shown.
+    2 %. A figure the text states as a floor or ceiling or as a threshold crossed (`meaning`:
+    "is trading above $2,680", "fell below $65,000") is read the same way, from its words.
+    Contradicted otherwise, with the reference shown.
     """
+    meaning = meaning or sense_of(claim)
     t = tol.of(claim.metric)
     if claim.hedge in ABOUT:
         t = max(t, ABOUT_TOLERANCE)
@@ -226,8 +330,10 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
     close_only = claim.qualifiers.get("session") == "close" or not ranged
     stated = show(claim.value, unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, unit)}"
     value_name = "close" if ranged else "value"
+    if meaning.kind in ("bound", "crossing") and meaning.direction:
+        return _judge_bound(claim, obs, t, close_only, stated, where, meaning.direction > 0)
     if claim.hedge in AT_LEAST or claim.hedge in AT_MOST:
-        return _judge_bound(claim, obs, t, close_only, stated, where)
+        return _judge_bound(claim, obs, t, close_only, stated, where, claim.hedge in AT_LEAST)
     if close_only:
         if _near(claim.value, obs.value, t, tol, claim):
             return _v(claim, "supported", f"{stated} agrees with the reference {value_name} "
@@ -249,9 +355,8 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances) -> Verdict:
 
 
 def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str,
-                 where: str) -> Verdict:
+                 where: str, at_least: bool) -> Verdict:
     """A figure given as a floor or a ceiling against the close, or against the day's high / low."""
-    at_least = claim.hedge in AT_LEAST
     reached: float | None
     if close_only:
         name, reached = ("close" if obs.low is not None else "value"), obs.value
@@ -273,4 +378,4 @@ def _near(value: float, reference: float, t: float, tol: Tolerances, claim: Clai
 def _v(claim: Claim, verdict: VerdictKind, reason: str, obs: Observation,
        expected: float | tuple[float, float]) -> Verdict:
     return Verdict(claim=claim, verdict=verdict, check="reference", reason=reason, checked_against=obs,
-                   expected=expected)
+                   expected=expected, strength="moderate")

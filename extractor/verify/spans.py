@@ -19,6 +19,8 @@ _FIGURE = re.compile(
 # where a clause about another figure ends, looking back from a figure
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:while|whereas|but|and|after|before|as|with)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# the end of a figure right before a sign: then the "sign" is the dash of a range ("$92,000 – $102,000")
+_RANGE_BEFORE = re.compile(r"(?:\d|%|\b[kKmMbB]|million|billion|trillion)\s*$")
 
 
 def position(claim: Claim) -> tuple[int, int]:
@@ -42,6 +44,8 @@ def figure(claim: Claim) -> tuple[int, int, str | None]:
     if last is None:
         return start, end, None
     sign = last.group("sign")
+    if sign and _RANGE_BEFORE.search(sentence[:last.start()]):
+        sign = None  # "$92,000 – $102,000": a dash between two figures joins a range, it is no minus sign
     return last.start(), last.end(), (None if not sign else "+" if sign.strip() == "+" else "-")
 
 
