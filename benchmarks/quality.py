@@ -98,7 +98,9 @@ def summary(name: str, result: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--show", type=int, default=0, help="list this many misses and extras of the dev set")
     parser.add_argument("--json", action="store_true", help="print every score as JSON")
     args = parser.parse_args()

@@ -38,7 +38,7 @@ def paragraphs(text: str) -> list[str]:
 
 
 def strip_markdown(line: str) -> str:
-    """"OppFi (NYSE:[OPFI](https://…))" -> "OppFi (NYSE:OPFI)": keep what a reader sees."""
+    """ "OppFi (NYSE:[OPFI](https://…))" -> "OppFi (NYSE:OPFI)": keep what a reader sees."""
     line = MARKDOWN_IMAGE.sub("", line)
     line = MARKDOWN_LINK.sub(r"\1", line)
     line = MARKDOWN_EMPHASIS.sub(r"\2", line)
@@ -46,8 +46,10 @@ def strip_markdown(line: str) -> str:
 
 
 def english_ratio(text: str) -> float:
-    """Share of words that are common English function words (English prose: about 0.2-0.35)."""
-    words = WORD.findall(text[:20000].lower())
+    """Share of words that are common English function words (English prose: about 0.2-0.35).
+    Table rows (`| … |`) hold names and figures, not prose: they are left out of the count."""
+    prose = "\n".join(line for line in text[:20000].split("\n") if not line.lstrip().startswith("|"))
+    words = WORD.findall(prose.lower())
     if not words:
         return 0.0
     return sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS) / len(words)

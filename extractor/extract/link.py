@@ -189,6 +189,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     is_change = moved or fig.quantity.value < 0
     if fig.quantity.value < 0:
         sign = -1
+    if kind == "number" and word_before in {"top", "bottom"}:
+        return None, 0  # "Top 10 Creations (All ETFs)": the length of a list
     if _compared_with_another(sentence, fig):
         return None, 0  # "340% higher than Ether's total": a comparison of two things, not a move
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
@@ -210,6 +212,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         and _refers_back(sentence)
     ):
         family, rule = context.family, "context.refers_back"
+    if family in (None, "price") and kind == "money" and _fund_moved_money(sentence, fig, seg):
+        family, rule = "fund_flow", "fund_flow.fund_added"  # "commodities ETFs added $632.7 million"
     if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
         return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
     if family is None and _other_metric_beside(sentence, fig):
@@ -417,6 +421,18 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
         if distance < best_distance:
             best, best_distance = hit, distance
     return best
+
+
+def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """ "leveraged ETFs lost $665 million", "the fund added $244.5 million": a fund that gains or
+    loses an amount of money gains or loses assets, a flow (a verb of direction right before it)."""
+    if not SCALED.search(fig.quantity.text):
+        return False
+    direction = any(h.key == "direction" and 0 <= fig.start - h.end <= 2 for h in sentence.of("qualifiers"))
+    if not direction:
+        return False
+    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    return bool(before) and max(before, key=lambda h: h.end).entry.type == "etf"
 
 
 def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:

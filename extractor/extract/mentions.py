@@ -25,7 +25,7 @@ REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retri
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
-    r"(?P<name>(?:[A-Z&][\w&.'’-]*[ \t]+){0,5}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
+    r"(?P<name>(?:(?:[ie](?=[A-Z]))?[A-Z&][\w&.'’-]*[ \t]+){0,7}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
@@ -550,6 +550,105 @@ def named_movers(
     return hits
 
 
+GROUP_NOUNS = {"funds", "ETFs", "ETPs"}
+GROUP_VERBS = {
+    "attracted",
+    "added",
+    "gained",
+    "lost",
+    "saw",
+    "recorded",
+    "posted",
+    "drew",
+    "took",
+    "pulled",
+    "shed",
+    "bled",
+    "had",
+    "received",
+    "registered",
+    "logged",
+    "reported",
+    "pulling",
+    "taking",
+    "seeing",
+    "suffered",
+}
+# words that count or point at funds named elsewhere ("the 11 listed ETFs", "such funds"), not a group's name
+GROUP_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "while",
+    "with",
+    "in",
+    "by",
+    "for",
+    "to",
+    "as",
+    "other",
+    "all",
+    "these",
+    "those",
+    "its",
+    "their",
+    "listed",
+    "such",
+    "many",
+    "several",
+    "some",
+    "both",
+    "major",
+    "top",
+    "new",
+    "individual",
+}
+
+
+def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
+    """Groups of funds no gazetteer lists, named before a verb of flows: "US fixed-income funds
+    attracted $963 million", "leveraged ETFs lost $665 million". The group is the subject."""
+    covered = {i for h in taken for i in range(h.start, h.end)}
+    hits = []
+    for token in doc:
+        if token.text not in GROUP_NOUNS or token.i in covered or token.i + 1 >= len(doc):
+            continue
+        if doc[token.i + 1].lower_ not in GROUP_VERBS:
+            continue
+        start = token.i
+        while (
+            start > 0
+            and token.i - start < 5  # "US fixed - income funds"
+            and start - 1 not in covered
+            and (
+                doc[start - 1].is_alpha or "-" in doc[start - 1].text or doc[start - 1].text in {"U.S.", "US"}
+            )
+            and doc[start - 1].lower_ not in GROUP_STOP
+            and doc[start - 1].text not in NOT_NAMES - {"U.S.", "US"}
+        ):
+            start -= 1
+        if start == token.i:
+            continue  # "funds attracted": which funds, the text says elsewhere
+        span = doc[start : token.i + 1]
+        name = span.text[:1].upper() + span.text[1:]
+        hits.append(
+            Hit(
+                "subject",
+                name,
+                start,
+                token.i + 1,
+                span.start_char,
+                span.end_char,
+                "subject.fund_group",
+                entry=Entry("subject", name, "etf", None),
+            )
+        )
+    return hits
+
+
 def longest_first(hits: list[Hit]) -> list[Hit]:
     """Drop hits of one kind that lie inside a longer hit of the same kind ("iShares Bitcoin Trust" over "Bitcoin")."""
     kept: list[Hit] = []
@@ -725,7 +824,7 @@ def build_sentences(
     sectors = {
         i for h in by_kind["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
     }
-    movers = named_movers(doc, anchors, taken, sectors)
+    movers = named_movers(doc, anchors, taken, sectors) + fund_groups(doc, taken)
     by_kind["subject"] = longest_first(tickers_to_names(by_kind["subject"] + movers))
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [

@@ -35,7 +35,7 @@ NAMED_WINDOWS = {
     "d/d": "P1D",
 }
 HEADER_SCALE = re.compile(
-    r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?(?:in\s+)?(?P<scale>m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
+    r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?,?\s*(?:in\s+)?(?P<scale>mm|m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
     r"|\b(?P<scale2>m|mn|mln|bn) shares\b",
     re.I,
 )
@@ -44,6 +44,7 @@ CELL_TICKER = re.compile(r"^(?P<name>.*?)\s*\((?P<symbol>[A-Z0-9]{1,6})\)$")
 NEGATIVE_BRACKETS = re.compile(r"^\((?P<number>[\d.,]+)\)$")
 TOTAL_ROW = re.compile(r"^(total|all|sum|net total|aggregate)\b", re.I)
 SCALES = {
+    "mm": 1e6,  # "Net Flows ($, mm)": the finance trade's million
     "m": 1e6,
     "mn": 1e6,
     "mln": 1e6,
@@ -80,8 +81,10 @@ def split_row(line: str, offset: int) -> list[Cell]:
 
 
 def table_claims(
-    text: str, nlp: Language, model: RuleModel, published: str | None, anchor
+    text: str, nlp: Language, model: RuleModel, published: str | None, anchor, story_day: str | None = None
 ) -> list[ClaimDraft]:
+    """Claims of every table in `text`. A table that names no date of its own holds figures of the
+    day the article's sentences speak of (`story_day`), else of the publication day."""
     drafts: list[ClaimDraft] = []
     for block in TABLE_BLOCK.finditer(text):
         rows, offset = [], block.start()
@@ -93,11 +96,11 @@ def table_claims(
         source = after.group(1).strip() if after else None
         in_caption = SOURCE_LINE.search(" ".join(c.text for c in rows[0][0])) if rows else None
         source = source or (in_caption.group(1).strip() if in_caption else None)
-        drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor, source))
+        drafts.extend(_claims_of_table(rows, text, nlp, model, published, anchor, source, story_day))
     return drafts
 
 
-def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[ClaimDraft]:
+def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_day=None) -> list[ClaimDraft]:
     caption = ""
     while rows and sum(1 for c in rows[0][0] if c.text) <= 1:  # a title row: one filled cell
         caption += " " + " ".join(c.text for c in rows[0][0])
@@ -111,7 +114,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
         (f for f in (_family(nlp, model, h) for h in header) if f and f != "price"), None
     )
     dates = find_dates(caption + " " + " ".join(header), anchor)
-    as_of = dates[0].value if dates else (published[:10] if published else None)
+    as_of = dates[0].value if dates else (story_day or (published[:10] if published else None))
     explicit = bool(dates)
     drafts = []
     for cells, row_start, row_end in rows[1:]:
@@ -129,11 +132,13 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source) -> list[
             if bracketed:
                 q = replace(q, value=-q.value)
             heading = header[column]
+            if any(h.kind == "exclusions" for h in _hits(nlp, model, heading)):
+                continue  # "AUM ($, mm)", "Holdings": a column of what the vocabulary leaves out
             scale = HEADER_SCALE.search(heading) or HEADER_SCALE.search(caption)
             if (
                 scale
                 and q.unit == "number"
-                and re.fullmatch(r"[\d.,]+", (bracketed.group("number") if bracketed else cell.text))
+                and re.fullmatch(r"[-+−]?[\d.,]+", (bracketed.group("number") if bracketed else cell.text))
             ):
                 factor = SCALES[(scale.group("scale") or scale.group("scale2")).lower()]
                 unit = CURRENCIES.get((scale.group("cur") or "").strip().lower(), q.unit)
@@ -256,9 +261,10 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
                 if entry.symbol or not ticker
                 else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
             )
-    # the name is the first cell that is neither the ticker nor a figure: "| BOE | Boss Energy | 19.15% |"
+    # the name is the first cell that is neither the ticker nor a figure: "| BOE | Boss Energy | 19.15% |",
+    # "| SPXL | Direxion Daily S&P 500 Bull 3X Shares | …": names may hold digits, figures hold few letters
     name = next(
-        (c.text for c in cells if c.text and c.text != ticker and not any(ch.isdigit() for ch in c.text)),
+        (c.text for c in cells if c.text and c.text != ticker and sum(ch.isalpha() for ch in c.text) >= 3),
         None,
     )
     if name:
