@@ -119,7 +119,7 @@ class MarketClaims:
             topic=main_subject(sentences, title_hits), published=published, fund_groups=self.model.fund_groups
         )
         drafts = []
-        days: dict[str, int] = {}
+        story_day: str | None = None
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):
                 continue  # a table row: read by column below
@@ -130,10 +130,8 @@ class MarketClaims:
                     heading=is_heading(text[sentence.span.start_char : line_end if line_end >= 0 else None])
                 )
             drafts.extend(link_sentence(sentence, published, context))
-            if context.as_of:
-                days[context.as_of[:10]] = days.get(context.as_of[:10], 0) + 1
-        # a table that names no date holds figures of the day the sentences speak of most
-        story_day = max(days, key=lambda d: days[d]) if days else None
+            story_day = story_day or (context.as_of[:10] if context.as_of else None)
+        # a table that names no date holds figures of the day the story's lead speaks of
         drafts.extend(table_claims(text, self.nlp, self.model, published, anchor, story_day))
         doc._.claims = merge_restatements(drafts)
         return doc

@@ -8,6 +8,7 @@ carries; else the publication date.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date as calendar_date
 
@@ -174,4 +175,19 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     text = sentence.span.text.lower()
     if context.period and any(phrase in text for phrase in SAME_WINDOW):
         return context.period
+    if metric == "fund_flow":
+        return flow_window(text)
     return None
+
+
+WEEKLY = re.compile(
+    r"\b(?:(?:last|past|this|previous|prior)\s+(?:trading\s+)?week|(?:for|on|over|during)\s+the\s+week"
+    r"|weekly|week-(?:over|on)-week|wow)\b",
+    re.I,
+)
+
+
+def flow_window(text: str) -> str:
+    """A fund flow stated without a window is the flow of a day ("pulled in $576 million Monday"),
+    or of a week when the text speaks of weeks ("weekly inflows", "last week"): the reports' own usage."""
+    return "P7D" if WEEKLY.search(text) else "P1D"

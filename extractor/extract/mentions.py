@@ -25,7 +25,7 @@ REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retri
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
-    r"(?P<name>(?:(?:[ie](?=[A-Z]))?[A-Z&][\w&.'’-]*[ \t]+){0,7}?[A-Z][\w&.'’-]*)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
+    r"(?P<name>(?:[ie](?=[A-Z]))?[A-Z&][\w&.'’-]*(?:[ \t]+[A-Z0-9&][\w&.'’-]*){0,7}?)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )

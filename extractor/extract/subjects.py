@@ -21,7 +21,18 @@ PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "othe
 FUND_TYPES = {"etf"}
 
 
-COMPARED_WITH = {"like", "unlike", "alongside", "mirroring", "tracking", "than", "versus", "vs", "vs."}
+COMPARED_WITH = {
+    "like",
+    "unlike",
+    "alongside",
+    "mirroring",
+    "tracking",
+    "than",
+    "versus",
+    "vs",
+    "vs.",
+    "among",
+}
 
 
 def remember_subjects(sentence: Sentence, context: Context) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from spacy.language import Language
 
+from extractor.extract.dating import flow_window
 from extractor.extract.draft import ClaimDraft, metric_for
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel
@@ -173,8 +174,8 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_da
                     as_of=as_of,
                     as_of_explicit=explicit,
                     period=windows[0].value
-                    if windows and metric.endswith("_change") or windows and metric == "volume"
-                    else None,
+                    if windows and (metric.endswith("_change") or metric in {"volume", "fund_flow"})
+                    else (flow_window(caption + " " + heading) if metric == "fund_flow" else None),
                     evidence_start=cell.start,
                     evidence_end=cell.end,
                     sentence_start=row_start,
