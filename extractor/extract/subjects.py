@@ -155,11 +155,14 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         )  # "XRP's … with Bitcoin …, and its daily RSI"
     if not any_before and _unnamed_group(doc, sentence, fig):
         return  # "Many smaller tokens fell 40% to 70%": about no one subject
+    for h in subjects:
+        if h.start < fig.end and fig.start < h.end and h.entry.type == "currency":
+            yield h.entry, other  # "the dollar climbed to 154.67 yen": the currency is written in the figure
     for h in same_before + any_before:
         yield h.entry, other
     for h in subjects:
         if h.start < fig.end and fig.start < h.end:
-            yield h.entry, other  # "the dollar bought 158.72 yen": the currency is written in the figure
+            yield h.entry, other
     if not any_before:
         for h in subjects:
             gap = [t.lower_ for t in doc[fig.end : h.start]]

@@ -255,6 +255,15 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
             model.by_name.get(text.lower())
             or model.by_symbol.get(text)
             or (model.by_symbol.get(ticker) if named else None)
+            # "| 2-year | 4.35% |" in a table of yields: the row names the tenor, the gazetteer the note
+            or next(
+                (
+                    model.by_name[k]
+                    for k in (f"{text.lower()} yield", f"the {text.lower()}")
+                    if k in model.by_name
+                ),
+                None,
+            )
         )
         if entry is not None:
             return (
