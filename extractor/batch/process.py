@@ -15,6 +15,8 @@ override `process_record` (or `extract`).
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -53,6 +55,41 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     message = " ".join(str(exc).split())
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RecordTimeout(BaseException):
+    """Raised in a worker when a record's budget is spent; a BaseException so that the
+    processor's own `except Exception` (which turns any failure into a reason) lets it through."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise RecordTimeout
+
+
+def timeout_reason(seconds: float) -> str:
+    return f"took longer than {seconds:g} s (batch.record_timeout); skipped"
+
+
+def process_within_budget(processor: RecordProcessor, record: Record) -> Outcome:
+    """`processor.process_record(record)`, interrupted after `batch.record_timeout` seconds.
+
+    The interval timer interrupts Python code only (a signal is handled between bytecodes), and
+    only on the main thread; the local engine's driver covers what it cannot reach.
+    """
+    budget = processor.settings.batch.record_timeout
+    if threading.current_thread() is not threading.main_thread():
+        return processor.process_record(record)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, budget)
+            return processor.process_record(record)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except RecordTimeout:  # also one that fires just as the record ends: caught all the same
+        return Outcome(key=record.key, input=record.input, url=record.url, reason=timeout_reason(budget))
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 class RecordProcessor:
