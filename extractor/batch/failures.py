@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,8 +38,8 @@ def default_errors_path(target: str) -> Path:
 
 
 def new_run_id() -> str:
-    """When this run started (UTC) and its process id: unique among runs of one machine."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    """When this run started (UTC), its process id and a random part (one process may run twice)."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 class ErrorLog:
