@@ -386,6 +386,62 @@ def test_fields_are_configurable(tmp_path, pages):
         "text", "https://x.example/1", "2025-01-02", "u1", f"{dump}:1")
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_dropped_postgres_connections_during_a_run_lose_nothing(big_dump, tmp_path, postgres_url):
+    """The server closes the run's connections again and again (what a restart does to them): the
+    run reconnects, finishes with exit 0, and the database holds every claim once."""
+    from test_sinks import terminate_backends
+
+    dump, expected = big_dump
+    name = f"mc_drop_{os.getpid()}_{time.monotonic_ns() % 10**6}"
+    target = f"{postgres_url}&application_name={name}"
+    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", target, "--workers", "2", "--quiet"]
+    run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    dropped = 0
+    while run.poll() is None:
+        time.sleep(0.4)
+        dropped += terminate_backends(name)
+    stderr = run.stderr.read()
+    assert run.returncode == 0, stderr
+    assert dropped >= 3, "the connections should have been dropped during the run"
+    ids = stored_claim_ids(postgres_url)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
+def full_disk_at(size: int):
+    """A `preexec_fn`: files of the process cannot grow past `size` bytes (writes fail with
+    EFBIG, as with a full disk: the same `OSError` path); SIGXFSZ ignored so the write fails
+    instead of killing the process."""
+
+    def limit() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.slow
+def test_a_full_disk_under_the_jsonl_sink_stops_clearly_and_a_rerun_completes(big_dump, tmp_path):
+    dump, expected = big_dump
+    sink = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", str(sink), "--workers", "2", "--quiet"]
+    full = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False,
+                          preexec_fn=full_disk_at(200_000))
+    assert full.returncode == 2, full.stderr
+    assert full.stderr.startswith(f"error: {sink}: cannot write article"), full.stderr
+    assert "Traceback" not in full.stderr
+    data = sink.read_bytes()
+    assert 0 < len(data) <= 200_000 and data.endswith(b"\n")  # no half-written claim left behind
+
+    rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    ids = stored_claim_ids(str(sink))
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
 # --------------------------------------------------------------------------- progress is a fact about the sink
 
 

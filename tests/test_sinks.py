@@ -452,3 +452,31 @@ def test_two_processes_write_overlapping_articles(fresh_db: str, tmp_path: Path)
     engine.dispose()
     assert (n_articles, n_claims) == (90, 90 * 5)
     assert sum(int(out) for out, _ in outputs) == 90 * 5
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def terminate_backends(application_name: str) -> int:
+    """Close the server side of every connection of `application_name`, as a restart does."""
+    import psycopg
+    from conftest import PG_URL
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE application_name = %s AND pid <> pg_backend_pid()", (application_name,)).fetchall())
+
+
+@pytest.mark.postgres
+def test_a_lost_postgres_connection_is_reconnected(postgres_url: str) -> None:
+    """The server drops the sink's connections (a restart, an admin): the next write reconnects and
+    the transaction is tried again; nothing is lost or doubled."""
+    name = f"mc_reconnect_{uuid.uuid4().hex[:8]}"
+    target = f"{postgres_url}&application_name={name}"
+    with open_sink(target) as sink:
+        assert sink.write_record(*done(0)) == 5
+        assert terminate_backends(name) >= 1  # the pooled connection is dead now
+        assert sink.write_record(*done(1)) == 5
+        assert terminate_backends(name) >= 1
+        assert sorted(sink.done_records().done) == ["dump.jsonl:0", "dump.jsonl:1"]
+    assert len(read_back(postgres_url)) == 10
