@@ -442,6 +442,32 @@ def test_a_full_disk_under_the_jsonl_sink_stops_clearly_and_a_rerun_completes(bi
     assert len(ids) == len(set(ids)) and set(ids) == expected
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_runs_at_once_on_one_database_store_every_claim_once(kind, big_dump, tmp_path, request):
+    """Two `claims batch` runs of overlapping halves of a dump write one database at once: it ends
+    with the claims of the whole dump, and every record listed as done."""
+    dump, expected = big_dump
+    rows = dump.read_text(encoding="utf-8").splitlines(keepends=True)[:80]
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    halves[0].write_text("".join(rows[:50]), encoding="utf-8")
+    halves[1].write_text("".join(rows[30:]), encoding="utf-8")  # records 31-50 in both
+    target = sink_target(kind, tmp_path, request)
+    procs = [subprocess.Popen([sys.executable, "-m", "extractor", "batch", str(h), "--to", target, "--workers", "1",
+                               "--quiet"], cwd=tmp_path, stderr=subprocess.PIPE, text=True) for h in halves]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+    wanted = {json.loads(r)["url"] for r in rows}
+    ids = stored_claim_ids(target)
+    assert len(ids) == len(set(ids))
+    with open_sink(target) as sink:
+        assert len(sink.done_records().done) == 50 + 50
+    with_urls = {c.article.url for c in sql.read_claims(target)}
+    assert with_urls == wanted
+    assert set(ids) <= expected
+
+
 # --------------------------------------------------------------------------- progress is a fact about the sink
 
 
