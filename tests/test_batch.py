@@ -224,6 +224,8 @@ def test_exit_codes():
     assert job.exit_code(job.Counts(records=10, errors=0)) == 0
     assert job.exit_code(job.Counts(records=10, errors=8)) == 1
     assert job.exit_code(job.Counts(records=10, errors=9)) == 3
+    assert job.exit_code(job.Counts(records=2, skipped=98, errors=2)) == 1  # retried old failures
+    assert job.exit_code(job.Counts(records=0, skipped=5, errors=0)) == 0  # nothing left to do
 
 
 # --------------------------------------------------------------------------- near-duplicates
