@@ -25,6 +25,7 @@ import json
 import random
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,14 @@ class TreeRss:
         self._thread.join()
 
 
+def done_records(sink: Path) -> int:
+    """Records the SQLite sink lists as done (its `batch_records` table)."""
+    if not sink.exists():
+        return 0
+    with sqlite3.connect(sink) as db:
+        return db.execute("select count(*) from batch_records").fetchone()[0]
+
+
 def run_batch(dump: Path, workdir: Path, workers: int, tag: str) -> dict[str, float]:
     """`claims batch` on `dump`: seconds, articles/s, peak tree RSS and largest process (MiB)."""
     sink = workdir / f"{tag}.db"
@@ -191,7 +200,7 @@ def run_batch(dump: Path, workdir: Path, workers: int, tag: str) -> dict[str, fl
     with TreeRss(process.pid) as tree:
         _, stderr = process.communicate()
     seconds = time.perf_counter() - start
-    done = sum(1 for _ in sink.with_name(sink.name + ".progress").open("rb")) if sink.exists() else 0
+    done = done_records(sink)
     if process.returncode not in (0, 1) or done == 0:
         raise SystemExit(f"claims batch failed ({process.returncode}): {stderr.strip()[-500:]}")
     errors = stderr.count("\n")

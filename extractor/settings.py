@@ -39,11 +39,17 @@ class ExtractSettings(BaseModel):
     min_confidence: float = Field(ge=0, le=1)
 
 
+class BatchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record_timeout: float = Field(default=120, gt=0)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scrape: ScrapeSettings
     dedup: DedupSettings
     extract: ExtractSettings
+    batch: BatchSettings = BatchSettings()
 
     @classmethod
     def load(cls, user_file: str | Path | None = None) -> Settings:

@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from sharedpaths import ROOT
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -29,8 +32,10 @@ from extractor.batch import job
 from extractor.batch.process import RecordProcessor
 from extractor.batch.sources import Fields, read_warc
 from extractor.cli import app
+from extractor.errors import SinkError
 from extractor.schemas import claim_id, stable_hash
 from extractor.settings import default_settings
+from extractor.sinks import open_sink, sql
 from extractor.sinks.jsonl import read_claims
 
 CORPUS = ROOT / "corpus" / "articles"
@@ -140,7 +145,7 @@ def test_every_dump_format_gives_the_claims_of_extract(kind, pages, reference, t
     want = {k: v for k, v in expected.items()} if keep_path else {
         k: {**v, "article": {a: b for a, b in v["article"].items() if a != "path"}} for k, v in expected.items()}
     assert records_by_id(sink, keep_path) == want
-    assert not (tmp_path / "out.jsonl.errors.jsonl").read_text()
+    assert not (tmp_path / "out.jsonl.errors.jsonl").exists()  # no failure, no errors file
     ledger = [json.loads(line) for line in (tmp_path / "out.jsonl.progress").read_text().splitlines()]
     assert len(ledger) == len(pages)
 
@@ -219,6 +224,8 @@ def test_exit_codes():
     assert job.exit_code(job.Counts(records=10, errors=0)) == 0
     assert job.exit_code(job.Counts(records=10, errors=8)) == 1
     assert job.exit_code(job.Counts(records=10, errors=9)) == 3
+    assert job.exit_code(job.Counts(records=2, skipped=98, errors=2)) == 1  # retried old failures
+    assert job.exit_code(job.Counts(records=0, skipped=5, errors=0)) == 0  # nothing left to do
 
 
 # --------------------------------------------------------------------------- near-duplicates
@@ -270,30 +277,68 @@ def big_dump(reference, tmp_path_factory) -> tuple[Path, set[str]]:
     return write_jsonl(tmp_path_factory.mktemp("big") / "dump.jsonl", rows), expected
 
 
-def lines(path: Path) -> int:
-    return path.read_bytes().count(b"\n") if path.exists() else 0
+def sink_target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if kind == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / ("out.jsonl" if kind == "jsonl" else "out.db"))
 
 
-def test_kill_9_and_resume_gives_every_claim_exactly_once(big_dump, tmp_path):
+def stored_claim_ids(target: str) -> list[str]:
+    """Every claim id the sink holds, one per stored claim (a duplicate would show twice)."""
+    if target.endswith(".jsonl"):
+        path = Path(target)
+        if not path.exists():
+            return []
+        return [json.loads(line)["claim_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not target.startswith("postgresql") and not Path(target).exists():
+        return []
+    return [c.claim_id for c in sql.read_claims(target)]
+
+
+def done_count(target: str) -> int:
+    """How many records the sink lists as done, read the way an outside observer would."""
+    if target.endswith(".jsonl"):
+        path = Path(target + ".progress")
+        return path.read_bytes().count(b"\n") if path.exists() else 0
+    try:
+        engine = sql.connect(target, create=False)
+    except SinkError:
+        return 0  # not created yet
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(sql.batch_records))
+    except DBAPIError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_path, request):
     dump, expected = big_dump
-    sink = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", str(sink), "--workers", "2", "--quiet"]
-    run = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE)
+    target = sink_target(kind, tmp_path, request)
+    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", target, "--workers", "2", "--quiet"]
+    run = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
-    while lines(tmp_path / "out.jsonl.progress") < N_RECORDS // 5 and run.poll() is None and time.monotonic() < deadline:
+    while done_count(target) < N_RECORDS // 5 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(run.pid, signal.SIGKILL)  # the driver and its workers, at once
     run.wait()
-    done_before = lines(tmp_path / "out.jsonl.progress")
+    done_before = done_count(target)
     assert 0 < done_before < N_RECORDS, "the kill should land mid-run"
 
-    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    rerun = subprocess.run(command[:-1], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
     assert rerun.returncode == 0, rerun.stderr
-    ids = [json.loads(line)["claim_id"] for line in sink.read_text(encoding="utf-8").splitlines()]
+    ids = stored_claim_ids(target)
     assert len(ids) == len(set(ids)), "a claim was written twice"
     assert set(ids) == expected
-    ledger = [json.loads(line)["key"] for line in (tmp_path / "out.jsonl.progress").read_text().splitlines() if line.strip()]
-    assert sorted(set(ledger)) == sorted(f"{dump}:{n}" for n in range(1, N_RECORDS + 1))
+    with open_sink(target) as sink:
+        assert sorted(sink.done_records().done) == sorted(f"{dump}:{n}" for n in range(1, N_RECORDS + 1))
+    # the rerun skipped what the killed run had finished (at least what was listed at the kill)
+    summary = re.search(r"([\d,]+) records: ([\d,]+) skipped as already done, ([\d,]+) processed, 0 failed", rerun.stderr)
+    assert summary, rerun.stderr
+    total, skipped, processed = (int(g.replace(",", "")) for g in summary.groups())
+    assert total == N_RECORDS and skipped >= done_before and skipped + processed == N_RECORDS
 
 
 # --------------------------------------------------------------------------- Ray
@@ -341,3 +386,302 @@ def test_fields_are_configurable(tmp_path, pages):
     [record] = list(iter_records([str(dump)], default_settings(), fields))
     assert (record.kind, record.url, record.published, record.path, record.key) == (
         "text", "https://x.example/1", "2025-01-02", "u1", f"{dump}:1")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_dropped_postgres_connections_during_a_run_lose_nothing(big_dump, tmp_path, postgres_url):
+    """The server closes the run's connections again and again (what a restart does to them): the
+    run reconnects, finishes with exit 0, and the database holds every claim once."""
+    from test_sinks import terminate_backends
+
+    dump, expected = big_dump
+    name = f"mc_drop_{os.getpid()}_{time.monotonic_ns() % 10**6}"
+    target = f"{postgres_url}&application_name={name}"
+    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", target, "--workers", "2", "--quiet"]
+    run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    dropped = 0
+    while run.poll() is None:
+        time.sleep(0.4)
+        dropped += terminate_backends(name)
+    stderr = run.stderr.read()
+    assert run.returncode == 0, stderr
+    assert dropped >= 3, "the connections should have been dropped during the run"
+    ids = stored_claim_ids(postgres_url)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
+def full_disk_at(size: int):
+    """A `preexec_fn`: files of the process cannot grow past `size` bytes (writes fail with
+    EFBIG, as with a full disk: the same `OSError` path); SIGXFSZ ignored so the write fails
+    instead of killing the process."""
+
+    def limit() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.slow
+def test_a_full_disk_under_the_jsonl_sink_stops_clearly_and_a_rerun_completes(big_dump, tmp_path):
+    dump, expected = big_dump
+    sink = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", str(sink), "--workers", "2", "--quiet"]
+    full = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False,
+                          preexec_fn=full_disk_at(200_000))
+    assert full.returncode == 2, full.stderr
+    assert full.stderr.startswith(f"error: {sink}: cannot write article"), full.stderr
+    assert "Traceback" not in full.stderr
+    data = sink.read_bytes()
+    assert 0 < len(data) <= 200_000 and data.endswith(b"\n")  # no half-written claim left behind
+
+    rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    ids = stored_claim_ids(str(sink))
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_runs_at_once_on_one_database_store_every_claim_once(kind, big_dump, tmp_path, request):
+    """Two `claims batch` runs of overlapping halves of a dump write one database at once: it ends
+    with the claims of the whole dump, and every record listed as done."""
+    dump, expected = big_dump
+    rows = dump.read_text(encoding="utf-8").splitlines(keepends=True)[:80]
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    halves[0].write_text("".join(rows[:50]), encoding="utf-8")
+    halves[1].write_text("".join(rows[30:]), encoding="utf-8")  # records 31-50 in both
+    target = sink_target(kind, tmp_path, request)
+    procs = [subprocess.Popen([sys.executable, "-m", "extractor", "batch", str(h), "--to", target, "--workers", "1",
+                               "--quiet"], cwd=tmp_path, stderr=subprocess.PIPE, text=True) for h in halves]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+    wanted = {json.loads(r)["url"] for r in rows}
+    ids = stored_claim_ids(target)
+    assert len(ids) == len(set(ids))
+    with open_sink(target) as sink:
+        assert len(sink.done_records().done) == 50 + 50
+    with_urls = {c.article.url for c in sql.read_claims(target)}
+    assert with_urls == wanted
+    assert set(ids) <= expected
+
+
+# --------------------------------------------------------------------------- progress is a fact about the sink
+
+
+def synthetic_sink(target: str) -> set[str]:
+    """Fill `target` with claims of other articles (another run's output); their claim ids."""
+    from conftest import make_article
+
+    articles = [make_article(900 + i) for i in range(3)]
+    with open_sink(target) as sink:
+        for article in articles:
+            sink.write_article(article)
+    return {c.claim_id for a in articles for c in a.claims}
+
+
+def alter_sink(target: str, alteration: str, tmp_path: Path) -> set[str]:
+    """Do to the sink what a user might between two runs; the claim ids of foreign claims it now holds."""
+    if alteration == "delete":  # `rm out.jsonl` / `rm out.db`: a ledger beside it would survive
+        for path in tmp_path.glob(Path(target).name + "*"):
+            if not path.name.endswith(".progress"):
+                path.unlink()
+        return set()
+    if alteration == "truncate" and target.endswith(".jsonl"):  # keep the first half of the lines
+        text = Path(target).read_text(encoding="utf-8").splitlines(keepends=True)
+        Path(target).write_text("".join(text[: len(text) // 2]), encoding="utf-8")
+        return set()
+    if alteration == "truncate":  # TRUNCATE claims, the articles stay
+        engine = sql.connect(target)
+        with engine.begin() as conn:
+            conn.execute(sql.claims.delete())
+        engine.dispose()
+        return set()
+    if alteration == "delete_article":
+        engine = sql.connect(target)
+        with engine.begin() as conn:
+            victim = conn.scalar(select(sql.articles.c.id).order_by(sql.articles.c.id).limit(1))
+            conn.execute(sql.articles.delete().where(sql.articles.c.id == victim))  # its claims go with it
+        engine.dispose()
+        return set()
+    assert alteration == "replace"  # another output (or an old backup) moved in its place
+    other = str(tmp_path / "other" / Path(target).name)
+    foreign = synthetic_sink(other)
+    for path in tmp_path.glob(Path(target).name + "*"):
+        if not path.name.endswith(".progress"):
+            path.unlink()
+    Path(other).rename(target)
+    return foreign
+
+
+ALTERATIONS = [
+    ("jsonl", "delete"), ("jsonl", "truncate"), ("jsonl", "replace"),
+    ("sqlite", "delete"), ("sqlite", "truncate"), ("sqlite", "replace"),
+    pytest.param("postgres", "truncate", marks=pytest.mark.postgres),
+    pytest.param("postgres", "delete_article", marks=pytest.mark.postgres),
+]
+
+
+@pytest.mark.parametrize(("kind", "alteration"), ALTERATIONS)
+def test_a_rerun_redoes_exactly_what_the_sink_lost(kind, alteration, pages, reference, tmp_path, request):
+    """Run, delete / truncate / replace the sink, run again: the sink ends with the claims of an
+    uninterrupted run, each once, whatever lies beside it."""
+    expected, _ = reference
+    target = sink_target(kind, tmp_path, request)
+    code, stderr = cli("batch", pages[0].parent, "--to", target, "--workers", "1", "--quiet")
+    assert code == 0, stderr
+    assert set(stored_claim_ids(target)) == set(expected)
+    foreign = alter_sink(target, alteration, tmp_path)
+    assert set(stored_claim_ids(target)) != set(expected) | foreign
+
+    code, stderr = cli("batch", pages[0].parent, "--to", target, "--workers", "1", "--quiet")
+    assert code == 0, stderr
+    ids = stored_claim_ids(target)
+    assert len(ids) == len(set(ids)), "a claim was written twice"
+    assert set(ids) == set(expected) | foreign
+    if kind == "jsonl" or alteration == "truncate":  # the sink (or its ledger) remembers it held more
+        assert "missing claims" in stderr, stderr
+
+
+def test_progress_does_not_depend_on_the_current_folder(pages, tmp_path, monkeypatch):
+    """A database sink run from two folders: the second run skips everything, and neither folder
+    gets a file."""
+    sink = tmp_path / "db" / "out.db"
+    for folder in ("here", "there"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        result = runner.invoke(app, ["batch", str(pages[0].parent), "--to", str(sink), "--workers", "1"])
+        assert result.exit_code == 0, result.stderr
+        assert list((tmp_path / folder).iterdir()) == []
+    assert f"{len(pages)} records: {len(pages)} skipped as already done, 0 processed, 0 failed" in result.stderr
+
+
+# --------------------------------------------------------------------------- no stray files
+
+
+@pytest.mark.parametrize(("kind", "files"), [
+    ("default", ["claims.db"]),  # the README's main command: `claims batch FOLDER`
+    ("jsonl", ["out.jsonl", "out.jsonl.progress"]),
+    pytest.param("postgres", [], marks=pytest.mark.postgres),
+])
+def test_nothing_is_written_but_the_sink(kind, files, pages, tmp_path, monkeypatch, request):
+    """A run without failures leaves nothing in the current folder but the sink (and the ledger of
+    a JSONL sink beside it): no errors file, no progress file named after a URL."""
+    monkeypatch.chdir(tmp_path)
+    to = [] if kind == "default" else ["--to", sink_target(kind, tmp_path, request)]
+    code, stderr = cli("batch", pages[0].parent, *to, "--workers", "1", "--quiet")
+    assert code == 0, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+
+
+# --------------------------------------------------------------------------- errors file, summary, exit codes
+
+
+def test_summary_counts_skipped_processed_and_failed(pages, tmp_path):
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"title": "no page field"}])
+    sink = tmp_path / "out.db"
+    result = runner.invoke(app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"])
+    n = len(pages)
+    assert result.exit_code == 1, result.stderr
+    assert f"{n + 1} records: 0 skipped as already done, {n} processed, 1 failed" in result.stderr
+    assert f"errors: {sink}.errors.jsonl" in result.stderr
+    # the rerun only retries the failure, which fails again: "some failed" (1), not "nearly all" (3)
+    result = runner.invoke(app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"])
+    assert result.exit_code == 1, result.stderr
+    assert f"{n + 1} records: {n} skipped as already done, 0 processed, 1 failed" in result.stderr
+    runs = [json.loads(line)["run"] for line in (tmp_path / "out.db.errors.jsonl").read_text().splitlines()]
+    assert len(runs) == 2 and runs[0] != runs[1]  # each run keeps its own record of failures
+
+
+ERRORS_RUN = """
+import sys
+sys.argv = ["claims", "batch", sys.argv[1], "--to", sys.argv[2], "--workers", "1", "--quiet"]
+from extractor.cli import main
+main()
+"""
+
+
+def test_two_runs_on_one_sink_keep_all_their_failures(tmp_path):
+    """Two runs at once on one SQLite sink, 60 failing records each: the errors file keeps all 120."""
+    sink = tmp_path / "out.db"
+    dumps = [write_jsonl(tmp_path / f"d{k}.jsonl", [{"title": f"no page {k}-{i}"} for i in range(60)]) for k in (1, 2)]
+    procs = [subprocess.Popen([sys.executable, "-c", ERRORS_RUN, str(d), str(sink)], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for d in dumps]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 3, err
+    logged = [json.loads(line) for line in (tmp_path / "out.db.errors.jsonl").read_text().splitlines()]
+    assert len(logged) == 120
+    by_run: dict[str, set[str]] = {}
+    for entry in logged:
+        by_run.setdefault(entry["run"], set()).add(entry["key"])
+    assert sorted(map(len, by_run.values())) == [60, 60]
+    assert {k for keys in by_run.values() for k in keys} == {f"{d}:{i}" for d in dumps for i in range(1, 61)}
+
+
+def test_a_warc_name_on_something_else_is_one_clear_error(pages, tmp_path):
+    fake = tmp_path / "crawl.warc.gz"
+    fake.write_bytes(gzip.compress(pages[0].read_bytes()))  # a gzipped page, not a WARC
+    code, stderr = cli("batch", fake, "--to", tmp_path / "out.db", "--workers", "1", "--quiet")
+    assert code == 3
+    assert stderr.splitlines() == [f"error: {fake}#end: not a WARC file"]
+
+
+# --------------------------------------------------------------------------- a page that hangs
+
+
+def slow_page() -> str:
+    """A page that takes the pipeline seconds: 4.5 MB of market sentences (under the 5 MB limit)."""
+    body = "".join(f"<p>Bitcoin rose {i % 9}.{i % 7}% to ${60000 + i:,} on Tuesday, per CoinGecko data, "
+                   f"while Ether fell {i % 5}.2% to ${2000 + i:,}.</p>" for i in range(40_000))
+    return f"<html><head><title>Slow</title></head><body><article><h1>Slow</h1>{body}</article></body></html>"
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_a_page_over_its_time_budget_is_reported_and_the_run_goes_on(engine, pages, tmp_path):
+    if engine == "ray":
+        ray_or_skip()
+    html = slow_page()
+    assert len(html) < 5_000_000
+    dump = write_jsonl(tmp_path / "dump.jsonl", [
+        {"url": "https://a.example/1", "html": pages[0].read_text(encoding="utf-8")},
+        {"url": "https://slow.example/", "html": html},
+        {"url": "https://a.example/2", "html": pages[1].read_text(encoding="utf-8")},
+    ])
+    config = tmp_path / "budget.toml"
+    config.write_text("[batch]\nrecord_timeout = 1\n", encoding="utf-8")
+    sink = tmp_path / "out.db"
+    started = time.monotonic()
+    code, stderr = cli("batch", dump, "--to", sink, "--config", config, "--engine", engine, "--workers", "1", "--quiet")
+    assert time.monotonic() - started < 90
+    assert code == 1, stderr
+    [logged] = [json.loads(line) for line in (tmp_path / "out.db.errors.jsonl").read_text().splitlines()]
+    assert logged["key"] == f"{dump}:2" and "record_timeout" in logged["reason"]
+    assert "replaced" not in logged["reason"]  # the worker's timer interrupted it: no worker lost
+    assert stderr.splitlines() == [f"error: {dump}:2: {logged['reason']}"]
+    with sqlite3.connect(sink) as db:
+        assert sorted(db.execute("select url from articles")) == [("https://a.example/1",), ("https://a.example/2",)]
+
+
+def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
+    """A record stuck where the interval timer cannot reach it (here: SIGALRM blocked, as inside
+    C code) is given up by the driver; the worker is replaced and the other records go on."""
+    from hanging import HangingProcessor
+
+    from extractor.batch import runner as local
+    from extractor.batch.sources import Record
+
+    settings = default_settings().model_copy(update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})})
+    records = [Record(key=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
+    records.insert(1, Record(key="hang", input="t", content=b"<html></html>", kind="html"))
+    started = time.monotonic()
+    with local.LocalEngine(HangingProcessor(settings), workers=1) as engine:
+        outcomes = list(engine.map(records))
+    assert time.monotonic() - started < 0.5 + local.HARD_GRACE + 30
+    assert [o.key for o in outcomes] == ["k0", "hang", "k1"]
+    assert outcomes[0].ok and outcomes[2].ok
+    assert not outcomes[1].ok and "worker was replaced" in outcomes[1].reason

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import METRICS, SUBJECT_TYPES, Article, Claim, Evidence, stable_hash
-from extractor.sinks import JsonlSink, SqlSink, open_sink, sink_kind, sql
+from extractor.sinks import DoneRecord, JsonlSink, SqlSink, open_sink, sink_kind, sql
 from extractor.sinks import jsonl as jsonl_sink
 
 TESTS = Path(__file__).parent
@@ -264,18 +264,69 @@ def test_reading_a_database_without_tables_fails_clearly(postgres_url: str) -> N
 # --------------------------------------------------------------------------- every sink
 
 
-def test_empty_article_counts_as_done(sink_target: str) -> None:
-    empty = make_article(3, n_claims=0)
-    assert write(sink_target, empty) == [0]
+def done(i: int, n_claims: int = 5) -> tuple[Article, DoneRecord]:
+    """Article `i` and the batch record `dump.jsonl:i` it came from."""
+    article = make_article(i, n_claims)
+    return article, DoneRecord(f"dump.jsonl:{i}", "dump.jsonl", article.id, None, b"sig%d" % i)
+
+
+def test_batch_records_are_kept_in_the_sink(sink_target: str) -> None:
     with open_sink(sink_target) as sink:
-        assert sink.has_article(empty.id)
-        assert sink.known_article_ids() == {empty.id}
+        assert [sink.write_record(*done(i, n)) for i, n in ((0, 5), (1, 0), (2, 3))] == [5, 0, 3]
+    with open_sink(sink_target) as sink:
+        progress = sink.done_records()
+    assert progress.lost == 0
+    assert progress.done == {f"dump.jsonl:{i}": done(i)[1] for i in range(3)}  # an empty article too
+
+
+def test_records_whose_claims_left_the_sink_are_not_done(sink_target: str, tmp_path: Path) -> None:
+    """Claims removed behind the sink's back (a truncated file, `DELETE FROM claims`): the
+    records they came from are redone; the others stay done."""
+    with open_sink(sink_target) as sink:
+        for i in range(3):
+            sink.write_record(*done(i))
+    if sink_kind(sink_target) == "jsonl":
+        kept = [line for line in Path(sink_target).read_text().splitlines() if '"art-000001"' not in line]
+        Path(sink_target).write_text("".join(line + "\n" for line in kept))
+    else:
+        engine = sql.connect(sink_target)
+        with engine.begin() as conn:
+            conn.execute(sql.claims.delete().where(sql.claims.c.article_id == "art-000001"))
+        engine.dispose()
+    with open_sink(sink_target) as sink:
+        progress = sink.done_records()
+        assert sorted(progress.done) == ["dump.jsonl:0", "dump.jsonl:2"]
+        assert progress.lost == 1
+        assert sink.write_record(*done(1)) == 5  # redone: its claims are back
+        assert sorted(sink.done_records().done) == [f"dump.jsonl:{i}" for i in range(3)]
+
+
+def test_a_new_sink_has_no_progress_whatever_lies_beside_it(sink_target: str) -> None:
+    """A deleted and re-created sink (or one restored from an older backup) starts from what it holds."""
+    with open_sink(sink_target) as sink:
+        for i in range(3):
+            sink.write_record(*done(i))
+    if sink_kind(sink_target) == "jsonl":
+        Path(sink_target).unlink()  # the ledger beside it stays
+    elif sink_target.startswith("postgresql"):
+        engine = sql.connect(sink_target)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE claims")
+        engine.dispose()
+    else:
+        for path in Path(sink_target).parent.glob(Path(sink_target).name + "*"):
+            path.unlink()
+    with open_sink(sink_target) as sink:
+        progress = sink.done_records()
+    assert progress.done == {}
+    assert progress.lost == (3 if sink_kind(sink_target) != "sqlite" else 0)
 
 
 def test_resume_adds_nothing_twice(sink_target: str) -> None:
     write(sink_target, *(make_article(i) for i in range(3)))
     with open_sink(sink_target) as sink:
         assert sink.known_article_ids() == {"art-000000", "art-000001", "art-000002"}
+        assert sink.has_article("art-000001") and not sink.has_article("art-000003")
         assert [sink.write_article(make_article(i)) for i in range(5)] == [0, 0, 0, 5, 5]
     assert len(read_back(sink_target)) == 25
 
@@ -401,3 +452,31 @@ def test_two_processes_write_overlapping_articles(fresh_db: str, tmp_path: Path)
     engine.dispose()
     assert (n_articles, n_claims) == (90, 90 * 5)
     assert sum(int(out) for out, _ in outputs) == 90 * 5
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def terminate_backends(application_name: str) -> int:
+    """Close the server side of every connection of `application_name`, as a restart does."""
+    import psycopg
+    from conftest import PG_URL
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE application_name = %s AND pid <> pg_backend_pid()", (application_name,)).fetchall())
+
+
+@pytest.mark.postgres
+def test_a_lost_postgres_connection_is_reconnected(postgres_url: str) -> None:
+    """The server drops the sink's connections (a restart, an admin): the next write reconnects and
+    the transaction is tried again; nothing is lost or doubled."""
+    name = f"mc_reconnect_{uuid.uuid4().hex[:8]}"
+    target = f"{postgres_url}&application_name={name}"
+    with open_sink(target) as sink:
+        assert sink.write_record(*done(0)) == 5
+        assert terminate_backends(name) >= 1  # the pooled connection is dead now
+        assert sink.write_record(*done(1)) == 5
+        assert terminate_backends(name) >= 1
+        assert sorted(sink.done_records().done) == ["dump.jsonl:0", "dump.jsonl:1"]
+    assert len(read_back(postgres_url)) == 10

@@ -5,8 +5,8 @@
     runner     the local engine: worker processes, bounded in-flight work, input order kept
     ray_engine the Ray engine: Ray Data `map_batches` over actors, local or on a cluster
     dedup      near-duplicate articles (MinHash LSH over word shingles) → `duplicate_of`
-    ledger     the progress ledger (resume) and the errors file
-    job        the driver loop: engine → near-duplicates → sink → ledger; counts, exit code
+    failures   the errors file (appended to, one run id per line)
+    job        the driver loop: engine → near-duplicates → sink (which keeps the progress); counts, exit code
     progress   the progress bar and the summary
 
 See docs/batch.md for the user's view.

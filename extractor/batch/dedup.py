@@ -9,7 +9,8 @@ sets; MinHashLSH finds candidates at or above the threshold in constant time, an
 candidate is checked against the estimate (LSH alone lets some pairs below the threshold
 through). Only originals enter the index, so `duplicate_of` always names the first article of
 a family, in the order the run writes them (input order). The index costs about 1 KB per
-original; signatures are kept in the progress ledger so a resumed run rebuilds it.
+original; signatures are kept with the sink's progress (`sinks.progress`) so a resumed run
+rebuilds it.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class NearDuplicates:
         return None
 
     def add(self, article_id: str, minhash: LeanMinHash | bytes) -> None:
-        """Index an original (also used to rebuild the index from the ledger when resuming)."""
+        """Index an original (also used to rebuild the index from the sink's progress when resuming)."""
         if self._lsh is None or article_id in self._order:
             return
         if isinstance(minhash, bytes):

@@ -1,13 +1,13 @@
-"""The driver of a batch run: records → engine → near-duplicates → sink → ledger.
+"""The driver of a batch run: records → engine → near-duplicates → sink (with its progress).
 
 In: a record stream (`batch.sources.iter_records`), an engine (`runner.LocalEngine` or
-`ray_engine.RayEngine`), an open sink, the progress ledger, the errors file, the near-duplicate
-index and a display. Out: `Counts`, and `exit_code(counts)`.
+`ray_engine.RayEngine`), an open sink, the errors file, the near-duplicate index and a display.
+Out: `Counts`, and `exit_code(counts)`.
 
-Only the driver writes: each successful outcome gets its `duplicate_of`, is written with
-`sink.write_article` (atomic, idempotent) and then listed in the ledger; each failed one goes
-to the errors file and is reported on stderr as one line. Records done by an earlier run are
-counted as skipped and never reach the engine.
+Only the driver writes: each successful outcome gets its `duplicate_of` and is written with
+`sink.write_record` (the article, its claims and the record's progress entry; atomic and
+idempotent); each failed one goes to the errors file and is reported on stderr as one line.
+Records the sink already holds are counted as skipped and never reach the engine.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from extractor.batch.dedup import NearDuplicates
-from extractor.batch.ledger import ErrorLog, Ledger
+from extractor.batch.failures import ErrorLog
 from extractor.batch.process import Outcome
 from extractor.batch.sources import Record
-from extractor.sinks import Sink
+from extractor.sinks import DoneRecord, Progress, Sink
 
 NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3
 
 
 @dataclass
 class Counts:
-    records: int = 0  # processed by this run (articles + errors)
-    skipped: int = 0  # done by an earlier run (resume)
+    records: int = 0  # attempted by this run (articles + errors)
+    skipped: int = 0  # already in the sink (resume)
     articles: int = 0
     claims: int = 0  # claims new in the sink
     duplicates: int = 0  # articles linked to an earlier near-duplicate
@@ -47,10 +47,13 @@ class Counts:
 
 
 def exit_code(counts: Counts) -> int:
-    """0 none failed, 1 some failed, 3 nearly all (>= 90 %) failed."""
+    """0 none of this run's records failed, 1 some did, 3 nearly all (>= 90 %) of the records
+    this run attempted failed *and* they are nearly all of the input (records skipped as already
+    in the sink count against it): a rerun that only retries the few failures of an earlier run
+    is 1, not 3."""
     if counts.errors == 0:
         return 0
-    return 3 if counts.errors >= NEARLY_ALL * counts.records else 1
+    return 3 if counts.errors >= NEARLY_ALL * (counts.records + counts.skipped) else 1
 
 
 class Engine(Protocol):
@@ -76,11 +79,10 @@ class Display(Protocol):
 class BatchJob:
     """One run; `run(records)` returns its counts."""
 
-    def __init__(self, engine: Engine, sink: Sink, ledger: Ledger, errors: ErrorLog,
+    def __init__(self, engine: Engine, sink: Sink, errors: ErrorLog,
                  duplicates: NearDuplicates, display: Display) -> None:
         self.engine = engine
         self.sink = sink
-        self.ledger = ledger
         self.errors = errors
         self.duplicates = duplicates
         self.display = display
@@ -108,8 +110,8 @@ class BatchJob:
         article = outcome.article
         assert article is not None
         article.duplicate_of = self.duplicates.check(article.id, outcome.signature)
-        self.counts.claims += self.sink.write_article(article)
-        self.ledger.add(outcome.key, article.id, article.duplicate_of, outcome.signature)
+        done = DoneRecord(outcome.key, outcome.input, article.id, article.duplicate_of, outcome.signature)
+        self.counts.claims += self.sink.write_record(article, done)
         self.counts.articles += 1
         self.counts.duplicates += article.duplicate_of is not None
 
@@ -120,8 +122,8 @@ class BatchJob:
         self.display.error(f"error: {outcome.key}: {reason}")
 
 
-def rebuild_duplicates(ledger: Ledger, duplicates: NearDuplicates) -> None:
+def rebuild_duplicates(progress: Progress, duplicates: NearDuplicates) -> None:
     """Put the originals of earlier runs back into the near-duplicate index (resume)."""
-    for entry in ledger.entries:
+    for entry in progress.done.values():
         if entry.duplicate_of is None and entry.minhash:
             duplicates.add(entry.article, entry.minhash)

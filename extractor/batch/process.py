@@ -15,6 +15,9 @@ override `process_record` (or `extract`).
 
 from __future__ import annotations
 
+import ctypes
+import signal
+import threading
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -53,6 +56,67 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     message = " ".join(str(exc).split())
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RecordTimeout(BaseException):
+    """Raised in a worker when a record's budget is spent; a BaseException so that the
+    processor's own `except Exception` (which turns any failure into a reason) lets it through."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise RecordTimeout
+
+
+def timeout_reason(seconds: float) -> str:
+    return f"took longer than {seconds:g} s (batch.record_timeout); skipped"
+
+
+def process_within_budget(processor: RecordProcessor, record: Record) -> Outcome:
+    """`processor.process_record(record)`, interrupted after `batch.record_timeout` seconds.
+
+    On the main thread (local workers) an interval timer raises `RecordTimeout` from SIGALRM;
+    elsewhere (Ray runs actor methods on another thread) a timer thread raises it in this
+    thread with `PyThreadState_SetAsyncExc`. Either reaches Python code only (between
+    bytecodes); the local engine's driver covers a record stuck inside C code.
+    """
+    budget = processor.settings.batch.record_timeout
+    try:
+        if threading.current_thread() is threading.main_thread():
+            return _with_alarm(processor, record, budget)
+        return _with_timer_thread(processor, record, budget)
+    except RecordTimeout:  # also one that fires just as the record ends: caught all the same
+        return Outcome(key=record.key, input=record.input, url=record.url, reason=timeout_reason(budget))
+
+
+def _with_alarm(processor: RecordProcessor, record: Record, budget: float) -> Outcome:
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, budget)
+        return processor.process_record(record)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _with_timer_thread(processor: RecordProcessor, record: Record, budget: float) -> Outcome:
+    target = threading.get_ident()
+    lock = threading.Lock()
+    finished = False
+
+    def interrupt() -> None:
+        with lock:  # never after the record is finished: the exception would land elsewhere
+            if not finished:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(RecordTimeout))
+
+    timer = threading.Timer(budget, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        return processor.process_record(record)
+    finally:
+        with lock:
+            finished = True
+        timer.cancel()
 
 
 class RecordProcessor:

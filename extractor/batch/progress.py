@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from extractor.batch.failures import ErrorLog
 from extractor.batch.job import Counts
 
 
@@ -59,7 +60,7 @@ class QuietDisplay:
     def error(self, message: str) -> None:
         self.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
-    def summary(self, counts: Counts, sink: str, errors_file: str) -> None:
+    def summary(self, counts: Counts, sink: str, errors: ErrorLog) -> None:
         pass
 
 
@@ -112,17 +113,23 @@ class ProgressDisplay(QuietDisplay):
     def error(self, message: str) -> None:
         self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
-    def summary(self, counts: Counts, sink: str, errors_file: str) -> None:
-        rate = counts.records / counts.seconds if counts.seconds else 0.0
-        lines = [
-            f"{counts.records:,} records in {counts.seconds:,.1f} s ({rate:,.1f}/s): "
-            f"{counts.articles:,} articles ({counts.duplicates:,} near-duplicates), "
-            f"{counts.claims:,} new claims, {counts.errors:,} errors",
-        ]
-        if counts.skipped:
-            lines.append(f"{counts.skipped:,} records skipped: done by an earlier run (--no-resume to redo them)")
-        lines.append(f"sink: {sink}")
-        if counts.errors:
-            lines.append(f"errors: {errors_file}")
-        for line in lines:
+    def summary(self, counts: Counts, sink: str, errors: ErrorLog) -> None:
+        for line in summary_lines(counts, sink, errors):
             self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def summary_lines(counts: Counts, sink: str, errors: ErrorLog) -> list[str]:
+    """What the run did: records skipped (already in the sink), processed and failed."""
+    rate = counts.records / counts.seconds if counts.seconds else 0.0
+    total = counts.skipped + counts.records
+    lines = [
+        f"{total:,} records: {counts.skipped:,} skipped as already done, {counts.articles:,} processed, "
+        f"{counts.errors:,} failed; {counts.claims:,} new claims, {counts.duplicates:,} near-duplicates; "
+        f"{counts.seconds:,.1f} s ({rate:,.1f} records/s)",
+    ]
+    if counts.skipped:
+        lines.append("skipped records are in the sink already (--no-resume to redo them)")
+    lines.append(f"sink: {sink}")
+    if errors.count:
+        lines.append(f"errors: {errors.path} (the lines of run {errors.run})")
+    return lines

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from extractor.batch.process import Outcome, RecordProcessor, one_line
+from extractor.batch.process import Outcome, RecordProcessor, one_line, process_within_budget
 from extractor.batch.sources import Record
 from extractor.errors import InputError
 
@@ -42,7 +42,7 @@ class RayRecordProcessor:
         self.processor.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        outcomes = [self.processor.process_record(pickle.loads(blob)) for blob in batch["record"]]
+        outcomes = [process_within_budget(self.processor, pickle.loads(blob)) for blob in batch["record"]]
         return {"outcome": np.array([pickle.dumps(o) for o in outcomes], dtype=object)}
 
 

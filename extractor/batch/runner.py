@@ -12,6 +12,12 @@ time: memory stays flat however large the dump is. Results are handed back in in
 (a slow page holds back at most `in_flight` finished ones), so near-duplicates are judged in
 the same order on every run.
 
+Each record has a time budget (`batch.record_timeout`; trafilatura has none of its own). In the
+worker an interval timer interrupts the record when the budget is spent, and the record fails
+with that reason. A record stuck where the timer cannot reach (inside C code) is given up by
+the driver a little later (`HARD_GRACE`): the pool's processes are killed, a new pool is
+started, and the other records that were in flight are sent again.
+
 Workers watch the driver and exit when it is gone (killed with `kill -9`, it cannot stop them).
 A worker that dies (segfault, out of memory) breaks the pool: the engine starts a new one and
 tries the records that were in flight again one at a time, so only the record that kills a
@@ -28,13 +34,15 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
-from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.process import Outcome, RecordProcessor, process_within_budget, timeout_reason
 from extractor.batch.sources import Record
 
 _processor: RecordProcessor | None = None  # the worker process's own copy
 PRELOAD = ["extractor.batch.process", "extractor.extract", "extractor.pipeline"]
+HARD_GRACE = 5.0  # seconds past the budget before the driver kills a worker that ignores its timer
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -67,7 +75,7 @@ def _exit_with(driver: int) -> None:
 
 def _process(record: Record) -> Outcome:
     assert _processor is not None, "worker not initialised"
-    return _processor.process_record(record)
+    return process_within_budget(_processor, record)
 
 
 class LocalEngine:
@@ -79,6 +87,7 @@ class LocalEngine:
         self.processor = processor
         self.workers = max(1, workers)
         self.in_flight = in_flight or 4 * self.workers
+        self.budget = processor.settings.batch.record_timeout
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalEngine:
@@ -113,13 +122,22 @@ class LocalEngine:
             return self._pool.submit(_process, record)
 
     def _next(self, window: deque[tuple[Record, Future[Outcome]]]) -> Iterator[Outcome]:
+        # The oldest record is running once every record before it is done, which is now: its
+        # clock starts here at the latest (so it gets at least its budget, at most twice it).
         record, future = window.popleft()
         try:
-            yield future.result()
+            yield future.result(timeout=self.budget + HARD_GRACE)
         except BrokenProcessPool:
             suspects = [record] + [r for r, _ in window]
             window.clear()
             yield from self._isolate(suspects)
+        except FutureTimeout:
+            yield Outcome(key=record.key, input=record.input, url=record.url,
+                          reason=timeout_reason(self.budget) + "; its worker was replaced")
+            others = [r for r, _ in window]
+            window.clear()
+            self._kill_pool()
+            window.extend((r, self._submit(r)) for r in others)
 
     def _isolate(self, suspects: list[Record]) -> Iterator[Outcome]:
         """After a crash: each record that was in flight alone, on a fresh worker."""
@@ -127,12 +145,24 @@ class LocalEngine:
         for record in suspects:
             assert self._pool is not None
             try:
-                yield self._pool.submit(_process, record).result()
+                yield self._pool.submit(_process, record).result(timeout=self.budget + HARD_GRACE)
             except BrokenProcessPool:
                 yield Outcome(key=record.key, input=record.input, url=record.url,
                               reason="worker process died on this record (crash or out of memory)")
                 self._restart(workers=1)
+            except FutureTimeout:
+                yield Outcome(key=record.key, input=record.input, url=record.url,
+                              reason=timeout_reason(self.budget) + "; its worker was replaced")
+                self._kill_pool(workers=1)
         self._restart()
+
+    def _kill_pool(self, workers: int | None = None) -> None:
+        """Kill the worker processes (one of them is stuck) and start a new pool."""
+        if self._pool:
+            # ProcessPoolExecutor cannot cancel a running call: its processes are killed directly
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()
+        self._restart(workers)
 
     def _restart(self, workers: int | None = None) -> None:
         if self._pool:

@@ -327,6 +327,7 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
     from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
     from warcio.exceptions import ArchiveLoadFailed  # type: ignore[import-untyped]
 
+    number = 0
     try:
         with open(spec, "rb") as f:
             for number, record in enumerate(ArchiveIterator(f), 1):
@@ -341,8 +342,16 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
                 content, error = read_limited(record.content_stream(), settings)
                 yield Record(key=key, input=spec, content=content, kind="html", url=url,
                              fallback_published=fallback, error=error)
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        yield Record(key=f"{spec}#end", input=spec, error=f"WARC file cut short or corrupt ({exc})")
+    except ArchiveLoadFailed:
+        # warcio's message quotes the file's first bytes: binary noise, not a reason
+        what = "not a WARC file" if number == 0 else f"WARC file corrupt after record {number}"
+        yield Record(key=f"{spec}#end", input=spec, error=what)
+    except Exception as exc:  # warcio fails on malformed records in many ways (even AttributeError)
+        what = "not a WARC file" if number == 0 else f"WARC file cut short or corrupt after record {number}"
+        yield Record(key=f"{spec}#end", input=spec, error=f"{what} ({type(exc).__name__}: {str(exc)[:120]})")
+    else:
+        if number == 0:
+            yield Record(key=f"{spec}#end", input=spec, error="not a WARC file (no WARC record in it)")
 
 
 # --------------------------------------------------------------------------- archives

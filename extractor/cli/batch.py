@@ -1,7 +1,7 @@
 """`claims batch INPUT... --to SINK`: a whole dump through the pipeline, resumable, in parallel.
 
-The command parses options, opens the sink, the ledger and the errors file, picks the engine
-and hands over to `extractor.batch.job.BatchJob`; see docs/batch.md.
+The command parses options, opens the sink (which holds the resume progress) and the errors
+file, picks the engine and hands over to `extractor.batch.job.BatchJob`; see docs/batch.md.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import typer
 
 from extractor import __version__
 from extractor.batch.dedup import DEFAULT_THRESHOLD, NearDuplicates
+from extractor.batch.failures import ErrorLog, default_errors_path, new_run_id
 from extractor.batch.job import BatchJob, Engine, exit_code, rebuild_duplicates
-from extractor.batch.ledger import ErrorLog, Ledger, sidecar
 from extractor.batch.process import RecordProcessor
 from extractor.batch.progress import ProgressDisplay, QuietDisplay
 from extractor.batch.sources import Fields, check_inputs, count_records, iter_records
 from extractor.cli.extract import check_published
 from extractor.errors import MarketClaimsError
 from extractor.settings import Settings
-from extractor.sinks import DEFAULT_TARGET, Sink, open_sink
+from extractor.sinks import DEFAULT_TARGET, Progress, Sink, open_sink
 
 FIELDS = "JSON Lines fields"
 
@@ -59,10 +59,9 @@ def batch(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (local) or actors (ray). [default: the number of CPUs]", show_default=False)] = None,
     engine: Annotated[EngineName, typer.Option(help="local: worker processes here; ray: Ray Data actors.")] = EngineName.local,
     address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Ray cluster (with --engine ray); without it a local Ray instance is started.")] = None,
-    resume: Annotated[bool, typer.Option(help="Skip the records a previous run finished (from the progress ledger).")] = True,
+    resume: Annotated[bool, typer.Option(help="Skip the records the sink already holds (its progress is kept in the sink).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    errors: Annotated[Path | None, typer.Option(help="Errors file (JSON Lines). [default: <sink>.errors.jsonl]")] = None,
-    progress_file: Annotated[Path | None, typer.Option(help="Progress ledger. [default: <sink>.progress]")] = None,
+    errors: Annotated[Path | None, typer.Option(help="Errors file (JSON Lines, appended to; created only when a record fails). [default: <sink>.errors.jsonl]")] = None,
     published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for records whose dump gives none; overrides the page's own.", callback=check_published)] = None,
     config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
     dup_threshold: Annotated[float, typer.Option(min=0, max=1, help="Estimated Jaccard similarity from which an article is a near-duplicate; 0 turns detection off.")] = DEFAULT_THRESHOLD,
@@ -75,9 +74,9 @@ def batch(
 ) -> None:
     """Extract the claims of every article in a dump into a sink, in parallel and resumably.
 
-    Exit code: 0 when every record was processed, 1 when some failed, 3 when nearly all
-    (>= 90 %) failed (each failure is one line on stderr and one in the errors file), 2 for a
-    usage error or a sink that cannot be written.
+    Exit code: 0 when no record of this run failed, 1 when some did, 3 when nearly all
+    (>= 90 %) of the records this run attempted failed (each failure is one line on stderr and
+    one in the errors file), 2 for a usage error or a sink that cannot be written.
     """
     try:
         settings = Settings.load(config)
@@ -91,8 +90,7 @@ def batch(
         fields=Fields(html=html_field, text=text_field, url=url_field, title=title_field,
                       published=published_field, id=id_field),
         resume=resume, quiet=quiet, published=published, dup_threshold=dup_threshold,
-        errors=errors or sidecar(target, ".errors.jsonl") or Path("claims-batch.errors.jsonl"),
-        progress_file=progress_file or sidecar(target, ".progress"),
+        errors=errors or default_errors_path(target),
     )
     try:
         code = run(inputs, settings, runner, sink, options)
@@ -114,27 +112,28 @@ class RunOptions:
     published: str | None
     dup_threshold: float
     errors: Path
-    progress_file: Path | None
 
 
 def run(inputs: list[str], settings: Settings, runner: Engine, sink: Sink, options: RunOptions) -> int:
-    """Open the ledger and errors file, run the job, finish the sink's run; the exit code."""
-    ledger = Ledger.open(options.progress_file, options.resume)
-    error_log = ErrorLog(options.errors)
-    duplicates = NearDuplicates(options.dup_threshold)
-    rebuild_duplicates(ledger, duplicates)
+    """Read the sink's progress, run the job, finish the sink's run; the exit code."""
+    progress = sink.done_records() if options.resume else Progress()
     display = QuietDisplay() if options.quiet else ProgressDisplay()
+    if progress.lost:
+        display.error(f"warning: {sink.name}: {progress.lost:,} records listed as done are missing claims "
+                      "there (the sink was deleted, truncated or replaced?); they are done again")
+    error_log = ErrorLog(options.errors, new_run_id())
+    duplicates = NearDuplicates(options.dup_threshold)
+    rebuild_duplicates(progress, duplicates)
     try:
         with display, runner:
             display.count_in_background(lambda: count_records(inputs, settings, options.fields))
-            job = BatchJob(runner, sink, ledger, error_log, duplicates, display)
-            records = iter_records(inputs, settings, options.fields, options.published, done=ledger.done)
+            job = BatchJob(runner, sink, error_log, duplicates, display)
+            records = iter_records(inputs, settings, options.fields, options.published, done=progress.done)
             counts = job.run(records)
     finally:
-        ledger.close()
         error_log.close()
-    sink.finish_run({**counts.as_dict(), "engine": runner.name})
-    display.summary(counts, sink.name, str(options.errors))
+    sink.finish_run({**counts.as_dict(), "engine": runner.name, "errors_run": error_log.run})
+    display.summary(counts, sink.name, error_log)
     return exit_code(counts)
 
 

@@ -12,7 +12,9 @@ In: a target string (or None). Out: an open `Sink`; write `Article`s into it, th
 | `-` | JSON Lines on stdout |
 
 Every sink is idempotent: writing the same article twice adds nothing the second time, so a
-re-run or a resumed run (skip `known_article_ids()`) never duplicates a claim.
+re-run or a resumed run never duplicates a claim. Batch runs write through `write_record`, which
+also records the batch record as done *in the sink* (`sinks.progress`); `done_records()` gives
+back the records whose claims the sink still holds, which a resumed run skips.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from extractor.errors import SinkError
 from extractor.schemas import Article
 from extractor.sinks import sql
 from extractor.sinks.jsonl import JsonlSink
+from extractor.sinks.progress import DoneRecord, Progress
 from extractor.sinks.sql import SqlSink, read_claims, stats
 
 DEFAULT_TARGET = "claims.db"
@@ -43,8 +46,16 @@ class Sink(Protocol):
         """Write several articles; databases do it in one transaction (all or none)."""
         ...
 
+    def write_record(self, article: Article, record: DoneRecord) -> int:
+        """Write the article and list the batch record as done (databases: one transaction)."""
+        ...
+
+    def done_records(self) -> Progress:
+        """The batch records listed as done whose claims the sink still holds."""
+        ...
+
     def known_article_ids(self) -> set[str]:
-        """Ids of the articles already written (to skip them when resuming)."""
+        """Ids of the articles already written."""
         ...
 
     def has_article(self, article_id: str) -> bool: ...
@@ -94,4 +105,4 @@ def open_sink(target: str | None, *, run_info: dict[str, Any] | None = None) -> 
     return sink
 
 
-__all__ = ["DEFAULT_TARGET", "JsonlSink", "Sink", "SqlSink", "open_sink", "read_claims", "sink_kind", "stats"]
+__all__ = ["DEFAULT_TARGET", "DoneRecord", "JsonlSink", "Progress", "Sink", "SqlSink", "open_sink", "read_claims", "sink_kind", "stats"]

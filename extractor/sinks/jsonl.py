@@ -5,19 +5,20 @@ gives them back as `Claim` models.
 
 The file is an append-only log, made idempotent by the claim ids:
 
-* On open the sink reads the `claim_id` of every line already in the file and never writes one
-  of them again, so a re-run or a resumed run adds nothing twice. (A rewritten article whose
-  claims changed only *adds* the new claims: a JSONL file never loses a line; use a database
-  for replace-on-rewrite.)
-* Articles done are listed, one id a line, in a sidecar file `<file>.done` (`claims.jsonl.done`),
-  so that an article without claims still counts as done when resuming. An article is listed
-  only after all its claims are written and flushed: a crash in between leaves it not done, and
-  the resumed run writes the claims that are missing.
+* On open the sink reads the `claim_id` (and article id) of every line already in the file and
+  never writes one of them again, so a re-run or a resumed run adds nothing twice. (A rewritten
+  article whose claims changed only *adds* the new claims: a JSONL file never loses a line; use
+  a database for replace-on-rewrite.)
 * A last line cut short by a crash (no newline, not JSON) is removed on open; any other line
   that is not a claim record is a `SinkError` naming the file and line.
 * Lines are written and flushed per article, in one `write` call. Flushing is not `fsync`: a
-  power cut may lose the last articles (they are then not in `.done` either, and are redone).
+  power cut may lose the last articles; a resumed batch run sees their claims missing and
+  redoes them.
 * One writer at a time: concurrent writers belong in a database (`extractor.sinks.sql`).
+
+Batch runs (`write_record`) also keep a progress ledger `<file>.progress` (see
+`sinks.progress`): written only by `write_record`, after the record's claims. `claims extract
+--to FILE` writes the claims file alone.
 
 U+0085, U+2028 and U+2029 are written as `\\u` escapes so that readers splitting lines on any
 Unicode line break (Python's `str.splitlines`) still see one claim per line.
@@ -36,6 +37,7 @@ from typing import Any, TextIO
 
 from extractor.errors import SinkError
 from extractor.schemas import Article, Claim
+from extractor.sinks.progress import DoneRecord, JsonlLedger, Progress, ledger_path
 from extractor.sinks.sql import unique_claims
 
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -44,11 +46,6 @@ _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": 
 def record_line(claim: Claim) -> str:
     """The claim as one line of JSON (without the newline)."""
     return json.dumps(claim.to_record(), ensure_ascii=False).translate(_LINE_BREAKS)
-
-
-def done_path(path: Path) -> Path:
-    """The sidecar listing the ids of the articles done."""
-    return path.with_name(path.name + ".done")
 
 
 def read_claims(path: str | Path) -> list[Claim]:
@@ -65,12 +62,13 @@ def read_claims(path: str | Path) -> list[Claim]:
     return out
 
 
-def _scan_claim_ids(path: Path) -> tuple[set[str], bool]:
-    """The claim ids in `path`, and whether it ends without a newline.
+def _scan_claim_ids(path: Path) -> tuple[set[str], set[str], bool]:
+    """The claim ids and article ids in `path`, and whether it ends without a newline.
 
     A last line cut short (no newline, not JSON) is truncated away.
     """
     ids: set[str] = set()
+    article_ids: set[str] = set()
     offset, unterminated = 0, False
     with path.open("rb+") as f:
         for number, line in enumerate(f, 1):
@@ -80,34 +78,27 @@ def _scan_claim_ids(path: Path) -> tuple[set[str], bool]:
             try:
                 record = json.loads(line)
                 ids.add(record["claim_id"])
+                article_ids.add(record["article"]["id"])
             except (ValueError, KeyError, TypeError):
                 if not line.endswith(b"\n"):  # torn last write: drop it
                     f.truncate(start)
-                    return ids, False
+                    return ids, article_ids, False
                 raise SinkError(f"{path}:{number}: not a claim record; is this a claims JSONL file?") from None
             unterminated = not line.endswith(b"\n")
-    return ids, unterminated
-
-
-def _read_done(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    text = path.read_text(encoding="utf-8")
-    complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]  # ignore a torn last id
-    return {line for line in complete.split("\n") if line}
+    return ids, article_ids, unterminated
 
 
 class JsonlSink:
     """A sink appending claim records to a JSON Lines file (or stdout); see the module docstring."""
 
     def __init__(self, stream: TextIO, path: Path | None = None, *, seen: set[str] | None = None,
-                 done: set[str] | None = None) -> None:
+                 articles: set[str] | None = None) -> None:
         self.path = path
         self.name = str(path) if path else "-"
         self._stream = stream
-        self._done_file: TextIO | None = done_path(path).open("a", encoding="utf-8") if path else None
+        self._ledger = JsonlLedger(ledger_path(path)) if path else None
         self._seen = seen or set()
-        self._done = done or set()
+        self._articles = articles or set()  # articles with claims in the file, or listed as done
         self.articles_written = 0
         self.claims_written = 0
         self.runs: list[dict[str, Any]] = []
@@ -121,43 +112,67 @@ class JsonlSink:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
-            seen, unterminated = _scan_claim_ids(path)
-            done = _read_done(done_path(path))
+            seen, articles, unterminated = _scan_claim_ids(path)
             stream = path.open("a", encoding="utf-8", newline="\n")
         except OSError as exc:
             raise SinkError(f"{target}: cannot open for writing ({exc.strerror or exc})") from None
         if unterminated:
             stream.write("\n")
-        return cls(stream, path, seen=seen, done=done)
+        return cls(stream, path, seen=seen, articles=articles)
 
     def write_article(self, article: Article) -> int:
-        """Append the article's claims not yet in the file, flush, then mark the article done."""
+        """Append the article's claims not yet in the file and flush; how many were new."""
         fresh = [c for c in unique_claims(article) if c.claim_id not in self._seen]
-        try:
-            if fresh:
+        if fresh:
+            try:
                 self._stream.write("".join(record_line(c) + "\n" for c in fresh))
                 self._stream.flush()
-            if self._done_file and article.id not in self._done:
-                self._done_file.write(article.id + "\n")
-                self._done_file.flush()
-        except OSError as exc:
-            raise SinkError(f"{self.name}: cannot write article {article.id} ({exc.strerror or exc})") from None
+            except OSError as exc:
+                self._drop_partial_write()
+                raise SinkError(f"{self.name}: cannot write article {article.id} ({exc.strerror or exc})") from None
         self._seen.update(c.claim_id for c in fresh)
-        if self._done_file:
-            self._done.add(article.id)
+        if fresh:
+            self._articles.add(article.id)
         self.articles_written += 1
         self.claims_written += len(fresh)
         return len(fresh)
+
+    def _drop_partial_write(self) -> None:
+        """After a failed write (a full disk): cut the file back to its last whole line, so
+        that no claim is half-written; the next open would do it too."""
+        if self.path is None:
+            return
+        try:
+            self._stream = _reopen_at_last_line(self.path, self._stream)
+        except OSError:
+            pass  # the next open truncates the torn line
+
+    def write_record(self, article: Article, record: DoneRecord) -> int:
+        """`write_article`, then the record in the progress ledger (after its claims are flushed)."""
+        new = self.write_article(article)
+        if self._ledger:
+            self._ledger.add(record, sorted(c.claim_id for c in unique_claims(article)))
+            self._articles.add(article.id)
+        return new
+
+    def done_records(self) -> Progress:
+        """The ledger's records whose claims are all still in the file."""
+        if self._ledger is None:
+            return Progress()
+        progress = self._ledger.read(self._seen)
+        self._articles.update(entry.article for entry in progress.done.values())
+        return progress
 
     def write_articles(self, batch: Iterable[Article]) -> int:
         """Write several articles (one after the other: a file has no transactions)."""
         return sum(self.write_article(article) for article in batch)
 
     def known_article_ids(self) -> set[str]:
-        return set(self._done)
+        """Articles with claims in the file (and, after `done_records`, those the ledger lists)."""
+        return set(self._articles)
 
     def has_article(self, article_id: str) -> bool:
-        return article_id in self._done
+        return article_id in self._articles
 
     def start_run(self, inputs: list[str] | None = None, version: str | None = None) -> None:
         self.runs.append({"inputs": inputs, "version": version, "counts": None})
@@ -173,11 +188,35 @@ class JsonlSink:
             self._stream.close()
         else:
             self._stream.flush()
-        if self._done_file:
-            self._done_file.close()
+        if self._ledger:
+            self._ledger.close()
 
     def __enter__(self) -> JsonlSink:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reopen_at_last_line(path: Path, stream: TextIO) -> TextIO:
+    """Close `stream`, cut `path` after its last newline, and open it again for appending."""
+    try:
+        stream.close()
+    except OSError:
+        pass  # the buffered rest is what is being dropped
+    with path.open("rb+") as f:
+        data_end = f.seek(0, 2)
+        keep = 0
+        step = 1 << 16
+        pos = data_end
+        while pos > 0:
+            start = max(0, pos - step)
+            f.seek(start)
+            chunk = f.read(pos - start)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
+                break
+            pos = start
+        f.truncate(keep)
+    return path.open("a", encoding="utf-8", newline="\n")

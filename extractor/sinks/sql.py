@@ -15,6 +15,11 @@ Tables (SQLAlchemy Core, `metadata` below):
   `evidence` block flattened to `evidence_*`, `qualifiers` as JSON), plus `article_id` and the
   `rule` that produced the claim. Indexes on subject, metric, as_of and article_id.
 * `runs`      one row per pipeline run: started_at, finished_at, inputs (JSON), counts (JSON), version.
+* `batch_records`  one row per finished `claims batch` record (resume progress): record key,
+  input, article_id, duplicate_of, minhash, the number of claims the article had, run_id.
+  Written in the same transaction as the article (`write_record`); deleting an article deletes
+  its rows, and a row whose article now holds a different number of claims (`TRUNCATE claims`,
+  a restored backup) is not trusted (`done_records`).
 * `schema_version`  the migrations applied.
 
 Writes (`SqlSink.write_article`) are idempotent and atomic: one transaction per article
@@ -63,6 +68,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -83,6 +89,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import Article, Claim
+from extractor.sinks.progress import DoneRecord, Progress
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 POSTGRES_PREFIXES = ("postgresql+psycopg://", "postgresql://", "postgres://")
@@ -161,6 +168,20 @@ runs = Table(
     Column("version", String),
 )
 
+batch_records = Table(
+    "batch_records",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("input", Text, nullable=False),
+    Column("article_id", String, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("duplicate_of", String),
+    Column("minhash", LargeBinary),
+    Column("claims", Integer, nullable=False),  # claims of the article when written: a check on resume
+    Column("run_id", Integer),
+    Column("done_at", String, nullable=False),
+    Index("ix_batch_records_article_id", "article_id"),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -183,8 +204,13 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[articles, claims, runs])
 
 
+def _create_batch_records(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[batch_records])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create articles, claims and runs", _create_v1),
+    Migration(2, "create batch_records (resume progress kept in the database)", _create_batch_records),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -290,7 +316,7 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, json_serializer=serializer)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, json_serializer=serializer, connect_args={"connect_timeout": 10})
+    return create_engine(url, json_serializer=serializer, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 def _json_dumps(value: Any) -> str:
@@ -330,11 +356,22 @@ def _reading(conn: Connection) -> Connection:
 # --------------------------------------------------------------------------- retries
 
 
+# what a server restart or a dropped connection looks like: the transaction is tried again on
+# a new connection (the pool pings before handing one out)
+_CONNECTION_LOST = ("server closed the connection", "terminating connection", "connection refused",
+                    "connection failed", "the database system is starting up",
+                    "the database system is shutting down", "consuming input failed", "connection is closed")
+
+
 def _is_retryable(exc: DBAPIError) -> bool:
     message = str(exc.orig).lower()
     if "database is locked" in message or "database table is locked" in message or "database is busy" in message:
         return True
-    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")  # serialization failure, deadlock
+    if exc.connection_invalidated or any(text in message for text in _CONNECTION_LOST):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    # serialization failure, deadlock; connection exceptions (08…); admin / crash shutdown (57P0…)
+    return sqlstate in ("40001", "40P01") or sqlstate.startswith(("08", "57P0"))
 
 
 def _retrying(name: str, attempt: Callable[[], T]) -> T:
@@ -475,6 +512,54 @@ class SqlSink:
         self.articles_written += len(work)
         self.claims_written += new
         return new
+
+    def write_record(self, article: Article, record: DoneRecord) -> int:
+        """Write the article and list the batch record as done, in one transaction."""
+        rows = _sorted_rows(article)
+        count = len(rows)
+
+        def attempt() -> int:
+            with self.engine.begin() as conn:
+                new = _write_article(conn, article, rows)
+                # every record of this article is done as the article now stands (the last
+                # writer of an article wins, as in an uninterrupted run)
+                conn.execute(update(batch_records).where(batch_records.c.article_id == article.id,
+                                                         batch_records.c.claims != count).values(claims=count))
+                _upsert(conn, batch_records, [{
+                    "key": record.key, "input": record.input, "article_id": article.id,
+                    "duplicate_of": record.duplicate_of, "minhash": record.minhash, "claims": count,
+                    "run_id": self._run_id, "done_at": _now(),
+                }], "key", touch=("done_at", "run_id"))
+                return new
+
+        new = _retrying(f"{self.name} (article {article.id})", attempt)
+        self.articles_written += 1
+        self.claims_written += new
+        return new
+
+    def done_records(self) -> Progress:
+        """The batch records whose article still holds the claims it had when written."""
+        held = (select(claims.c.article_id, func.count().label("n")).group_by(claims.c.article_id).subquery())
+        b = batch_records.c
+        query = (select(b.key, b.input, b.article_id, b.duplicate_of, b.minhash,
+                        (func.coalesce(held.c.n, 0) == b.claims).label("intact"))
+                 .outerjoin_from(batch_records, held, held.c.article_id == b.article_id)
+                 .order_by(b.done_at, b.key))
+        progress = Progress()
+
+        def attempt() -> None:
+            progress.done.clear()
+            progress.lost = 0
+            with _reading(self.engine.connect()) as conn:
+                for key, input_, article_id, duplicate_of, minhash, intact in conn.execute(query):
+                    if intact:
+                        progress.done[key] = DoneRecord(key, input_, article_id, duplicate_of,
+                                                        bytes(minhash) if minhash is not None else None)
+                    else:
+                        progress.lost += 1
+
+        _retrying(self.name, attempt)
+        return progress
 
     def known_article_ids(self) -> set[str]:
         with _reading(self.engine.connect()) as conn:
@@ -663,6 +748,6 @@ def stats(db: str | Engine, *, top: int | None = None) -> dict[str, Any]:
 
 
 __all__ = [
-    "MIGRATIONS", "SqlSink", "articles", "claims", "connect", "database_url", "display_name",
+    "MIGRATIONS", "SqlSink", "articles", "batch_records", "claims", "connect", "database_url", "display_name",
     "iter_claims", "metadata", "read_claims", "runs", "schema_version", "stats",
 ]

@@ -1,0 +1,18 @@
+"""A record processor whose record `hang` never ends and cannot be interrupted by a signal
+(SIGALRM blocked, as when a page is stuck inside C code): for tests/test_batch.py."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from extractor.batch.process import Outcome, RecordProcessor
+from extractor.batch.sources import Record
+
+
+class HangingProcessor(RecordProcessor):
+    def process_record(self, record: Record) -> Outcome:
+        if record.key == "hang":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(3600)
+        return super().process_record(record)
