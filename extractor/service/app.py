@@ -184,7 +184,7 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         responses={422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}},
     )
     app.state.service = state
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
     install_error_handlers(app)
     add_routes(app)
     try:

@@ -3,7 +3,8 @@
 * `BodySizeLimit` (ASGI middleware): a POST whose Content-Length is over the limit gets 413 at
   once, before any of its body is read; a body without Content-Length (chunked) is counted while
   it streams in and refused with 413 as soon as it passes the limit. Nothing over the limit is
-  ever held in memory.
+  ever held in memory. A body that has not all arrived `timeout` seconds after the request began
+  gets 408 (a client holding a half-sent body does not keep the connection for ever).
 * `Busy` and `TimedOut`: what `workers.ExtractionPool` raises when every extraction slot is taken
   (503 + Retry-After: no queue builds up in the worker) and when an extraction runs over its time
   limit (504; the extraction process is killed).
@@ -11,7 +12,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,9 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodySizeLimit:
     """Refuse request bodies over `max_bytes` with 413 and a JSON message (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -34,8 +38,14 @@ class BodySizeLimit:
             return
         chunks: list[bytes] = []
         size = 0
+        deadline = time.monotonic() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                await self._refuse(send, f"the request body did not arrive within {self.timeout:g} seconds "
+                                         "(body_timeout_seconds)", status=408, type="body_timeout")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -59,13 +69,13 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, message: str) -> None:
-        """A 413 with the service's error body; the connection is closed (the rest of the body is unread)."""
+    async def _refuse(self, send: Send, message: str, status: int = 413, type: str = "body_too_large") -> None:
+        """A 413 (or 408) with the service's error body; the connection is closed (the rest of the body is unread)."""
         body = json.dumps({
             "detail": f"body: {message}",
-            "errors": [{"field": "body", "message": message, "type": "body_too_large"}],
+            "errors": [{"field": "body", "message": message, "type": type}],
         }).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
+        await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]})
