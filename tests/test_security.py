@@ -240,3 +240,42 @@ def test_cli_verify_with_an_infinite_reference_is_one_line_exit_2(tmp_path) -> N
     result = CliRunner().invoke(app, ["verify", str(page), "--reference", str(path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {path}: line 2: value: inf is not a finite number"
+
+
+@pytest.mark.slow
+def test_cli_extracts_a_text_over_a_million_characters(tmp_path) -> None:
+    """The size a user hit (1.15 MB, over spaCy's max_length of 1,000,000): claims, no traceback."""
+    import json
+    import subprocess
+    import sys
+
+    from sharedpaths import ROOT
+
+    rng = random.Random(5)
+    words = "the of and to in market traders said that it was a week for shares with analysts on".split()
+    filler = [" ".join(rng.choice(words) for _ in range(rng.randint(150, 250))) + "." for _ in range(1250)]
+    text = (
+        "Long wrap\nBitcoin rose 2.5% to $60,250 on Tuesday.\n"
+        + "\n".join(filler)
+        + "\nEther fell 3% to $2,400 on Wednesday."
+    )
+    assert len(text) > 1_100_000
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "extractor", "extract", str(path), "--published", "2024-07-03"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    claims = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(c["metric"], c["value"]) for c in claims] == [
+        ("price_change", 2.5),
+        ("price", 60250.0),
+        ("price_change", -3.0),
+        ("price", 2400.0),
+    ]
+    body = text.split("\n", 1)[1]
+    assert all(body[c["evidence"]["start"] : c["evidence"]["end"]] == c["evidence"]["text"] for c in claims)

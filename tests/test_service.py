@@ -34,6 +34,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from localsite import local_site
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "corpus" / "articles"
@@ -222,7 +223,8 @@ def test_healthz_readyz_and_openapi(server: Server) -> None:
     assert server.get("/healthz").json() == {"status": "ok"}
     ready = server.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "rules": "loaded", "database": "not configured"}
+    assert ready.json() == {"status": "ready", "rules": "loaded", "database": "not configured",
+                            "extraction": "4 of 4 extraction slots free"}
     schema = server.get("/openapi.json").json()
     assert {"/v1/extract", "/v1/claims", "/healthz", "/readyz"} <= set(schema["paths"])
     examples = schema["paths"]["/v1/extract"]["post"]["requestBody"]["content"]["application/json"]["examples"]
@@ -373,7 +375,8 @@ def test_verify_references_reject_non_finite_numbers(server: Server) -> None:
     (b'{"text": "Title\\nBody", "published": "0001-01-01"}', "application/json", "published", "outside"),
     (b'{"text": "Title\\nBody", "published": 20250508}', "application/json", "published", "valid string"),
     (b'{"text": "Title\\nBody", "url": "ftp://example.com/a"}', "application/json", "url", "http"),
-    (b'{"url": "http://127.0.0.1:1/page.html"}', "application/json", "url", "could not fetch"),
+    (b'{"url": "http://127.0.0.1:1/page.html"}', "application/json", "url", "refused: 127.0.0.1 is a loopback"),
+    (b'{"url": "http://no-such-host.invalid/page.html"}', "application/json", "url", "could not fetch"),
     (b'{"text": "Title\\nBody", "colour": "red"}', "application/json", "colour", "unknown field"),
     (b'{"text": "hello"}', "application/json", "text", "no article text"),
     (b'{"text": "Titel\\nDer Bitcoin-Kurs ist am Dienstag um 5 Prozent auf 60.000 Dollar gestiegen, wie die Daten '
@@ -387,6 +390,60 @@ def test_malformed_requests_are_4xx_naming_the_field(server: Server, content: by
     assert 400 <= response.status_code < 500, response.text
     detail = response.json()["detail"]
     assert detail.startswith(f"{field}: ") and words in detail, detail
+
+
+# --------------------------------------------------------------------------- fetching URLs
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that may fetch from 127.0.0.1 alone (`scrape.fetch_allow`), as for local use."""
+    tmp = tmp_path_factory.mktemp("local")
+    (tmp / "allow.toml").write_text('[scrape]\nfetch_allow = ["127.0.0.1/32"]\n', encoding="utf-8")
+    with serve(tmp, "--config", str(tmp / "allow.toml")) as s:
+        s.config = str(tmp / "allow.toml")  # type: ignore[attr-defined]
+        yield s
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("http://127.0.0.1:{port}/secret", "refused: 127.0.0.1 is a loopback address"),
+    ("http://localhost:{port}/secret", "refused: localhost (127.0.0.1) is a loopback address"),
+    ("http://[::1]:{port}/secret", "refused: ::1 is a loopback address"),
+    ("http://127.0.0.1:{port}/redirect?to=http://169.254.169.254/", "refused: 127.0.0.1 is a loopback address"),
+    ("http://169.254.169.254/latest/meta-data/iam/", "refused: 169.254.169.254 is a link-local address"),
+    ("http://10.0.0.7:8080/admin", "refused: 10.0.0.7 is a private address"),
+    ("http://0x7f000001:{port}/secret", "refused: 0x7f000001 (127.0.0.1) is a loopback address"),
+])
+def test_url_of_an_internal_address_is_422_naming_url(server: Server, url: str, words: str) -> None:
+    with local_site() as site:
+        response = server.post("/v1/extract", {"url": url.format(port=site.server.server_port)})
+        assert site.hits == []  # the page was never requested
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(f"url: {words}") and "scrape.fetch_allow" in detail, detail
+    assert "hunter2" not in response.text
+
+
+def test_allow_listed_server_fetches_local_pages_and_checks_every_redirect(local_server: Server) -> None:
+    with local_site() as site:
+        page = site.url("/page.html")
+        [expected] = run_cli(ROOT, "extract", "--config", local_server.config, page,  # type: ignore[attr-defined]
+                             "--format", "json")
+        response = local_server.post("/v1/extract", {"url": page})
+        assert response.status_code == 200, response.text
+        assert response.json() == expected and expected["claims"]
+        utf16 = local_server.post("/v1/extract", {"url": site.url("/utf16.html")})  # UTF-16 with BOM
+        assert utf16.status_code == 200, utf16.text
+        assert [c["value"] for c in utf16.json()["claims"]] == [c["value"] for c in expected["claims"]]
+        site.hits.clear()
+        for target, words in (("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local"),
+                              (f"http://127.0.0.2:{site.server.server_port}/secret", "127.0.0.2 is a loopback"),
+                              ("file:///etc/passwd", "only http and https URLs are fetched, not file")):
+            response = local_server.post("/v1/extract", {"url": site.url(f"/redirect?to={target}")})
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"].startswith("url: ") and words in response.json()["detail"]
+        assert site.hits == ["/redirect"] * 3  # only the redirects themselves were read
+    local_server.assert_no_internal_errors()
 
 
 @pytest.mark.parametrize("figure", ["$1e999", "$1" + "0" * 400, "9" * 330 + "%", "$0." + "0" * 400 + "1"])
@@ -454,26 +511,82 @@ def slow_text(paragraphs: int = 3000) -> str:
     return "Market wrap\n" + "\n".join(lines)
 
 
-def test_timeout_is_504_busy_is_503_and_healthz_answers_meanwhile(tmp_path: Path) -> None:
-    with serve(tmp_path, "--timeout", "0.05", "--max-concurrency", "1") as s:
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with one extraction slot, a tiny time limit and short header/body timeouts."""
+    with serve(tmp_path_factory.mktemp("tight"), "--timeout", "0.5", "--max-concurrency", "1",
+               "--header-timeout", "1", "--body-timeout", "2") as s:
+        yield s
+
+
+def wait_ready(s: Server, seconds: float) -> float:
+    """Seconds until /readyz answers 200 (fails after `seconds`)."""
+    started = time.monotonic()
+    while s.get("/readyz").status_code != 200:
+        assert time.monotonic() - started < seconds, f"not ready after {seconds} s: {s.get('/readyz').json()}"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_timed_out_extraction_is_stopped_and_its_slot_freed(tight: Server) -> None:
+    started = time.monotonic()
+    response = tight.post("/v1/extract", {"text": slow_text()})
+    assert response.status_code == 504
+    assert response.json()["detail"] == ("text: extraction took longer than the limit of 0.5 seconds "
+                                         "(timeout_seconds); it was stopped")
+    assert time.monotonic() - started < 5
+    # the only slot is being refilled: not ready, and an extraction is turned away meanwhile
+    ready = tight.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["extraction"] == "0 of 1 extraction slots free"
+    busy = tight.post("/v1/extract", {"text": SEED_TEXT})
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "1"
+    assert busy.json()["detail"].startswith("server: all 1 extraction slots")
+    for _ in range(5):  # and the worker keeps answering
         started = time.monotonic()
-        response = s.post("/v1/extract", {"text": slow_text()})
-        assert response.status_code == 504
-        assert response.json()["detail"] == ("text: extraction took longer than the limit of 0.05 seconds "
-                                             "(timeout_seconds)")
-        assert time.monotonic() - started < 5
-        # the abandoned extraction still holds the only slot: the next request is turned away
-        busy = s.post("/v1/extract", {"text": SEED_TEXT})
-        assert busy.status_code == 503
-        assert busy.headers["retry-after"] == "1"
-        assert busy.json()["detail"].startswith("server: all 1 extraction slots")
-        # and the worker keeps answering
-        for _ in range(5):
-            started = time.monotonic()
-            assert s.get("/healthz").status_code == 200
-            assert time.monotonic() - started < 2
-        assert s.get("/readyz").status_code == 200
-        s.assert_no_internal_errors()
+        assert tight.get("/healthz").status_code == 200
+        assert time.monotonic() - started < 2
+    # the killed extraction (it alone would take far longer) does not hold the slot: a fresh
+    # process takes it within seconds, and the next request is served
+    assert wait_ready(tight, 30) < 30
+    assert tight.post("/v1/extract", {"text": SEED_TEXT}).status_code == 200
+    tight.assert_no_internal_errors()
+
+
+def test_burst_of_slow_requests_recovers_within_the_time_limit(tight: Server) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(lambda _: tight.post("/v1/extract", {"text": slow_text()}).status_code,
+                                   range(4)))
+    assert set(statuses) <= {503, 504} and 504 in statuses, statuses
+    assert wait_ready(tight, 30) < 30
+    assert tight.post("/v1/extract", {"text": SEED_TEXT}).status_code == 200
+    tight.assert_no_internal_errors()
+
+
+def test_half_sent_headers_and_bodies_are_cut_off(tight: Server) -> None:
+    port = int(tight.url.rsplit(":", 1)[1])
+    head_only = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: appl"] * 20
+    half_body = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 1000\r\n\r\n{\"text\": \"Title\\nBitc"] * 20
+    sockets = []
+    for data in head_only + half_body:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(data)
+        sockets.append(sock)
+    assert tight.get("/healthz").status_code == 200  # meanwhile the server answers others
+    started = time.monotonic()
+    answers = []
+    for sock in sockets:
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes every one of them
+            received += chunk
+        answers.append(received)
+        sock.close()
+    assert time.monotonic() - started < 8
+    assert all(a == b"" for a in answers[:20])  # headers never completed: closed without a word
+    for answer in answers[20:]:
+        assert answer.startswith(b"HTTP/1.1 408 ") and b"body_timeout_seconds" in answer, answer[:300]
+    assert tight.get("/healthz").status_code == 200
 
 
 # --------------------------------------------------------------------------- database
