@@ -7,7 +7,8 @@
 3. dedup   — repeated paragraphs removed (rapidfuzz)
 4. extract — the spaCy pipeline finds figures and links them to metrics and subjects
 5. normalize and assemble — `Claim` records with stable ids, evidence offsets into the
-   cleaned text, restatements merged (`mentions`)
+   cleaned text, restatements merged (`mentions`); figures beyond any market's magnitude
+   (`extractor.plausible`: a price of 1e299 USD, a change of 1e40 %) are not claims
 
 A text longer than the spaCy pipeline's `max_length` is extracted in pieces of whole paragraphs
 (a paragraph over the limit is cut after a sentence), so no sentence crosses a piece and the
@@ -25,6 +26,7 @@ from spacy.language import Language
 from extractor import clean, dedup
 from extractor.errors import InputError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
+from extractor.plausible import implausible
 from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
 from extractor.scrape import scrape
 from extractor.settings import Settings, default_settings
@@ -135,8 +137,8 @@ def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confiden
     ref = ArticleRef(id=article.id, url=article.url, path=article.path, title=article.title, published=article.published)
     claims = []
     for d in drafts:
-        if d.confidence < min_confidence:
-            continue
+        if d.confidence < min_confidence or implausible(d.value, d.unit) or implausible(d.value_max, d.unit):
+            continue  # unsure, or a figure no market has (`extractor.plausible`)
         qualifiers = dict(sorted(d.qualifiers.items()))
         claims.append(
             Claim(

@@ -279,3 +279,25 @@ def test_cli_extracts_a_text_over_a_million_characters(tmp_path) -> None:
     ]
     body = text.split("\n", 1)[1]
     assert all(body[c["evidence"]["start"] : c["evidence"]["end"]] == c["evidence"]["text"] for c in claims)
+
+
+# --------------------------------------------------------------------------- implausible figures
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        (
+            "Bitcoin rose 2% to $1" + "0" * 299 + " on Tuesday.",
+            {("price_change", 2.0)},
+        ),  # a price of 1e299 USD
+        (
+            "Bitcoin rose 1" + "0" * 40 + "% to $60,000 on Tuesday.",
+            {("price", 60000.0)},
+        ),  # a change of 1e40 %
+        ("Bitcoin rose 2% to $60,000 on Tuesday.", {("price_change", 2.0), ("price", 60000.0)}),
+    ],
+)
+def test_figures_no_market_has_are_not_claims(sentence: str, kept: set) -> None:
+    article = process_article(f"Title\n{sentence}", kind="text", published="2024-07-03")
+    assert {(c.metric, c.value) for c in article.claims} == kept
