@@ -3,11 +3,12 @@
     pool = ExtractionPool(size, timeout, config); await pool.start()
     article = await pool.run(Job(...))    # Busy when no slot is free, TimedOut after `timeout` s
 
-Each slot is one child process (started with `spawn`) that builds the spaCy pipeline once,
+Each slot is one child process (forked from a `forkserver` that has imported spaCy and the
+pipeline code once, so a fresh child is quick to start) that builds the spaCy pipeline once,
 runs one warm-up extraction, then takes jobs from a pipe: fetch (for a bare URL), scrape,
 extract. A job still running after `timeout` seconds is killed with its process (SIGKILL): the
-client gets its 504 at once, and a fresh process takes the slot (ready in a second or two, the
-pipeline's start-up time). While no slot is free — all busy or restarting — `free` is 0 and
+client gets its 504 at once, and a fresh process takes the slot (ready within a second: the
+pipeline's build and a warm-up extraction). While no slot is free — all busy or restarting — `free` is 0 and
 /readyz answers 503. A child that dies on its own is replaced the same way.
 """
 
@@ -29,6 +30,7 @@ from extractor.service.limits import Busy, TimedOut
 
 log = logging.getLogger("extractor.service")
 START_SECONDS = 180  # a child that is not ready by then (a loaded machine) is given up on
+PRELOAD = ["extractor.service.workers", "extractor.pipeline", "extractor.sources", "extractor.fetch"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,10 @@ class ExtractionPool:
         self.config = config
         self.warmups = warmups or []
         self.slots: list[Slot] = []
-        self.context = multiprocessing.get_context("spawn")
+        # forkserver: a clean single-threaded process that has imported spaCy and the pipeline code
+        # once; each child forks from it and only builds the pipeline (a fraction of a second)
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(PRELOAD)
         # blocking pipe reads and process starts; never more than two per slot at once
         self.executor = ThreadPoolExecutor(max_workers=2 * size + 2, thread_name_prefix="extraction-pool")
         self.closed = False
