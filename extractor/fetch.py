@@ -79,7 +79,7 @@ def check_url(url: str, settings: Settings) -> tuple[str, str, int, Address]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise InputError(url, f"could not fetch URL (cannot resolve {host}: {exc})") from None
-    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
     allowed = allowed_networks(settings)
     for ip in addresses:
         kind = address_class(ip)

@@ -67,14 +67,14 @@ def decode(source: Source) -> str:
         except LookupError:
             encoding = None
     # a wide encoding only when the bytes are wide: a UTF-8 page that merely declares UTF-16 stays UTF-8
-    wide = encoding is not None and encoding.startswith(("utf-16", "utf-32")) and b"\x00" in data[:8192]
+    wide = bool(encoding and encoding.startswith(("utf-16", "utf-32")) and b"\x00" in data[:8192])
     if declared and encoding is None and b"\x00" in data[:8192]:
         raise InputError(source.name, f"unsupported encoding {declared!r}")
     if not wide and b"\x00" in data[:8192]:
         raise InputError(source.name, "binary file, not HTML or text")
     if wide and encoding in ("utf-16", "utf-32") and not any(data.startswith(bom) for bom, _ in BOMS):
         encoding += "-be" if data[:1] == b"\x00" else "-le"  # no byte-order mark: the NULs tell the order
-    candidates = [encoding] if wide else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    candidates: list[str] = [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
     for candidate in candidates:
         try:
             text = data.decode(candidate)
