@@ -498,6 +498,25 @@ def test_document_over_the_pipeline_limit_is_413(server: Server) -> None:
     assert response.json()["detail"].startswith("text: the document is 5,500,006 bytes")
 
 
+@pytest.mark.slow
+def test_text_over_a_million_characters_is_never_a_500(server: Server) -> None:
+    """Over spaCy's max_length (1,000,000 characters): extracted in pieces, or a 504 under a busy
+    machine's time limit; never E088 as a 500."""
+    rng = random.Random(5)
+    words = "the of and to in market traders said that it was a week for shares with analysts on".split()
+    filler = [" ".join(rng.choice(words) for _ in range(rng.randint(150, 250))) + "." for _ in range(1250)]
+    text = ("Long wrap\nBitcoin rose 2.5% to $60,250 on Tuesday.\n" + "\n".join(filler)
+            + "\nEther fell 3% to $2,400 on Wednesday.")
+    assert 1_100_000 < len(text.encode()) < 5_000_000
+    response = server.post("/v1/extract", {"text": text, "published": "2024-07-03"})
+    assert response.status_code in (200, 504), response.text[:500]
+    if response.status_code == 200:
+        assert [(c["metric"], c["value"]) for c in response.json()["claims"]] == [
+            ("price_change", 2.5), ("price", 60250.0), ("price_change", -3.0), ("price", 2400.0)]
+    assert wait_ready(server, 30) < 30
+    server.assert_no_internal_errors()
+
+
 # --------------------------------------------------------------------------- time limit and concurrency
 
 
