@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -532,9 +533,10 @@ def slow_text(paragraphs: int = 3000) -> str:
 
 @pytest.fixture(scope="module")
 def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server with one extraction slot, a tiny time limit and short header/body timeouts."""
+    """A server with one extraction slot, a tiny time limit, short header/body timeouts and at most
+    100 connections."""
     with serve(tmp_path_factory.mktemp("tight"), "--timeout", "0.5", "--max-concurrency", "1",
-               "--header-timeout", "1", "--body-timeout", "2") as s:
+               "--header-timeout", "1", "--body-timeout", "2", "--max-connections", "100") as s:
         yield s
 
 
@@ -583,16 +585,18 @@ def test_burst_of_slow_requests_recovers_within_the_time_limit(tight: Server) ->
 
 
 def test_half_sent_headers_and_bodies_are_cut_off(tight: Server) -> None:
+    """50 half-sent headers and 200 half-sent bodies: over the connection limit the server says
+    503, and within its header/body timeouts every one of them is closed."""
     port = int(tight.url.rsplit(":", 1)[1])
-    head_only = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: appl"] * 20
+    head_only = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: appl"] * 50
     half_body = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 1000\r\n\r\n{\"text\": \"Title\\nBitc"] * 20
+                 b"Content-Length: 1000\r\n\r\n{\"text\": \"Title\\nBitc"] * 200
     sockets = []
     for data in head_only + half_body:
-        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock = socket.create_connection(("127.0.0.1", port), timeout=15)
         sock.sendall(data)
         sockets.append(sock)
-    assert tight.get("/healthz").status_code == 200  # meanwhile the server answers others
+    assert tight.get("/healthz").status_code == 503  # max_connections: the worker takes no more
     started = time.monotonic()
     answers = []
     for sock in sockets:
@@ -601,11 +605,13 @@ def test_half_sent_headers_and_bodies_are_cut_off(tight: Server) -> None:
             received += chunk
         answers.append(received)
         sock.close()
-    assert time.monotonic() - started < 8
-    assert all(a == b"" for a in answers[:20])  # headers never completed: closed without a word
-    for answer in answers[20:]:
-        assert answer.startswith(b"HTTP/1.1 408 ") and b"body_timeout_seconds" in answer, answer[:300]
-    assert tight.get("/healthz").status_code == 200
+    assert time.monotonic() - started < 10
+    assert all(a == b"" for a in answers[:50])  # headers never completed: closed without a word
+    statuses = Counter(a.split(b" ", 2)[1] for a in answers[50:])
+    assert set(statuses) == {b"408", b"503"}, statuses  # timed out, or refused over the limit
+    assert all(b"body_timeout_seconds" in a for a in answers[50:] if a.startswith(b"HTTP/1.1 408 "))
+    assert tight.get("/healthz").status_code == 200  # and the worker serves again
+    assert wait_ready(tight, 30) < 30
 
 
 # --------------------------------------------------------------------------- database
