@@ -1,13 +1,19 @@
 """Throughput of the HTTP service with 1 and then 2 uvicorn workers, from a load generator here.
 
-    python benchmarks/service.py [--requests 300] [--seconds 60] [--concurrency 4] [--workers 1 2] [FOLDER]
+    python benchmarks/service.py [--requests 300] [--seconds 60] [--concurrency 4] [--workers 1 2]
+                                 [--slow 8] [--slow-timeout 5] [FOLDER]
 
 For each worker count: starts `python -m extractor serve --workers N` on a free port of
 127.0.0.1, waits until every worker has finished starting (pipeline loaded), sends each corpus
 page once to warm up, then sends `--requests` POST /v1/extract requests (the corpus pages in turn,
 as {"html": …}) from `--concurrency` concurrent httpx async clients, stopping early after
-`--seconds`. Prints requests/second, p50 and p99 latency and the errors of each run, then the
-ratio of the throughputs (2 workers / 1 worker). A new connection per request lets the kernel
+`--seconds`. Prints requests/second, p50, p95 and p99 latency, the share of 503s and the errors
+of each run, then the ratio of the throughputs (2 workers / 1 worker).
+
+Recovery: a server with `--timeout SLOW_TIMEOUT` (one worker) gets a burst of `--slow` requests
+that each take far longer than that, all at once; the benchmark prints their statuses (504: the
+extraction was killed; 503: no slot free) and the seconds from the end of the burst until
+/readyz answers 200 and a corpus page is extracted again (it should be well within the timeout). A new connection per request lets the kernel
 spread connections over the workers. The machine is small and shared: read the ratio, not the
 absolute figures.
 """
@@ -56,14 +62,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(workers: int, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
     """`claims serve --workers N`, returned once each worker logged "Application startup complete"."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MARKET_CLAIMS_SERVICE"}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "extractor", "serve", "--port", str(port), "--workers", str(workers),
-             "--no-access-log"], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
+             "--no-access-log", *options], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 300
     while log.read_text(errors="replace").count("Application startup complete") < workers:
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -117,6 +123,38 @@ async def load(url: str, bodies: list[bytes], requests: int, seconds: float, con
     return Run(workers=0, latencies=latencies, errors=errors, elapsed=elapsed)
 
 
+def slow_body(paragraphs: int = 4000) -> bytes:
+    """A text of distinct paragraphs that takes the pipeline many seconds."""
+    import random
+
+    rng = random.Random(7)
+    words = "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
+    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
+             + f" rose {rng.randint(1, 99)}.{rng.randint(0, 9)}% to ${rng.randint(100, 99999):,} on Tuesday."
+             for _ in range(paragraphs)]
+    return json.dumps({"text": "Market wrap\n" + "\n".join(lines)}).encode()
+
+
+async def recovery(url: str, page: bytes, slow: int) -> tuple[Counter[str], float]:
+    """Statuses of a burst of `slow` slow requests, and seconds until the server serves again."""
+    headers = {"content-type": "application/json"}
+    body = slow_body()
+    async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+        responses = await asyncio.gather(*(client.post("/v1/extract", content=body, headers=headers)
+                                           for _ in range(slow)))
+        statuses = Counter(str(r.status_code) for r in responses)
+        ended = time.perf_counter()
+        while True:
+            ready = await client.get("/readyz")
+            if ready.status_code == 200:
+                served = await client.post("/v1/extract", content=page, headers=headers)
+                if served.status_code == 200:
+                    return statuses, time.perf_counter() - ended
+            if time.perf_counter() - ended > 300:
+                return statuses, float("inf")
+            await asyncio.sleep(0.05)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "corpus" / "articles")
@@ -124,6 +162,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="time limit per run (default 60)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to compare")
+    parser.add_argument("--slow", type=int, default=8, help="slow requests in the recovery burst (0: skip)")
+    parser.add_argument("--slow-timeout", type=float, default=5, help="--timeout of the recovery server")
     args = parser.parse_args()
     pages = sorted(args.folder.glob("*.html"))
     if not pages:
@@ -143,10 +183,22 @@ def main() -> None:
             run.workers = workers
             runs.append(run)
             errors = ", ".join(f"{k}: {v}" for k, v in sorted(run.errors.items())) or "none"
+            total = len(run.latencies) + sum(run.errors.values())
+            busy = run.errors.get("503", 0) / total if total else 0.0
             print(f"workers {workers}: {len(run.latencies):4d} ok in {run.elapsed:6.1f} s = {run.rate:6.1f} req/s, "
-                  f"p50 {run.percentile(50) * 1000:7.1f} ms, p99 {run.percentile(99) * 1000:7.1f} ms, errors: {errors}")
-    if len(runs) >= 2 and runs[0].rate:
-        print(f"ratio {runs[-1].workers} workers / {runs[0].workers} worker: {runs[-1].rate / runs[0].rate:.2f}x")
+                  f"p50 {run.percentile(50) * 1000:7.1f} ms, p95 {run.percentile(95) * 1000:7.1f} ms, "
+                  f"p99 {run.percentile(99) * 1000:7.1f} ms, 503: {busy:.1%}, errors: {errors}")
+        if len(runs) >= 2 and runs[0].rate:
+            print(f"ratio {runs[-1].workers} workers / {runs[0].workers} worker: {runs[-1].rate / runs[0].rate:.2f}x")
+        if args.slow:
+            proc, url = start_server(1, Path(tmp) / "server-slow.log", "--timeout", str(args.slow_timeout))
+            try:
+                statuses, seconds = asyncio.run(recovery(url, bodies[0], args.slow))
+            finally:
+                stop_server(proc)
+            shown = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+            print(f"recovery: {args.slow} slow requests at once, --timeout {args.slow_timeout:g} s -> {shown}; "
+                  f"serving again {seconds:.1f} s after the burst")
 
 
 if __name__ == "__main__":

@@ -7,18 +7,26 @@
 3. dedup   — repeated paragraphs removed (rapidfuzz)
 4. extract — the spaCy pipeline finds figures and links them to metrics and subjects
 5. normalize and assemble — `Claim` records with stable ids, evidence offsets into the
-   cleaned text, restatements merged (`mentions`)
+   cleaned text, restatements merged (`mentions`); figures beyond any market's magnitude
+   (`extractor.plausible`: a price of 1e299 USD, a change of 1e40 %) are not claims
+
+A text longer than the spaCy pipeline's `max_length` is extracted in pieces of whole paragraphs
+(a paragraph over the limit is cut after a sentence), so no sentence crosses a piece and the
+evidence offsets still point into the whole text; the same fact found in two pieces is one claim.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 
 from spacy.language import Language
 
 from extractor import clean, dedup
 from extractor.errors import InputError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
+from extractor.plausible import implausible
 from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
 from extractor.scrape import scrape
 from extractor.settings import Settings, default_settings
@@ -70,17 +78,67 @@ def process_source(
         text=text,
         text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
-    drafts = extract_claims(nlp or default_pipeline(), text, published, page.title)
+    nlp = nlp or default_pipeline()
+    parts = pieces(source.name, text, nlp.max_length)
+    drafts = [shifted(d, start) for start, piece in parts for d in extract_claims(nlp, piece, published, page.title)]
     article.claims = assemble(article, text, drafts, settings.extract.min_confidence)
+    if len(parts) > 1:
+        article.claims = merge_pieces(article.claims)
     return article
+
+
+SENTENCE_END = re.compile(r"[.!?][\"'”)]*\s+")
+
+
+def pieces(name: str, text: str, limit: int) -> list[tuple[int, str]]:
+    """`text` as (offset, piece) pairs, each piece at most `limit` characters, cut between
+    paragraphs or, inside a paragraph over the limit, after a sentence; `InputError` naming the
+    limit when a single sentence is longer than that."""
+    if len(text) <= limit:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit + 1]
+        cut = window.rfind("\n") + 1  # after the last whole paragraph
+        if cut <= 0:
+            ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= limit]
+            if not ends:
+                raise InputError(name, f"a sentence of more than {limit:,} characters: over the pipeline's "
+                                       "limit (nlp.max_length)")
+            cut = ends[-1]
+        out.append((start, text[start : start + cut].rstrip("\n")))
+        start += cut
+    out.append((start, text[start:]))
+    return [(offset, piece) for offset, piece in out if piece.strip()]
+
+
+def merge_pieces(claims: list[Claim]) -> list[Claim]:
+    """One claim per `claim_id` (the first), counting the mentions of its copies in later pieces."""
+    first: dict[str, Claim] = {}
+    for claim in claims:
+        if claim.claim_id in first:
+            first[claim.claim_id].mentions += claim.mentions
+        else:
+            first[claim.claim_id] = claim
+    return list(first.values())
+
+
+def shifted(draft: ClaimDraft, offset: int) -> ClaimDraft:
+    """A draft from a piece with its offsets into the whole text."""
+    if not offset:
+        return draft
+    return dataclasses.replace(
+        draft, evidence_start=draft.evidence_start + offset, evidence_end=draft.evidence_end + offset,
+        sentence_start=draft.sentence_start + offset, sentence_end=draft.sentence_end + offset)
 
 
 def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confidence: float) -> list[Claim]:
     ref = ArticleRef(id=article.id, url=article.url, path=article.path, title=article.title, published=article.published)
     claims = []
     for d in drafts:
-        if d.confidence < min_confidence:
-            continue
+        if d.confidence < min_confidence or implausible(d.value, d.unit) or implausible(d.value_max, d.unit):
+            continue  # unsure, or a figure no market has (`extractor.plausible`)
         qualifiers = dict(sorted(d.qualifiers.items()))
         claims.append(
             Claim(

@@ -8,6 +8,8 @@ is, its first line being the title. Raises `InputError` for empty, binary or tex
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
 
 import trafilatura
@@ -28,22 +30,64 @@ class Page:
     published: str | None = None
 
 
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def declared_charset(source: Source) -> str | None:
+    """The encoding the bytes say they are in: a byte-order mark, the server's Content-Type
+    charset, or an HTML `<meta charset>` in the first 4 KB (in that order)."""
+    for bom, encoding in BOMS:
+        if source.content.startswith(bom):
+            return encoding
+    if source.charset:
+        return source.charset
+    if source.kind == "html":
+        head = source.content[:4096]
+        if head[:2].count(b"\x00") == 1:  # UTF-16 without a BOM: look for the tag in its ASCII bytes
+            head = head.replace(b"\x00", b"")
+        match = META_CHARSET.search(head)
+        if match:
+            return match.group(1).decode("ascii")
+    return None
+
+
 def decode(source: Source) -> str:
+    """The text of the bytes. A byte-order mark (UTF-8/16/32) or a declared charset is honoured;
+    otherwise UTF-8, then Windows-1252. `InputError` for empty, binary or undecodable input."""
     data = source.content
     if not data.strip():
         raise InputError(source.name, "empty input")
-    if b"\x00" in data[:8192]:
-        raise InputError(source.name, "binary file, not HTML or text")
-    for encoding in ("utf-8-sig", "cp1252"):
+    declared = declared_charset(source)
+    encoding = None
+    if declared:
         try:
-            text = data.decode(encoding)
+            encoding = codecs.lookup(declared).name
+        except LookupError:
+            encoding = None
+    # a wide encoding only when the bytes are wide: a UTF-8 page that merely declares UTF-16 stays UTF-8
+    wide = bool(encoding and encoding.startswith(("utf-16", "utf-32")) and b"\x00" in data[:8192])
+    if declared and encoding is None and b"\x00" in data[:8192]:
+        raise InputError(source.name, f"unsupported encoding {declared!r}")
+    if not wide and b"\x00" in data[:8192]:
+        raise InputError(source.name, "binary file, not HTML or text")
+    if wide and encoding in ("utf-16", "utf-32") and not any(data.startswith(bom) for bom, _ in BOMS):
+        encoding += "-be" if data[:1] == b"\x00" else "-le"  # no byte-order mark: the NULs tell the order
+    candidates: list[str] = [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    for candidate in candidates:
+        try:
+            text = data.decode(candidate)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything; kept for clarity
-        raise InputError(source.name, "cannot decode the bytes as UTF-8 or Windows-1252")
+    else:
+        raise InputError(source.name, f"cannot decode the bytes as {', '.join(candidates)}")
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(source.name, "empty input")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
-    if controls > 0.05 * min(len(text), 8192):
+    if "\x00" in text or controls > 0.05 * min(len(text), 8192):
         raise InputError(source.name, "binary file, not HTML or text")
     return text
 

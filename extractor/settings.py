@@ -7,13 +7,14 @@ the `Settings` they need as an argument: nothing reads global state.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from extractor.errors import InputError
 
@@ -24,8 +25,20 @@ class ScrapeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_input_bytes: int = Field(gt=0)
     fetch_timeout: float = Field(gt=0)
+    max_redirects: int = Field(ge=0, le=20)
+    fetch_allow: list[str] = Field(default_factory=list)  # networks fetched although internal (tests, local use)
     min_text_chars: int = Field(ge=0)
     min_english_ratio: float = Field(ge=0, le=1)
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network (CIDR, e.g. 127.0.0.1/32)") from None
+        return value
 
 
 class DedupSettings(BaseModel):
@@ -65,7 +78,12 @@ class Settings(BaseModel):
             except tomllib.TOMLDecodeError as exc:
                 raise InputError(str(path), f"settings file is not valid TOML ({exc})") from None
             data = _merge(data, override)
-        return cls.model_validate(data)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise InputError(str(user_file or DEFAULTS_FILE), f"{where}: {first['msg']}") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

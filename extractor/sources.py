@@ -2,7 +2,8 @@
 
 In: input specs as given (`page.html`, `notes.txt`, a folder, a URL, `-` for stdin).
 Out: one `Source` per page (its name as given, its raw bytes, its URL when known), or an
-`InputError` naming the input and the reason (missing path, unreachable URL, too large).
+`InputError` naming the input and the reason (missing path, unreachable URL, too large, a URL
+of an internal address: see `extractor.fetch`).
 A folder yields its `.html`/`.htm`/`.txt` files recursively, in sorted order.
 """
 
@@ -25,6 +26,7 @@ class Source:
     content: bytes
     url: str | None = None
     kind: str = "html"  # "html" or "text"
+    charset: str | None = None  # as the server declared it (Content-Type), for fetched pages
 
 
 def is_url(spec: str) -> bool:
@@ -38,7 +40,10 @@ def kind_of(name: str, content: bytes) -> str:
         return "html"
     if lower.endswith(".txt"):
         return "text"
-    head = content[:2048].lstrip().lower()
+    head = content[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe")
+    if b"\x00" in head[:4]:  # UTF-16 or UTF-32: sniff the ASCII bytes of the markup
+        head = head.replace(b"\x00", b"")
+    head = head[:2048].lstrip().lower()
     return "html" if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head else "text"
 
 
@@ -55,19 +60,11 @@ def read_file(path: Path, name: str, settings: Settings) -> Source:
 
 
 def fetch(url: str, settings: Settings) -> Source:
-    """Download a page with trafilatura's fetcher (its user agent, retries and size limits)."""
-    from trafilatura.downloads import fetch_response
+    """Download a page (`extractor.fetch`: public addresses only, every redirect checked)."""
+    from extractor.fetch import fetch_page
 
-    try:
-        response = fetch_response(url, decode=False)
-    except Exception as exc:  # the fetcher raises many kinds; the user needs the reason, not the type
-        raise InputError(url, f"could not fetch URL ({exc})") from None
-    if response is None:
-        raise InputError(url, "could not fetch URL (no response: unreachable host, refused connection or timeout)")
-    if response.status >= 400:
-        raise InputError(url, f"could not fetch URL (HTTP {response.status})")
-    content = response.data or b""
-    return Source(name=url, content=content, url=url, kind=kind_of(url, content))
+    final, content, charset = fetch_page(url, settings)
+    return Source(name=url, content=content, url=url, kind=kind_of(final, content), charset=charset)
 
 
 def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | InputError]:

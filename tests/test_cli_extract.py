@@ -89,9 +89,11 @@ def test_bad_input_is_one_line_naming_input_and_reason(tmp_path, name):
     assert "Traceback" not in result.stderr
 
 
-def test_missing_path_and_unreachable_url():
+def test_missing_path_and_unreachable_url(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/story.html"
-    result = run("extract", "no/such/file.html", url)
+    config = tmp_path / "local.toml"  # 127.0.0.1 is refused unless allowed (docs/service.md#security)
+    config.write_text('[scrape]\nfetch_allow = ["127.0.0.1/32"]\n', encoding="utf-8")
+    result = run("extract", "--config", str(config), "no/such/file.html", url)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2

@@ -7,9 +7,10 @@ a bad limit, a broken --config file) are one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -35,6 +36,13 @@ def serve(
         help="Extractions at once per worker (503 + Retry-After above).")] = DEFAULTS.max_concurrency,
     max_page_limit: Annotated[int, typer.Option(
         help="Largest `limit` of GET /v1/claims.")] = DEFAULTS.max_page_limit,
+    header_timeout: Annotated[float, typer.Option(
+        help="Seconds a client has to send its request headers (the connection is closed above).")
+    ] = DEFAULTS.header_timeout_seconds,
+    body_timeout: Annotated[float, typer.Option(
+        help="Seconds a client has to send the whole request body (408 above).")] = DEFAULTS.body_timeout_seconds,
+    max_connections: Annotated[int, typer.Option(
+        help="Open connections per worker (503 above).")] = DEFAULTS.max_connections,
     config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the pipeline defaults.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
@@ -49,12 +57,14 @@ def serve(
         settings = ServiceSettings(
             max_body_bytes=max_body_bytes, timeout_seconds=timeout, max_concurrency=max_concurrency,
             max_page_limit=max_page_limit, default_page_limit=min(DEFAULTS.default_page_limit, max_page_limit),
-            config=str(config) if config else None,
+            header_timeout_seconds=header_timeout, body_timeout_seconds=body_timeout,
+            max_connections=max_connections, config=str(config) if config else None,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else ""
-        option = {"timeout_seconds": "--timeout"}.get(name, "--" + name.replace("_", "-"))
+        option = {"timeout_seconds": "--timeout", "header_timeout_seconds": "--header-timeout",
+                  "body_timeout_seconds": "--body-timeout"}.get(name, "--" + name.replace("_", "-"))
         _fail(f"{option}: {first['msg']}")
     try:
         Settings.load(config)  # a broken settings file fails here, not in every worker
@@ -64,7 +74,17 @@ def serve(
         _fail(str(exc))
     os.environ[ENV_VAR] = to_env(settings, db)  # read by every worker's app factory
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                access_log=access_log)
+                access_log=access_log, **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The connection limits of `settings` as uvicorn options: h11 with a header time limit, the
+    keep-alive timeout and the connection limit (`limit_concurrency`: 503 beyond it)."""
+    from extractor.service.protocol import HeaderTimeoutProtocol
+
+    return {"http": functools.partial(HeaderTimeoutProtocol, header_timeout=settings.header_timeout_seconds),
+            "timeout_keep_alive": settings.keep_alive_seconds, "limit_concurrency": settings.max_connections,
+            "h11_max_incomplete_event_size": 64 * 1024}
 
 
 def _fail(message: str) -> None:

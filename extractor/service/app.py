@@ -7,9 +7,10 @@ Endpoints (thin wrappers around library functions; docs/service.md has examples)
     POST /v1/verify    a document (+ references or a claim) -> verdicts (`verify_article`)
     GET  /v1/claims    claims of the database by subject, metric, since/until, source (`read_claims`)
     GET  /healthz      the process answers
-    GET  /readyz       rules loaded and database reachable (503 otherwise)
+    GET  /readyz       rules loaded, an extraction slot free, database reachable (503 otherwise)
 
-The spaCy pipeline is built once per worker process, at startup (lifespan). Every error is a JSON
+The spaCy pipeline is built once per worker process, at startup (lifespan), and once in each
+of its extraction processes (`workers.ExtractionPool`: a timed-out extraction is killed). Every error is a JSON
 `{"detail": "<field>: <reason>", "errors": [...]}` with a 4xx status for anything the client can
 change; a 500 only comes from the last-resort handler (a bug, logged with its traceback).
 """
@@ -17,7 +18,6 @@ change; a 500 only comes from the last-resort handler (a bug, logged with its tr
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,10 +34,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import default_pipeline
-from extractor.pipeline import process_article, process_source
+from extractor.pipeline import process_article
 from extractor.schemas import Article, Metric
 from extractor.service.database import Database
-from extractor.service.limits import BodySizeLimit, Busy, ExtractionRunner, TimedOut
+from extractor.service.limits import BodySizeLimit, Busy, TimedOut
 from extractor.service.models import (
     DOCUMENT_EXAMPLES,
     HTML_EXAMPLE,
@@ -54,8 +54,8 @@ from extractor.service.models import (
     check_string,
 )
 from extractor.service.settings import ServiceSettings, from_env
+from extractor.service.workers import ExtractionPool, Job
 from extractor.settings import Settings
-from extractor.sources import fetch
 
 log = logging.getLogger("extractor.service")
 T = TypeVar("T")
@@ -69,9 +69,9 @@ class ServiceState:
 
     settings: ServiceSettings
     pipeline_settings: Settings
-    runner: ExtractionRunner
+    pool: ExtractionPool  # the extraction processes (started at startup)
     database: Database | None = None
-    nlp: Language | None = None  # set at startup
+    nlp: Language | None = None  # set at startup: for what runs in this process (verify's `claim`)
 
     def load_rules(self) -> None:
         """Build the spaCy pipeline (rule model included) and run it once on each kind of input."""
@@ -158,18 +158,21 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
     state = ServiceState(
         settings=settings,
         pipeline_settings=Settings.load(settings.config),
-        runner=ExtractionRunner(settings.max_concurrency, settings.timeout_seconds),
+        pool=ExtractionPool(settings.max_concurrency, settings.timeout_seconds, settings.config,
+                            warmups=[Job("text", TEXT_EXAMPLE.encode()), Job("html", HTML_EXAMPLE.encode())]),
         database=Database(db_url) if db_url else None,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(state.load_rules)
+        await state.pool.start()
         if state.database is not None:
             reason = await run_in_threadpool(state.database.ping)  # open early; failure only makes /readyz 503
             if reason != "ok":
                 log.warning("database not reachable at startup: %s", reason)
         yield
+        state.pool.close()
         if state.database is not None:
             state.database.close()
 
@@ -181,7 +184,7 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         responses={422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}},
     )
     app.state.service = state
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
     install_error_handlers(app)
     add_routes(app)
     try:
@@ -210,32 +213,26 @@ State = Annotated[ServiceState, Depends(service_state)]
 
 async def run_document(state: ServiceState, document: DocumentRequest,
                        finish: Callable[[Article], T] | None = None) -> T | Article:
-    """Extract `document` (and then `finish(article)`, e.g. verify it) in one extraction thread,
-    under the worker's time limit; returns what `finish` returns, or the article.
+    """Extract `document` in one of the worker's extraction processes, under its time limit (a
+    job over it is killed), then `finish(article)` (e.g. verify it) in a thread; returns what
+    `finish` returns, or the article.
 
     Errors: 413 (document over scrape.max_input_bytes), 422 (InputError: empty, binary, no
-    article text, not English, unreachable URL; a figure out of range; a bad `claim`), 503
-    (every slot busy), 504 (time limit).
+    article text, not English, unreachable or internal URL; a figure out of range; a bad
+    `claim`), 503 (every slot busy), 504 (time limit).
     """
-    extract = make_job(state, document)
+    job = make_job(state, document)
     where = document.field
-
-    def job() -> T | Article:
-        article = extract()
-        for claim in article.claims:
-            if not all(math.isfinite(v) for v in (claim.value, claim.value_max) if v is not None):
-                raise OverflowError(f"a figure is too large to represent: {claim.evidence.text!r}")
-        return finish(article) if finish is not None else article
-
     try:
-        return await state.runner.run(job)
+        article = await state.pool.run(job)
+        return await run_in_threadpool(finish, article) if finish is not None else article
     except Busy:
         raise ApiError(503, "server", f"all {state.settings.max_concurrency} extraction slots of this worker are "
                        "busy; retry later", "busy",
                        headers={"Retry-After": str(state.settings.retry_after_seconds)}) from None
     except TimedOut:
         raise ApiError(504, where, f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
-                       "seconds (timeout_seconds)", "timeout") from None
+                       "seconds (timeout_seconds); it was stopped", "timeout") from None
     except InputError as exc:
         raise ApiError(422, "claim" if exc.input == "--claim" else where, exc.reason, "input_error") from None
     except OverflowError as exc:  # a figure or date the normalizer cannot represent
@@ -244,32 +241,19 @@ async def run_document(state: ServiceState, document: DocumentRequest,
                        "out_of_range") from None
 
 
-def make_job(state: ServiceState, document: DocumentRequest) -> Callable[[], Article]:
-    """The blocking work for one document: fetch (for a bare `url`), scrape, extract."""
+def make_job(state: ServiceState, document: DocumentRequest) -> Job:
+    """The work for one document: its bytes (html/text), or a bare `url` to fetch."""
     limit = state.pipeline_settings.scrape.max_input_bytes
     if document.html is not None or document.text is not None:
         content = (document.html if document.html is not None else document.text or "").encode("utf-8")
         if len(content) > limit:
             raise ApiError(413, document.field, f"the document is {len(content):,} bytes, over the limit of "
                            f"{limit:,} (scrape.max_input_bytes)", "document_too_large")
-
-        def from_body() -> Article:
-            return process_article(content, url=document.url, published=document.published, path=document.path,
-                                   kind=document.field, settings=state.pipeline_settings, nlp=state.nlp)
-
-        return from_body
+        return Job(document.field, content, url=document.url, published=document.published, path=document.path)
     if not state.settings.allow_url_fetch:
         raise ApiError(422, "url", "this server does not download URLs (allow_url_fetch is off): send html or text",
                        "fetch_disabled")
-
-    def from_url() -> Article:
-        source = fetch(document.url or "", state.pipeline_settings)
-        if len(source.content) > limit:
-            raise InputError(source.name, f"the page is {len(source.content):,} bytes, over the limit of {limit:,}")
-        return process_source(source, published=document.published, path=document.path,
-                              settings=state.pipeline_settings, nlp=state.nlp)
-
-    return from_url
+    return Job("url", url=document.url, published=document.published, path=document.path)
 
 
 # --------------------------------------------------------------------------- routes
@@ -371,10 +355,11 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/readyz", response_model=Readiness, tags=["health"],
              responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}})
     async def readyz(state: State) -> JSONResponse:
-        """Ready when the rules are loaded and, when the server has a database, it answers a query."""
+        """Ready when the rules are loaded, an extraction slot is free and, when the server has a
+        database, it answers a query."""
         database = "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
         rules = state.nlp is not None
-        ready = rules and database in ("ok", "not configured")
+        ready = rules and database in ("ok", "not configured") and state.pool.free > 0
         body = Readiness(status="ready" if ready else "not ready", rules="loaded" if rules else "not loaded",
-                         database=database)
+                         database=database, extraction=state.pool.describe())
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -193,6 +193,8 @@ class Readiness(BaseModel):
     status: Literal["ready", "not ready"]
     rules: Literal["loaded", "not loaded"]
     database: str = Field(description="`not configured`, `ok`, or why the database cannot be reached.")
+    extraction: str = Field(default="", description="How many extraction slots are free, e.g. `4 of 4 extraction "
+                                                    "slots free` (none free: not ready).")
 
 
 def article_record(article: Any) -> dict[str, Any]:

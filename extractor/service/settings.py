@@ -33,6 +33,16 @@ class ServiceSettings(BaseModel):
     retry_after_seconds: int = Field(default=1, ge=0, description="Retry-After sent with a 503 for a full worker.")
     max_page_limit: int = Field(default=1000, ge=1, description="Largest `limit` of GET /v1/claims.")
     default_page_limit: int = Field(default=100, ge=1, description="`limit` of GET /v1/claims when none is given.")
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0,
+        description="Time a client has to send a request's line and headers; over it the connection is closed.")
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time a client has to send the whole request body; over it: 408.")
+    keep_alive_seconds: float = Field(
+        default=5.0, gt=0, description="An idle kept-alive connection is closed after this many seconds.")
+    max_connections: int = Field(
+        default=1000, ge=1,
+        description="Open connections (and requests) one worker holds; beyond that uvicorn answers 503.")
     allow_url_fetch: bool = Field(
         default=True, description="Whether POST bodies may name a `url` for the server to download.")
     config: str | None = Field(default=None, description="Pipeline settings TOML (as `claims extract --config`).")

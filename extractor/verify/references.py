@@ -7,7 +7,10 @@ In: one or more files of observations. Two shapes are accepted (the header decid
   `subject,symbol,metric,date,open,high,low,close,volume,source` (value = close, low/high =
   the day's range; `metric` defaults to `price`).
 
-A JSON Lines file holds one object per line with the same keys. Out: a `References` index,
+A JSON Lines file holds one object per line with the same keys. Figures must be real market
+data: finite (no `inf`, `nan`, `1e999`), within ±1e18, not negative for a level that cannot be
+(price, volume, market cap, open interest), with `low` <= `high`; any other row is refused with
+the file and line. Out: a `References` index,
 and `check_references(claims, references, tol)` -> the verdicts of the claims it can check.
 
 A claim meets a row when the subject or the symbol is the same (case-insensitive), the metric
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +35,7 @@ from pydantic import ValidationError
 from extractor.errors import InputError
 from extractor.schemas import Claim
 from extractor.verify import dates
-from extractor.verify.checks import show
+from extractor.verify.checks import NON_NEGATIVE, show
 from extractor.verify.models import Observation, Strength, Verdict, VerdictKind
 from extractor.verify.sense import Sense, sense_of
 from extractor.verify.settings import Tolerances
@@ -40,6 +44,7 @@ OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
 DAILY_COLUMNS = ("subject", "date", "close")
 PRICE_UNITS = {"USD", "points"}  # the reference files give prices in US dollars or index points
 TOUCHED_LEVELS = {"low", "high"}  # price levels the market traded at that day
+MAX_MAGNITUDE = 1e18  # larger figures are not market data (and would overflow the checks)
 
 
 # --------------------------------------------------------------------------- reading
@@ -110,10 +115,31 @@ def _observation(name: str, line: int, row: dict[str, Any]) -> Observation:
     if dates.day(str(data["date"])) != str(data["date"]):
         raise InputError(name, f"line {line}: date {data['date']!r} is not an ISO date (YYYY-MM-DD)")
     try:
-        return Observation.model_validate(data)
+        obs = Observation.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(name, f"line {line}: {first['loc'][0]}: {first['msg']}") from None
+    problem = implausible(obs)
+    if problem:
+        raise InputError(name, f"line {line}: {problem}")
+    return obs
+
+
+def implausible(obs: Observation) -> str | None:
+    """Why a row cannot be market data (non-finite, huge, negative level, low above high), or None."""
+    figures = {"value": obs.value, "low": obs.low, "high": obs.high}
+    for key, figure in figures.items():
+        if figure is None:
+            continue
+        if not math.isfinite(figure):
+            return f"{key}: {figure} is not a finite number"
+        if abs(figure) > MAX_MAGNITUDE:
+            return f"{key}: {figure:g} is beyond \u00b1{MAX_MAGNITUDE:g}"
+        if obs.metric in NON_NEGATIVE and figure < 0:
+            return f"{key}: {figure:g} is negative, and a {obs.metric.replace('_', ' ')} cannot be"
+    if obs.low is not None and obs.high is not None and obs.low > obs.high:
+        return f"low {obs.low:g} is above high {obs.high:g}"
+    return None
 
 
 # --------------------------------------------------------------------------- the index
