@@ -27,7 +27,7 @@ def test_readme_gives_the_main_job_command():
     assert any("claims batch corpus/articles" in c and "pip install" in c for c in fenced_commands())
 
 
-@pytest.mark.parametrize("command", ["extract", "batch", "db", "verify", "serve"])
+@pytest.mark.parametrize("command", ["extract", "batch", "db", "verify", "serve", "show"])
 def test_every_command_in_the_readme_has_help(command):
     assert f"claims {command}" in README
     result = subprocess.run([sys.executable, "-m", "extractor", command, "--help"], capture_output=True, text=True, cwd=ROOT)

@@ -12,6 +12,7 @@ from extractor.cli import batch as batch_cmd
 from extractor.cli import db as db_cmd
 from extractor.cli import extract as extract_cmd
 from extractor.cli import serve as serve_cmd
+from extractor.cli import show as show_cmd
 from extractor.cli import verify as verify_cmd
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ db_cmd.register(app)
 batch_cmd.register(app)
 serve_cmd.register(app)
 verify_cmd.register(app)
+show_cmd.register(app)
 
 
 def main() -> None:

@@ -193,6 +193,9 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         log.warning("extractor.verify is not available: POST /v1/verify is disabled")
     else:
         verify_routes.add_routes(app)
+    from extractor.service.pages import router as pages
+
+    app.include_router(pages)  # GET /, POST /view, GET /v1/articles/{id}/view: the HTML view
     return app
 
 

@@ -1,0 +1,127 @@
+"""`claims show INPUT`: one article as a self-contained HTML page with its claims highlighted.
+
+In: one article (a file, a URL, or `-`), optional reference files (`--reference`, as for
+`claims verify`). Out: the page (`extractor.view.render_article`) on stdout or in `--output`;
+`--open` opens it in the browser (a temporary file when no `--output` is given).
+The page always carries the verdicts of the checks that need only the article (a change that
+does not follow from its levels, words against signs, impossible values …); with `--reference`
+also those against reference prices.
+Exit code: 0 the page was written, 1 the input could not be read (one line on stderr naming the
+input and the reason, as `claims extract` says it), 2 a usage error (a bad reference or config
+file, more than one article).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from extractor.cli.extract import check_published, report
+from extractor.errors import InputError, MarketClaimsError
+from extractor.pipeline import process_source
+from extractor.settings import Settings
+from extractor.sources import iter_sources
+from extractor.verify import load_references, verify_article
+from extractor.view import render_article
+
+
+def show(
+    input: Annotated[
+        str, typer.Argument(metavar="INPUT", help="An HTML or text file, a URL, or - for stdin.")
+    ],
+    reference: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="FILE",
+            help="Reference observations (CSV or JSONL; repeatable), as for `claims verify`: the page shows each claim's verdict against them.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the page here (default: standard output)."
+        ),
+    ] = None,
+    open_page: Annotated[
+        bool,
+        typer.Option("--open", help="Open the page in the web browser (a temporary file without --output)."),
+    ] = False,
+    all_figures: Annotated[
+        bool, typer.Option("--all-figures", help="Also show, dimmed, the figures that made no claim.")
+    ] = False,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.",
+            callback=check_published,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")
+    ] = None,
+) -> None:
+    """Show an article as an HTML page: every claim highlighted where it was found, its record and verdict on hover.
+
+    The page is one file with no external resources. Exit code: 0 written, 1 the input could not
+    be read (one line on stderr), 2 a usage error.
+    """
+    try:
+        settings = Settings.load(config)
+        refs = load_references(reference) if reference else None
+    except MarketClaimsError as exc:
+        report(exc)
+        raise typer.Exit(2) from None
+    sources = iter(iter_sources([input], settings))
+    item = next(sources, None)
+    if next(sources, None) is not None:
+        report(
+            InputError(
+                input, "claims show takes one article; this input holds several (use a file, not a folder)"
+            )
+        )
+        raise typer.Exit(2)
+    try:
+        if item is None:
+            raise InputError(input, "no article")
+        if isinstance(item, InputError):
+            raise item
+        article = process_source(
+            item, published=published, path=None if item.url else item.name, settings=settings
+        )
+        verdicts = verify_article(article, references=refs)
+    except MarketClaimsError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    page = render_article(article, verdicts, all_figures=all_figures)
+    if not article.claims:
+        typer.echo(f"note: {input}: no claims found in this article", err=True)
+    target = output
+    if target is None and open_page:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".html", prefix="claims-", delete=False, encoding="utf-8"
+        ) as f:
+            target = Path(f.name)
+    if target is None:
+        sys.stdout.write(page)
+    else:
+        try:
+            target.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            report(InputError(str(target), f"cannot write the page: {exc.strerror or exc}"))
+            raise typer.Exit(2) from None
+        typer.echo(
+            f"{target}: {len(article.claims)} claim{'' if len(article.claims) == 1 else 's'}", err=True
+        )
+        if open_page:
+            webbrowser.open(target.resolve().as_uri())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show)
