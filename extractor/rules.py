@@ -8,6 +8,7 @@ spaCy `Doc` as `Hit`s, and lookups from a matched text to its canonical entry.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -30,7 +31,14 @@ PATTERN_FILES = (
     "exclusions",
 )
 GAZETTEER_FILES = ("subjects", "sources", "venues")
-LEXICON_FILES = ("places", "descriptors", "turned_at_low", "turned_at_high", "fiat_currencies")
+LEXICON_FILES = (
+    "places",
+    "descriptors",
+    "turned_at_low",
+    "turned_at_high",
+    "fiat_currencies",
+    "move_adjectives",
+)
 
 
 def models_dir() -> Path:
@@ -76,6 +84,7 @@ class RuleModel:
     by_symbol: dict[str, Entry] = field(default_factory=dict)
     by_name: dict[str, Entry] = field(default_factory=dict)  # lower-cased name or alias -> entry
     fund_groups: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "Bitcoin investment products"
+    spot_etfs: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "US spot Bitcoin ETFs"
     phrase_exact: PhraseMatcher | None = None
     phrase_lower: PhraseMatcher | None = None
     pattern_phrases: PhraseMatcher | None = None  # patterns that are plain word sequences: much faster
@@ -167,6 +176,8 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
             rule_id = f"{kind_name}:{row['name']}"
             model.entries[rule_id] = entry
             forms = [row["name"], *row.get("aliases", [])]
+            # "Fidelity's FBTC" is also written with a typographic apostrophe: "Fidelity’s FBTC"
+            forms += [f.replace("'", "’") for f in forms if "'" in f]
             if kind == "subjects" and entry.symbol and len(entry.symbol) >= 3:
                 forms.append(entry.symbol)
                 model.by_symbol.setdefault(entry.symbol, entry)
@@ -184,6 +195,10 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
         coin = entry.name.removesuffix(" investment products")
         if coin != entry.name and coin in names:
             model.fund_groups[coin] = entry
+        spot = re.fullmatch(r"US spot (\w+) ETFs", entry.name)
+        named = model.by_name.get(spot.group(1).lower()) if spot else None
+        if named is not None:
+            model.spot_etfs[named.name] = entry
     for name in PATTERN_FILES:
         file = path / "patterns" / f"{name}.jsonl"
         for number, row in enumerate(_read_jsonl(file), 1):

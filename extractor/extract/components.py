@@ -116,7 +116,10 @@ class MarketClaims:
         title = doc._.title
         title_hits = self.model.match(self.nlp.make_doc(title)) if title else []
         context = Context(
-            topic=main_subject(sentences, title_hits), published=published, fund_groups=self.model.fund_groups
+            topic=main_subject(sentences, title_hits),
+            published=published,
+            fund_groups=self.model.fund_groups,
+            spot_etfs=self.model.spot_etfs,
         )
         drafts = []
         story_day: str | None = None

@@ -76,6 +76,7 @@ class Context:
     by_type: dict[str, Entry] = field(default_factory=dict)  # the last subject named of each type
     # "inflows into Bitcoin": a coin's flows are those of its investment products (CoinShares' usage)
     fund_groups: dict[str, Entry] = field(default_factory=dict)
+    spot_etfs: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "US spot Bitcoin ETFs"
 
     dated: int | None = None  # start of the sentence that last set `as_of`
 

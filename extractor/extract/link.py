@@ -245,7 +245,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     # 3. hypothetical or forecast clauses state no fact (named support/resistance levels do)
     named_level = (
         level is not None
-        and level.label in LEVELS_EXEMPT_FROM_MODALITY
+        and (level.label in LEVELS_EXEMPT_FROM_MODALITY or _record_level(level))
         and (0 <= fig.start - level.end <= 6 or 0 <= level.start - fig.end <= 3)
     )
     if _hypothetical(sentence, fig) and not named_level:
@@ -266,6 +266,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         )
     if subject is None:
         return None, sign
+    if (
+        metric == "fund_flow"
+        and kind == "money"
+        and not SCALED.search(fig.quantity.text)
+        and abs(fig.quantity.value) < 1e5
+    ):
+        return None, sign  # "outflows … as it lost the $67,000 level": a price, not the size of a flow
     unit = fig.unit
     if kind == "number" and metric in {"price", "price_change", "price_level"}:
         # an index moves in points; a coin pair (ETH/BTC) is priced in its quote coin
@@ -335,7 +342,11 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
             if hit.label.endswith("_after"):
                 continue  # "more than $412 million" is a hedge; "27% more than on Monday" a move
             gap = [t.lower_ for t in doc[hit.end : fig.start]]
-            if len(gap) <= 4 and all(g in GAP_BEFORE_CHANGE for g in gap) and "to" not in gap[-1:]:
+            if (
+                len(gap) <= 4
+                and all(g in GAP_BEFORE_CHANGE or g in lexicon("move_adjectives") for g in gap)
+                and "to" not in gap[-1:]
+            ):
                 return 1 if hit.label == "up" else -1
         elif hit.start >= fig.end:
             gap = [t.lower_ for t in doc[fig.end : hit.start]]
@@ -435,6 +446,11 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
     return bool(before) and max(before, key=lambda h: h.end).entry.type == "etf"
 
 
+def _record_level(level: Hit) -> bool:
+    """ "toward the all-time high of $73,650": a record is a fact, even in a sentence about what may come."""
+    return level.label in {"high", "low"} and any(w in level.rule_id for w in ("all", "record", "ath"))
+
+
 def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     """ "above the $188 and $190 resistance levels": figures listed together share the level named after the last."""
     doc = sentence.span.doc
@@ -497,11 +513,14 @@ def _nearest_cue(
 def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) -> Hit | None:
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
+    relative = relative_clauses(sentence)
     for hit in sentence.of("metrics"):
         if metric_for(hit.label, fig.unit, moved) is None:
             continue
         if _cue_owned_elsewhere(sentence, hit, fig):
             continue
+        if any(a <= hit.start < b and not a <= fig.start < b for a, b in relative):
+            continue  # "BTC.D, which measures BTC's market capitalization …, dropped to 55.14%"
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:
             continue  # "RSI … stood at 48": an indicator, not an index level
         if hit.label == "price" and (
@@ -551,6 +570,25 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
                 best.rule_id + ".exchanges",
             )
     return best
+
+
+def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """Token ranges of the clauses that describe a name in passing: ", which measures …," ", a
+    measure of …,": their words say what the name is, not what the sentence's figures measure."""
+    doc = sentence.span.doc
+    ranges = []
+    for t in sentence.span:
+        if (
+            t.text == ","
+            and t.i + 1 < sentence.span.end
+            and doc[t.i + 1].lower_ in {"which", "who", "a", "an"}
+        ):
+            end = next(
+                (u.i for u in doc[t.i + 1 : sentence.span.end] if u.text in {",", ";", "—", "–"}), None
+            )
+            if end is not None and end - t.i <= 16:
+                ranges.append((t.i, end))
+    return ranges
 
 
 def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:

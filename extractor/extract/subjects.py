@@ -51,7 +51,9 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
 def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
     for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
         if metric == "fund_flow" and candidate.type == "crypto":
-            candidate = context.fund_groups.get(candidate.name, candidate)
+            # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
+            groups = context.spot_etfs if "ETF" in sentence.span.text else context.fund_groups
+            candidate = groups.get(candidate.name, candidate)
         if _subject_fits(metric, candidate, kind, fig):
             return candidate, other
     return None, None
@@ -379,7 +381,12 @@ def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
     opening = next((t.i for t in reversed(doc[max(0, hit.start - 10) : hit.start]) if t.text == ","), None)
     if opening is None or doc[opening + 1].lower_ not in {"a", "an", "the"}:
         return False
-    if not any(h.end == opening for h in subjects if h is not hit):
+    # the name the appositive describes ends at the comma, or before its ticker: "The CoinDesk 20 Index (CD20), a …"
+    if not any(
+        h.end == opening or (doc[h.end].text == "(" and doc[opening - 1].text == ")" and opening - h.end <= 4)
+        for h in subjects
+        if h is not hit
+    ):
         return False
     return any(t.text == "," for t in doc[hit.end : fig.start])
 
