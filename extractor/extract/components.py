@@ -120,6 +120,7 @@ class MarketClaims:
             published=published,
             fund_groups=self.model.fund_groups,
             spot_etfs=self.model.spot_etfs,
+            stock_market=self.model.by_name.get("u.s. stock market"),
         )
         drafts = []
         story_day: str | None = None

@@ -156,10 +156,12 @@ def recent(value: str, published: str | None, days: int = 31) -> bool:
 def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
         return None
+    named = {i for h in sentence.of("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"
     pool = [
         (abs(tok - fig.start) + (0 if tok >= fig.start else 3), d)
         for tok, d in sentence.durations
         if sentence.segment(tok) == seg
+        and tok not in named
         and abs(tok - fig.start) <= 12
         and not d.text.lower().endswith(("'s", "’s"))
         and not (
@@ -169,7 +171,11 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         )
     ]
     if not pool:
-        pool = [(abs(tok - fig.start) + 30, d) for tok, d in sentence.durations if abs(tok - fig.start) <= 20]
+        pool = [
+            (abs(tok - fig.start) + 30, d)
+            for tok, d in sentence.durations
+            if abs(tok - fig.start) <= 20 and tok not in named
+        ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
     text = sentence.span.text.lower()
@@ -177,7 +183,16 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         return context.period
     if metric == "fund_flow":
         return flow_window(text)
+    if (
+        metric in {"volume", "volume_change"}
+        and qualifiers.get("aggregate") != "average"
+        and not any(w in text for w in INTRADAY_WORDS)
+    ):
+        return "P1D"  # a volume is a day's (a session's, or 24 hours of crypto trading) unless the text says less
     return None
+
+
+INTRADAY_WORDS = ("pre-market", "premarket", "currently", "so far", "at the time of writing", "after-hours")
 
 
 WEEKLY = re.compile(

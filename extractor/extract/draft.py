@@ -77,6 +77,7 @@ class Context:
     # "inflows into Bitcoin": a coin's flows are those of its investment products (CoinShares' usage)
     fund_groups: dict[str, Entry] = field(default_factory=dict)
     spot_etfs: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "US spot Bitcoin ETFs"
+    stock_market: Entry | None = None  # the subject of exchange-wide share volume (claim conventions)
 
     dated: int | None = None  # start of the sentence that last set `as_of`
 

@@ -191,6 +191,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         sign = -1
     if kind == "number" and word_before in {"top", "bottom"}:
         return None, 0  # "Top 10 Creations (All ETFs)": the length of a list
+    if kind == "number" and any(
+        h.start == fig.end and h.label in {"up", "down"} for h in sentence.of("changes")
+    ):
+        return None, 0  # "Of the 11 sector indexes, 10 rose": a count of what moved
     if _compared_with_another(sentence, fig):
         return None, 0  # "340% higher than Ether's total": a comparison of two things, not a move
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
@@ -203,7 +207,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
-    if level and kind in {"money", "points", "number"} and family in (None, "price"):
+    if level and kind in {"money", "points", "number"} and family in (None, "price") and not moved:
         family, rule = "price_level", level.rule_id
     if (
         family is None
@@ -218,6 +222,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
     if family is None and _other_metric_beside(sentence, fig):
         return None, sign  # "an 80% increase in open interest": about a metric this unit cannot state
+    if (
+        family is None
+        and kind == "ratio"
+        and fig.unit == "percent"
+        and _note_named_before(sentence, fig, seg)
+    ):
+        family, rule = "yield", "yield.note_named"  # "the 10-year T-note is up 5.1 bp at 4.212%"
     if family is None and kind == "ratio" and _basis_follows(sentence, fig):
         family, rule = (
             "short_interest",
@@ -264,6 +275,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         subject, counterpart = (
             first_fitting(sentence, fig, seg, metric, ordered, context, kind) if metric else (None, None)
         )
+    if (
+        metric == "volume"
+        and fig.unit == "shares"
+        and context.stock_market is not None
+        and (subject is None or not sentence.of("subject"))
+    ):
+        subject = context.stock_market  # "A total of 13.3 billion shares were traded": exchange-wide volume
     if subject is None:
         return None, sign
     if (
@@ -449,6 +467,12 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
 def _record_level(level: Hit) -> bool:
     """ "toward the all-time high of $73,650": a record is a fact, even in a sentence about what may come."""
     return level.label in {"high", "low"} and any(w in level.rule_id for w in ("all", "record", "ath"))
+
+
+def _note_named_before(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """A bond of a tenor ("the 10-year T-note", "the 2-year") is the nearest name before a percentage."""
+    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    return bool(before) and max(before, key=lambda h: h.end).entry.tenor is not None
 
 
 def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
@@ -668,9 +692,25 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
             h.start >= fig.end
             and h.start - fig.end <= 4
             and not owned_by_other_figure(sentence, fig, h.start, h.end)
+            # "rose 5.4% as the insurer raised its forecast": a new clause speaks of something else
+            and not any(t.lower_ in CLAUSE_OPENERS for t in sentence.span.doc[fig.end : h.start])
         ):
             return True
     return False
+
+
+CLAUSE_OPENERS = {
+    "as",
+    "after",
+    "while",
+    "when",
+    "but",
+    "because",
+    "since",
+    "following",
+    "though",
+    "although",
+}
 
 
 def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:

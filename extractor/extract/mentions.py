@@ -29,6 +29,11 @@ OPEN_TICKER = re.compile(
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
+# "Snap SNAP.N and Pinterest PINS.N rose", "WuXi AppTec 603259.SS slid": a name with its Reuters code
+RIC_AFTER_NAME = re.compile(
+    r"(?P<name>[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&|of)){0,5}?)[ \t]+"
+    r"(?P<symbol>[A-Z]{1,5}|\d{4,6})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ|CO|SE|KS|AS|MI|ST|HE|OL|AX|BO|NS)\b"
+)
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
 NAMED_TOKEN = re.compile(
     r"\b(?P<symbol>[A-Z][A-Z0-9]{1,5})(?=\s+(?:token|tokens|coin|coins|holders|price)\b|\s*[’']s\s+(?:price|RSI|value|market))"
@@ -106,6 +111,8 @@ NOT_TICKERS = {
     "ISM",
     "NFP",
     "BLS",
+    "DAU",
+    "MAU",
 }
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?$")
 
@@ -170,6 +177,18 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
             entry=entry,
         )
 
+    for m in RIC_AFTER_NAME.finditer(text):
+        words = m["name"].split()
+        while words and (words[0] in NOT_NAMES or words[0].lower() in lexicon("descriptors")):
+            words = words[1:]  # "Meanwhile Acme AC.N", "Chipmaker Acme AC.O": not part of the name
+        if not words:
+            continue
+        name = " ".join(words)
+        symbol = m["symbol"] if m["symbol"].isalpha() else None
+        known = model.by_name.get(name.lower()) or (model.by_symbol.get(symbol) if symbol else None)
+        entry = known or Entry("subject", name, "stock", symbol)
+        s = m.start("name") + m["name"].index(words[0])
+        hits.append(found(s, m.end(), entry, "subject.reuters_code"))
     for m in OPEN_TICKER.finditer(text):
         symbol = m["symbol"]
         if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:

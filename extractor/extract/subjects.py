@@ -13,7 +13,7 @@ from __future__ import annotations
 from extractor.extract.draft import Context
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
-from extractor.rules import Entry, Hit
+from extractor.rules import Entry, Hit, lexicon
 
 PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
 
@@ -98,8 +98,11 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
     cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
     if _unknown_name_follows(doc, sentence, fig):
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
+    moves = {i for c in sentence.of("changes") for i in range(c.start, c.end)}
     for h in subjects:
-        gap = [t.lower_ for t in doc[fig.end : h.start] if t.i not in cue_tokens]
+        # "a 3.7% surge in the communication services sector": the move's noun stands between
+        start = fig.end + (1 if fig.end in moves else 0)
+        gap = [t.lower_ for t in doc[start : h.start] if t.i not in cue_tokens]
         on_market = (
             gap[:1] == ["on"] and h.entry.type == "market"
         )  # "20.1 billion shares changed hands on U.S. exchanges"
@@ -299,6 +302,8 @@ def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
     if len(after) < 2 or after[0].lower_ not in {"for", "in"}:
         return False
     name = after[1]
+    if any(sentence.text.startswith(place, name.idx) for place in lexicon("places")):
+        return False  # "slid 20% in Hong Kong": where it trades
     known = any(
         h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.of(kind)
     )
