@@ -31,14 +31,6 @@ PATTERN_FILES = (
     "exclusions",
 )
 GAZETTEER_FILES = ("subjects", "sources", "venues")
-LEXICON_FILES = (
-    "places",
-    "descriptors",
-    "turned_at_low",
-    "turned_at_high",
-    "fiat_currencies",
-    "move_adjectives",
-)
 
 
 def models_dir() -> Path:
@@ -229,9 +221,15 @@ def read_word_list(path: Path) -> frozenset[str]:
 @cache
 def lexicon(name: str) -> frozenset[str]:
     """A word list of `models/lexicon/` (kept once, used by every stage that needs it)."""
-    if name not in LEXICON_FILES:
-        raise RuleModelError(f"no word list {name!r} in models/lexicon (known: {', '.join(LEXICON_FILES)})")
-    return read_word_list(models_dir() / "lexicon" / f"{name}.txt")
+    path = models_dir() / "lexicon" / f"{name}.txt"
+    if not path.is_file():
+        raise RuleModelError(f"no word list {name!r} in models/lexicon (known: {', '.join(lexicon_names())})")
+    return read_word_list(path)
+
+
+def lexicon_names() -> list[str]:
+    """The word lists `models/lexicon/` holds, by name."""
+    return sorted(p.stem for p in (models_dir() / "lexicon").glob("*.txt"))
 
 
 @lru_cache(maxsize=4)

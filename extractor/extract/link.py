@@ -195,6 +195,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         h.start == fig.end and h.label in {"up", "down"} for h in sentence.of("changes")
     ):
         return None, 0  # "Of the 11 sector indexes, 10 rose": a count of what moved
+    if kind == "money" and _threshold_or_move_size(sentence, fig):
+        return None, 0  # "struggled to break above $98,000", "above the $98,000 level", "$10,000 moves"
     if _compared_with_another(sentence, fig):
         return None, 0  # "340% higher than Ether's total": a comparison of two things, not a move
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
@@ -248,6 +250,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
             (cue is not None and cue.label == "price")
             or chain_level
             or is_change
+            or _level_after_move(sentence, fig)
             or (metric == "price_level" and fig.quantity.text[:1].isdigit())
         )
     ):
@@ -279,7 +282,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         metric == "volume"
         and fig.unit == "shares"
         and context.stock_market is not None
-        and (subject is None or not sentence.of("subject"))
+        and (subject is None or (not sentence.of("subject") and subject.type == "market"))
     ):
         subject = context.stock_market  # "A total of 13.3 billion shares were traded": exchange-wide volume
     if subject is None:
@@ -464,6 +467,41 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
     return bool(before) and max(before, key=lambda h: h.end).entry.type == "etf"
 
 
+def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
+    """A line the price tried to cross or crossed in passing ("to break above $98,000", "reached above
+    the $98,000 level"), or the size of a move ("multiple $10,000 moves"): no price, unless a support
+    or resistance word names the line (then it is a level, read elsewhere)."""
+    doc = sentence.span.doc
+    named = any(
+        h.label in LEVELS_EXEMPT_FROM_MODALITY
+        and (0 <= fig.start - h.end <= 3 or 0 <= h.start - fig.end <= 2)
+        for h in sentence.of("levels")
+    )
+    if named:
+        return False
+    after = doc[fig.end].lower_ if fig.end < sentence.span.end else ""
+    following = doc[fig.end + 1].lower_ if fig.end + 1 < sentence.span.end else ""
+    if after in lexicon("move_nouns") and following not in {"high", "low", "highs", "lows"}:
+        return True  # "multiple $10,000 moves"; "the $1.12 swing high" is a level
+    before = [t.lower_ for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
+    if any(w in lexicon("attempt_verbs") for w in before):
+        return True
+    return bool(
+        before[-2:]
+        and before[-2:][0] in {"above", "below"}
+        and before[-1] == "the"
+        and after in lexicon("threshold_nouns")
+    )
+
+
+def _level_after_move(sentence: Sentence, fig: Figure) -> bool:
+    """ "The US Dollar Index surged to 108.30, up from 107.60": a bare number right after a word of
+    movement and "to" / "from" is the level the move reached or left."""
+    if fig.start < 2 or sentence.span.doc[fig.start - 1].lower_ not in {"to", "from"}:
+        return False
+    return any(h.end == fig.start - 1 for h in sentence.of("changes"))
+
+
 def _record_level(level: Hit) -> bool:
     """ "toward the all-time high of $73,650": a record is a fact, even in a sentence about what may come."""
     return level.label in {"high", "low"} and any(w in level.rule_id for w in ("all", "record", "ath"))
@@ -498,6 +536,24 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     doc = sentence.span.doc
     before = [t for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
     words = [t.lower_ for t in before]
+    toward = next((w for w in ("toward", "towards") if w in words), None)
+    if toward and all(w in {"the", "a"} for w in words[words.index(toward) + 1 :]):
+        # "quickly fell toward $92,000": where a move went is its low (or high)
+        move = next(
+            (h for h in sentence.of("changes") if 0 <= before[words.index(toward)].i - h.end <= 1), None
+        )
+        if move is not None and move.label in {"up", "down"}:
+            label = "low" if move.label == "down" else "high"
+            return Hit(
+                "levels",
+                label,
+                move.start,
+                move.end,
+                move.start_char,
+                move.end_char,
+                f"level.{label}.moved_toward",
+                key="level",
+            )
     if "from" not in words or any(
         w not in {"from", "the", "a", "its", "sharply", "quickly"} for w in words[words.index("from") + 1 :]
     ):
@@ -509,7 +565,8 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     )
     if verb is None:
         return None
-    label = next((lb for lb in ("low", "high") if verb.lower_ in lexicon(f"turned_at_{lb}")), None)
+    turned = {"low": lexicon("turned_at_low"), "high": lexicon("turned_at_high")}
+    label = next((lb for lb, verbs in turned.items() if verb.lower_ in verbs), None)
     if label is None:
         return None
     return Hit(

@@ -195,12 +195,14 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
             continue
         by_symbol = model.by_symbol.get(symbol)
         # "Trump Media & Technology Group (DJT)": the name decides; a ticker alone only names a company or fund
-        known = model.by_name.get(m["name"].lower()) or (
-            by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto"} else None
-        )
         name = LEGAL_SUFFIX.sub("", m["name"]).strip()
         if name.split()[0] in {"The", "Shares", "Stock", "Like", "As", "And"}:
             name = " ".join(name.split()[1:]) or name
+        known = (
+            model.by_name.get(m["name"].lower())
+            or model.by_name.get(name.lower())  # "The US Dollar Index (DXY)"
+            or (by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto", "index"} else None)
+        )
         entry = known or Entry(
             "subject", name, "etf" if re.search(r"\b(ETF|Trust|Fund)\b", name) else "stock", symbol
         )
@@ -396,6 +398,10 @@ NOT_NAMES = {
     "Yesterday",
     "Here",
     "There",
+    "Fib",
+    "Fibonacci",
+    "Bollinger",
+    "Ichimoku",
 }
 
 
