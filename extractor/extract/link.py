@@ -146,6 +146,8 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         previous = (fig, draft, sign)
         if draft is not None:
             drafts.append(draft)
+    for draft in drafts:
+        carry_source(draft, context)
     remember_subjects(sentence, context)
     if drafts:
         last = drafts[-1]
@@ -153,6 +155,16 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
         context.period = last.period or context.period
     return drafts
+
+
+def carry_source(draft: ClaimDraft, context: Context) -> None:
+    """A report credits its data once ("…, CoinShares reported on Monday"; "according to etf.com data")
+    and states more figures of that kind after: they come from the same source."""
+    family = family_of(draft.metric)
+    if draft.attributed_to:
+        context.sources.setdefault(family, draft.attributed_to)
+    elif family in context.sources:
+        draft.attributed_to = context.sources[family]
 
 
 def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa: C901 - one rule per step, read top to bottom

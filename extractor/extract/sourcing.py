@@ -19,6 +19,10 @@ SPEECH_VERBS = {
     "argued",
     "explained",
     "observed",
+    "reported",
+    "reports",
+    "highlighted",
+    "pointed",
 }
 
 
