@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.extract.draft import Context
-from extractor.extract.link import link_sentence
+from extractor.extract.link import carry_source, link_sentence
 from extractor.extract.mentions import build_sentences
 from extractor.extract.merge import merge_restatements
 from extractor.extract.tables import table_claims
@@ -136,7 +136,9 @@ class MarketClaims:
             drafts.extend(link_sentence(sentence, published, context))
             story_day = story_day or (context.as_of[:10] if context.as_of else None)
         # a table that names no date holds figures of the day the story's lead speaks of
-        drafts.extend(table_claims(text, self.nlp, self.model, published, anchor, story_day))
+        for draft in table_claims(text, self.nlp, self.model, published, anchor, story_day):
+            carry_source(draft, context)  # "…, according to etf.com daily fund flows data" above the table
+            drafts.append(draft)
         doc._.claims = merge_restatements(drafts)
         return doc
 
