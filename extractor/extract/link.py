@@ -554,7 +554,12 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
         move = next(
             (h for h in sentence.of("changes") if 0 <= before[words.index(toward)].i - h.end <= 1), None
         )
-        if move is not None and move.label in {"up", "down"}:
+        noun = (
+            move is not None
+            and move.start > 0
+            and doc[move.start - 1].lower_ in {"a", "an", "the", "brief", "sudden"}
+        )
+        if move is not None and move.label in {"up", "down"} and not noun:  # "a brief spike toward" is no low
             label = "low" if move.label == "down" else "high"
             return Hit(
                 "levels",
@@ -751,7 +756,7 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI"),
     or in a sentence about one ("Revenue at Microsoft's cloud unit … grew 20%")."""
     for h in sentence.of("exclusions"):
-        if h.start - sentence.span.start <= 2 and h.end <= fig.start:
+        if h.start - sentence.span.start <= 2 and h.end <= fig.start and sentence.segment(h.start) == seg:
             return True
         if sentence.segment(h.start) != seg and h.end != fig.start:
             continue

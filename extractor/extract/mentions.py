@@ -575,6 +575,53 @@ def named_movers(
     return hits
 
 
+def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
+    """Names no gazetteer lists, written after a figure's move noun: "helped by a 5.6% jump for
+    Barrick Gold", "dragged by a 3.6% fall in e-commerce firm Shopify". The capitalized run is the subject."""
+    covered = {i for h in taken for i in range(h.start, h.end)}
+    hits = []
+    for move in move_hits:
+        if move.start == 0 or move.end + 1 >= len(doc) or move.label not in {"up", "down"}:
+            continue
+        if not (doc[move.start - 1].text == "%" or doc[move.start - 1].like_num):
+            continue  # only "a 5.6% jump for …": the move is the figure's
+        if doc[move.end].lower_ not in {"for", "in"}:
+            continue
+        start = move.end + 1
+        while (
+            start < len(doc)
+            and start - move.end <= 4
+            and (doc[start].is_lower and not doc[start].like_num or doc[start].text == "-")
+        ):
+            start += 1  # "e-commerce firm", "shares of"
+        end = start
+        while (
+            end < len(doc)
+            and end - start < 5
+            and end not in covered
+            and ((doc[end].is_alpha and doc[end].text[:1].isupper()) or doc[end].text in {"&", "-"})
+        ):
+            end += 1
+        while end > start and doc[end - 1].text in {"&", "-"}:
+            end -= 1
+        if end == start or start in covered or doc[start].text in NOT_NAMES:
+            continue
+        span = doc[start:end]
+        hits.append(
+            Hit(
+                "subject",
+                span.text,
+                start,
+                end,
+                span.start_char,
+                span.end_char,
+                "subject.after_move",
+                entry=Entry("subject", span.text, "stock", None),
+            )
+        )
+    return hits
+
+
 GROUP_NOUNS = {"funds", "ETFs", "ETPs"}
 GROUP_VERBS = {
     "attracted",
@@ -849,7 +896,11 @@ def build_sentences(
     sectors = {
         i for h in by_kind["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
     }
-    movers = named_movers(doc, anchors, taken, sectors) + fund_groups(doc, taken)
+    movers = (
+        named_movers(doc, anchors, taken, sectors)
+        + fund_groups(doc, taken)
+        + names_after_moves(doc, by_kind.get("changes", []), taken)
+    )
     by_kind["subject"] = longest_first(tickers_to_names(by_kind["subject"] + movers))
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [

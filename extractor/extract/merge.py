@@ -35,11 +35,26 @@ def rounded_restatement(precise: float, rounded: float, rounded_text: str) -> bo
     )
 
 
+GROUP_WORDS = re.compile(r"(funds|etfs|etps|products)$")
+
+
+def same_subject(a: str, b: str) -> bool:
+    """ "US Equity" in a table row and "US equity funds" in the text, "Commodities E T Fs" and
+    "commodities ETFs": one subject written two ways (case, spacing, the group noun)."""
+    if a == b:
+        return True
+
+    def key(name: str) -> str:
+        return GROUP_WORDS.sub("", re.sub(r"[^a-z0-9]", "", name.lower()))
+
+    return key(a) == key(b) and len(key(a)) >= 4
+
+
 def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
     """Same metric, subject, unit and value (and range); dates agree unless one was only defaulted.
     A price and a named level of the same value are one fact; so is a rounded restatement."""
     same_metric = a.metric == b.metric or {a.metric, b.metric} == PRICE_METRICS
-    if not same_metric or (a.subject.name, a.unit) != (b.subject.name, b.unit):
+    if not same_metric or a.unit != b.unit or not same_subject(a.subject.name, b.subject.name):
         return False
     if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12) and not (
         rounded_restatement(a.value, b.value, b.figure_text)

@@ -100,6 +100,17 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
     moves = {i for c in sentence.of("changes") for i in range(c.start, c.end)}
     for h in subjects:
+        # "a 5.6% jump for Barrick Gold", "a 3.6% fall in e-commerce firm Shopify": the move's noun, then the name
+        between = list(doc[fig.end + 2 : h.start]) if fig.end + 2 <= h.start else None
+        if (
+            between is not None
+            and fig.end in moves
+            and doc[fig.end + 1].lower_ in {"for", "in"}
+            and len(between) <= 4
+            and all(t.is_lower or t.text == "-" for t in between)
+        ):
+            yield h.entry, other
+    for h in subjects:
         # "a 3.7% surge in the communication services sector": the move's noun stands between
         start = fig.end + (1 if fig.end in moves else 0)
         gap = [t.lower_ for t in doc[start : h.start] if t.i not in cue_tokens]
@@ -464,7 +475,9 @@ def _listed_together(doc, hits: list[Hit]) -> list[Hit]:
     """The last run of names joined only by "and", commas and "the"."""
     run: list[Hit] = []
     for h in hits:
-        if run and {t.lower_ for t in doc[run[-1].end : h.start]} <= {"and", ",", "the"}:
+        gap = {t.lower_ for t in doc[run[-1].end : h.start]} if run else set()
+        # "AI chipmakers Nvidia and Broadcom": a name right before another describes it, it is not listed
+        if run and gap and gap <= {"and", ",", "the"}:
             run.append(h)
         else:
             run = [h]
