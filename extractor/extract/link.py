@@ -99,6 +99,9 @@ REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
 
 # "that bet is worth $1.3 billion": a demonstrative and a noun that stands for the figure before
 ANAPHORIC_NOUNS = {
+    "metric",
+    "indicator",
+    "measure",
     "bet",
     "bets",
     "figure",
@@ -136,6 +139,9 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         ]
         if days:
             context.as_of = days[-1].value
+        cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
+        if cues:
+            context.family = cues[-1].label  # "… its dominance took a hit. The metric is down below 58%"
         remember_subjects(sentence, context)
         return []
     drafts: list[ClaimDraft] = []
@@ -152,6 +158,15 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
     if drafts:
         last = drafts[-1]
         context.family = family_of(last.metric)
+        trailing = [
+            h
+            for h in sentence.of("metrics")
+            if h.start >= sentence.figures[-1].end and ".verb." not in h.rule_id and h.label != "price"
+        ]
+        if trailing:
+            context.family = trailing[
+                -1
+            ].label  # "…, while its dominance has taken a hit." names the next subject matter
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
         context.period = last.period or context.period
     return drafts
@@ -221,7 +236,14 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
-    if level and kind in {"money", "points", "number"} and family in (None, "price") and not moved:
+    verb_of_flows = cue is not None and ".verb." in cue.rule_id and not SCALED.search(fig.quantity.text)
+    if (
+        level
+        and kind in {"money", "points", "number"}
+        and (family in (None, "price") or verb_of_flows)
+        and not moved
+    ):
+        # "lost support at $3,700": "lost" is no flow here, the level names the figure
         family, rule = "price_level", level.rule_id
     if (
         family is None
@@ -548,6 +570,23 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     doc = sentence.span.doc
     before = [t for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
     words = [t.lower_ for t in before]
+    if len(words) >= 3 and words[-1] == "to" and words[-3] == "after":
+        # "has bounced after falling to $26.47": where the earlier move ended, before it turned
+        move = next(
+            (h for h in sentence.of("changes") if h.end == fig.start - 1 and h.label in {"up", "down"}), None
+        )
+        if move is not None:
+            label = "low" if move.label == "down" else "high"
+            return Hit(
+                "levels",
+                label,
+                move.start,
+                move.end,
+                move.start_char,
+                move.end_char,
+                f"level.{label}.turned_after",
+                key="level",
+            )
     toward = next((w for w in ("toward", "towards") if w in words), None)
     if toward and all(w in {"the", "a"} for w in words[words.index(toward) + 1 :]):
         # "quickly fell toward $92,000": where a move went is its low (or high)
@@ -738,6 +777,11 @@ def _refers_back(sentence: Sentence) -> bool:
     demonstrative = any(
         a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])
     ) or any(a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:]))
+    # "The metric is down below 58%", "the gauge rose to 61": the measure the text just named
+    demonstrative = demonstrative or any(
+        a == "the" and b in {"metric", "indicator", "gauge", "measure", "reading"}
+        for a, b in zip(tokens, tokens[1:])
+    )
     # "This exceeds the 2.5% …", "That is $1.3 billion": a pronoun followed by a verb, not "This discrepancy …"
     alpha = [t for t in tokens if t.isalpha()]
     opener = (

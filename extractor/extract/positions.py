@@ -36,7 +36,22 @@ def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
     together ("$61,500 for Bitcoin and $2,900 for Ethereum")?"""
     doc = sentence.span.doc
     if any(
-        t.lower_ in {"was", "is", "were", "are", "has", "had", "hit", "touched", "traded"}
+        t.lower_
+        in {
+            "was",
+            "is",
+            "were",
+            "are",
+            "has",
+            "had",
+            "hit",
+            "touched",
+            "traded",
+            "trade",
+            "trading",
+            "sits",
+            "hovering",
+        }
         for t in doc[a.end : b.start]
     ):
         return True
