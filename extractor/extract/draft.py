@@ -65,6 +65,7 @@ class Context:
     """What the previous sentences said, for a sentence that refers back ("this exceeds the 2.5% …")."""
 
     family: str | None = None
+    named_family: str | None = None  # a measure named after the last figure, or in a sentence without one
     qualifiers: dict[str, str] = field(default_factory=dict)
     subject: Entry | None = None
     as_of: str | None = None

@@ -141,7 +141,9 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
             context.as_of = days[-1].value
         cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
         if cues:
-            context.family = cues[-1].label  # "… its dominance took a hit. The metric is down below 58%"
+            context.named_family = cues[
+                -1
+            ].label  # "… its dominance took a hit. The metric is down below 58%"
         remember_subjects(sentence, context)
         return []
     drafts: list[ClaimDraft] = []
@@ -161,12 +163,13 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         trailing = [
             h
             for h in sentence.of("metrics")
-            if h.start >= sentence.figures[-1].end and ".verb." not in h.rule_id and h.label != "price"
+            if h.start >= sentence.figures[-1].end
+            and sentence.segment(h.start) != sentence.segment(sentence.figures[-1].start)
+            and ".verb." not in h.rule_id
+            and h.label != "price"
         ]
-        if trailing:
-            context.family = trailing[
-                -1
-            ].label  # "…, while its dominance has taken a hit." names the next subject matter
+        # "…, while its dominance has taken a hit.": the measure a following "the metric" speaks of
+        context.named_family = trailing[-1].label if trailing else None
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
         context.period = last.period or context.period
     return drafts
@@ -245,6 +248,13 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     ):
         # "lost support at $3,700": "lost" is no flow here, the level names the figure
         family, rule = "price_level", level.rule_id
+    if (
+        family is None
+        and context.named_family
+        and kind in FAMILY_UNITS.get(context.named_family, set())
+        and _names_the_measure(sentence)
+    ):
+        family, rule = context.named_family, "context.the_measure"  # "The metric is down to 57.6%"
     if (
         family is None
         and context.family
@@ -772,16 +782,19 @@ def _other_metric_beside(sentence: Sentence, fig: Figure) -> bool:
     return False
 
 
+def _names_the_measure(sentence: Sentence) -> bool:
+    """ "The metric is down below 58%", "the gauge rose to 61": the measure the text just named."""
+    tokens = [t.lower_ for t in sentence.span]
+    return any(
+        a == "the" and b in {"metric", "indicator", "gauge", "measure"} for a, b in zip(tokens, tokens[1:])
+    )
+
+
 def _refers_back(sentence: Sentence) -> bool:
     tokens = [t.lower_ for t in sentence.span]
     demonstrative = any(
         a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])
     ) or any(a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:]))
-    # "The metric is down below 58%", "the gauge rose to 61": the measure the text just named
-    demonstrative = demonstrative or any(
-        a == "the" and b in {"metric", "indicator", "gauge", "measure", "reading"}
-        for a, b in zip(tokens, tokens[1:])
-    )
     # "This exceeds the 2.5% …", "That is $1.3 billion": a pronoun followed by a verb, not "This discrepancy …"
     alpha = [t for t in tokens if t.isalpha()]
     opener = (
