@@ -90,3 +90,24 @@ def test_markdown_links_are_read_as_their_text():
     assert "](" not in article.text
     claim = next(c for c in article.claims if c.metric == "price_change")
     assert (claim.subject, claim.symbol, claim.value) == ("OppFi", "OPFI", -16.0)
+
+
+def test_a_saved_pipeline_loads_with_spacy_load_in_a_fresh_process(tmp_path):
+    """The versioned component name is what a saved config records; the `spacy_factories` entry
+    point lets `spacy.load` build it in a process that never imported extractor."""
+    import subprocess
+    import sys
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("market_claims_v1", config={"published": "2025-05-09"})
+    nlp.to_disk(tmp_path / "pipeline")
+    script = (
+        "import spacy, sys\n"
+        "assert 'extractor' not in sys.modules\n"
+        f"nlp = spacy.load({str(tmp_path / 'pipeline')!r})\n"
+        "doc = nlp('Ether fell 1.5% to $2,980 on Thursday, per TradingView data.')\n"
+        "print(sorted((c.metric, c.subject.name, c.value) for c in doc._.claims))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[('price', 'Ethereum', 2980.0), ('price_change', 'Ethereum', -1.5)]"

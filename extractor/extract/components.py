@@ -143,7 +143,9 @@ class MarketClaims:
         return doc
 
 
-@Language.factory("market_claims", default_config={"published": None, "models_path": None})
+COMPONENT_CONFIG = {"published": None, "models_path": None}
+
+
 def make_market_claims(
     nlp: Language, name: str, published: str | None, models_path: str | None
 ) -> MarketClaims:
@@ -152,3 +154,10 @@ def make_market_claims(
     return MarketClaims(
         nlp, name, published, load_rule_model(nlp, Path(models_path) if models_path else None)
     )
+
+
+# "market_claims_v1" is the versioned name a saved pipeline's config records; "market_claims" is
+# the short name for `nlp.add_pipe`. Both are also entry points (pyproject `spacy_factories`), so
+# `spacy.load` finds them in a fresh process that never imported this package.
+Language.factory("market_claims_v1", default_config=COMPONENT_CONFIG, func=make_market_claims)
+Language.factory("market_claims", default_config=COMPONENT_CONFIG, func=make_market_claims)
