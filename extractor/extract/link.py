@@ -16,13 +16,20 @@ publication date. A figure in a hypothetical clause ("if RSI dips below 30") is 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from extractor.extract.dating import as_of_for, period_for, recent, since_for
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure
 from extractor.extract.sourcing import credited_source, hedge_before
-from extractor.extract.subjects import GENERIC_SINGULARS, first_fitting, remember_subjects, respectively
+from extractor.extract.subjects import (
+    GENERIC_SINGULARS,
+    first_fitting,
+    listed_together,
+    remember_subjects,
+    respectively,
+)
 from extractor.rules import Hit, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
@@ -154,6 +161,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         previous = (fig, draft, sign)
         if draft is not None:
             drafts.append(draft)
+            drafts.extend(_shared_by_each(sentence, fig, draft))
     for draft in drafts:
         carry_source(draft, context)
     remember_subjects(sentence, context)
@@ -173,6 +181,22 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
         context.period = last.period or context.period
     return drafts
+
+
+def _shared_by_each(sentence: Sentence, fig: Figure, draft: ClaimDraft) -> list[ClaimDraft]:
+    """ "Nucor and Steel Dynamics rose more than 4% each": one figure, one claim per listed name."""
+    doc = sentence.span.doc
+    if fig.end >= sentence.span.end or doc[fig.end].lower_ != "each":
+        return []
+    before = [h for h in sentence.of("subject") if h.end <= fig.start]  # "(NYSE:NUE)" holds a ":" border
+    names = listed_together(doc, before)
+    if len(names) < 2 or draft.subject.name not in {h.entry.name for h in names}:
+        return []
+    return [
+        replace(draft, subject=h.entry, qualifiers=dict(draft.qualifiers))
+        for h in names
+        if h.entry.name != draft.subject.name and (h.entry.type or "other") == (draft.subject.type or "other")
+    ]
 
 
 def carry_source(draft: ClaimDraft, context: Context) -> None:
@@ -666,6 +690,16 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
             continue
         if _cue_owned_elsewhere(sentence, hit, fig):
             continue
+        if hit.end <= fig.start and any(
+            o is not fig
+            and o.end <= fig.start
+            and hit.end <= o.start <= hit.end + 2
+            and {t.lower_ for t in sentence.span.doc[hit.end : o.start]} <= {"of", "at"}
+            and unit_kind(o.unit)
+            != kind  # "inflows of $44.0 million, led by ETHA with $62.0 million" share it
+            for o in sentence.figures
+        ):
+            continue  # "on trade volume of 12,500 contracts and was sitting 2.0 cents higher": the other figure's word
         if any(a <= hit.start < b and not a <= fig.start < b for a, b in relative):
             continue  # "BTC.D, which measures BTC's market capitalization …, dropped to 55.14%"
         if hit.label == "price" and kind == "number" and labels & {"rsi", "correlation"}:

@@ -493,6 +493,11 @@ def named_movers(
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
+        known = next((h for h in taken if h.kind == "subject" and h.end == end), None)
+        if known is not None:
+            hits.extend(
+                _listed_before(doc, known.start, covered)
+            )  # "Nucor, U.S. Steel and Steel Dynamics (STLD) rose"
         symbol = None
         ric = RIC.match(doc[end - 1].text) if end > 0 else None
         if ric and end - 1 not in covered:
@@ -572,6 +577,47 @@ def named_movers(
                 entry=entry,
             )
         )
+        hits.extend(_listed_before(doc, start, covered))
+    return hits
+
+
+def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:
+    """ "Nucor (NYSE:NUE), U.S. Steel and Steel Dynamics rose 4% each": the names listed before the
+    one right before the verb, each a capitalized run after a comma or "and"."""
+    hits: list[Hit] = []
+    i = start
+    while len(hits) < 5 and i > 0 and doc[i - 1].text in {",", "and"}:
+        end = i - 1
+        if end > 0 and doc[end - 1].text == ")":  # "Nucor (NYSE:NUE),": skip the ticker
+            opening = next((t.i for t in reversed(doc[max(0, end - 8) : end]) if t.text == "("), None)
+            if opening is None:
+                break
+            end = opening
+        first = end
+        while first > 0 and (
+            doc[first - 1].text[:1].isupper() and (doc[first - 1].is_alpha or doc[first - 1].text in {"U.S."})
+        ):
+            first -= 1
+        if (
+            first == end
+            or any(k in covered for k in range(first, end))
+            or doc[first].text in NOT_NAMES - {"U.S."}
+        ):
+            break
+        span = doc[first:end]
+        hits.append(
+            Hit(
+                "subject",
+                span.text,
+                first,
+                end,
+                span.start_char,
+                span.end_char,
+                "subject.named_mover",
+                entry=Entry("subject", span.text, "stock", None),
+            )
+        )
+        i = first
     return hits
 
 

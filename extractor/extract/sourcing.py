@@ -26,6 +26,17 @@ SPEECH_VERBS = {
 }
 
 
+REPORT_VERBS = {"reported", "reports"}
+
+
+def _closes_the_sentence(doc, sentence: Sentence, verb) -> bool:
+    """ "…, CoinShares reported on Monday.": a report verb credits a source when it ends the
+    sentence after a comma, not when it opens a clause of news ("after the Journal reported that …")."""
+    before = doc[max(sentence.span.start, verb.i - 5) : verb.i]
+    after = [t.lower_ for t in doc[verb.i + 1 : sentence.span.end]]
+    return any(t.text == "," for t in before) and "that" not in after[:1] and len(after) <= 5
+
+
 NAME_STOP = {
     "the",
     "data",
@@ -67,6 +78,8 @@ def credited_source(sentence: Sentence, fig: Figure) -> str | None:
     }
     for t in sentence.span:
         if t.lower_ in SPEECH_VERBS:
+            if t.lower_ in REPORT_VERBS and not _closes_the_sentence(doc, sentence, t):
+                continue  # "fell 3% after the Journal reported …" is news, not the figure's source
             name = _name_at(doc, t.i + 1, sentence.span.end) or _name_before(doc, t.i, sentence.span.start)
             if name and name not in subject_names:
                 credited.append((t.i, name))

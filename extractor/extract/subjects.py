@@ -463,7 +463,7 @@ def respectively(sentence: Sentence) -> dict[int, Entry]:
                 for h in sentence.of("subject")
                 if h.end <= run[0].start and sentence.segment(h.start) == sentence.segment(run[0].start)
             ]
-            names = _listed_together(doc, before)
+            names = listed_together(doc, before)
             if len(names) == len(run):
                 for f, h in zip(run, names, strict=True):
                     pairs[f.start] = h.entry
@@ -471,7 +471,7 @@ def respectively(sentence: Sentence) -> dict[int, Entry]:
     return pairs
 
 
-def _listed_together(doc, hits: list[Hit]) -> list[Hit]:
+def listed_together(doc, hits: list[Hit]) -> list[Hit]:
     """The last run of names joined only by "and", commas and "the"."""
     run: list[Hit] = []
     for h in hits:
