@@ -554,12 +554,8 @@ def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
     before = [t.lower_ for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
     if any(w in lexicon("attempt_verbs") for w in before):
         return True
-    return bool(
-        before[-2:]
-        and before[-2:][0] in {"above", "below"}
-        and before[-1] == "the"
-        and after in lexicon("threshold_nouns")
-    )
+    # "above the $98,000 level", "reach the $2.50 trillion mark": a line on the chart, unless a level word names it
+    return bool(before[-1:] == ["the"] and after in lexicon("threshold_nouns"))
 
 
 def _level_after_move(sentence: Sentence, fig: Figure) -> bool:

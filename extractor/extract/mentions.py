@@ -474,6 +474,8 @@ def named_movers(
     covered = {i for h in taken for i in range(h.start, h.end)}
     hits: list[Hit] = []
     for move in move_hits:
+        if _in_title_case_line(doc, move.start):
+            continue  # "XRP Faces Extended Bearish Pressure At $0.4937": every word is capitalized, none is a name
         end = move.start
         while end > 0 and doc[end - 1].lower_ in {
             "token",
@@ -579,6 +581,20 @@ def named_movers(
         )
         hits.extend(_listed_before(doc, start, covered))
     return hits
+
+
+def _in_title_case_line(doc: Doc, token: int) -> bool:
+    """Is the token on a headline-style line, where most words are capitalized?"""
+    start = token
+    while start > 0 and "\n" not in doc[start - 1].whitespace_ and "\n" not in doc[start - 1].text:
+        start -= 1
+    end = token
+    while end < len(doc) - 1 and "\n" not in doc[end].whitespace_ and "\n" not in doc[end + 1].text:
+        end += 1
+    if doc[end].text in {".", "!"}:
+        return False  # a sentence, not a headline
+    words = [t for t in doc[start : end + 1] if t.is_alpha and len(t) > 3]
+    return len(words) >= 4 and sum(t.text[:1].isupper() for t in words) >= 0.75 * len(words)
 
 
 def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:

@@ -100,6 +100,14 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
     moves = {i for c in sentence.of("changes") for i in range(c.start, c.end)}
     for h in subjects:
+        gap = [t.lower_ for t in doc[fig.end : h.start] if t.lower_ != "the"]
+        if (
+            len(gap) == 2
+            and gap[1] == "by"
+            and gap[0] in {"registered", "recorded", "posted", "seen", "reported"}
+        ):
+            yield h.entry, other  # "larger than the $203 million registered by the Bitcoin spot ETFs"
+    for h in subjects:
         # "a 5.6% jump for Barrick Gold", "a 3.6% fall in e-commerce firm Shopify": the move's noun, then the name
         between = list(doc[fig.end + 2 : h.start]) if fig.end + 2 <= h.start else None
         if (
