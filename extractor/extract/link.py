@@ -21,7 +21,7 @@ from dataclasses import replace
 from extractor.extract.dating import as_of_for, period_for, recent, since_for
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.mentions import Figure, Sentence
-from extractor.extract.positions import owned_by_other_figure
+from extractor.extract.positions import owned_by_other_figure, relative_clauses
 from extractor.extract.sourcing import credited_source, hedge_before
 from extractor.extract.subjects import (
     GENERIC_SINGULARS,
@@ -563,7 +563,14 @@ def _level_after_move(sentence: Sentence, fig: Figure) -> bool:
     movement and "to" / "from" is the level the move reached or left."""
     if fig.start < 2 or sentence.span.doc[fig.start - 1].lower_ not in {"to", "from"}:
         return False
-    return any(h.end == fig.start - 1 for h in sentence.of("changes"))
+    dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
+    # "surged to 108.30", "fell Friday to 6,025.99": a day may stand between the move and "to"
+    return any(
+        h.end <= fig.start - 1
+        and all(i in dated for i in range(h.end, fig.start - 1))
+        and fig.start - 1 - h.end <= 2
+        for h in sentence.of("changes")
+    )
 
 
 def _record_level(level: Hit) -> bool:
@@ -747,25 +754,6 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
                 best.rule_id + ".exchanges",
             )
     return best
-
-
-def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
-    """Token ranges of the clauses that describe a name in passing: ", which measures …," ", a
-    measure of …,": their words say what the name is, not what the sentence's figures measure."""
-    doc = sentence.span.doc
-    ranges = []
-    for t in sentence.span:
-        if (
-            t.text == ","
-            and t.i + 1 < sentence.span.end
-            and doc[t.i + 1].lower_ in {"which", "who", "a", "an"}
-        ):
-            end = next(
-                (u.i for u in doc[t.i + 1 : sentence.span.end] if u.text in {",", ";", "—", "–"}), None
-            )
-            if end is not None and end - t.i <= 16:
-                ranges.append((t.i, end))
-    return ranges
 
 
 def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:

@@ -29,6 +29,11 @@ OPEN_TICKER = re.compile(
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
+# "The SPDR S&P Metals & Mining ETF XME, which …": a fund's name and its ticker, MarketWatch style
+FUND_WITH_TICKER = re.compile(
+    r"(?P<name>(?:The[ \t]+)?[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&)){0,7}?[ \t]+(?:ETF|Fund|Trust|Shares))"
+    r"[ \t]+(?P<symbol>[A-Z]{2,5})\b(?![.(])"
+)
 # "Snap SNAP.N and Pinterest PINS.N rose", "WuXi AppTec 603259.SS slid": a name with its Reuters code
 RIC_AFTER_NAME = re.compile(
     r"(?P<name>[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&|of)){0,5}?)[ \t]+"
@@ -177,6 +182,13 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
             entry=entry,
         )
 
+    for m in FUND_WITH_TICKER.finditer(text):
+        if m["symbol"] in NOT_TICKERS:
+            continue
+        name = m["name"].removeprefix("The ")
+        known = model.by_name.get(name.lower()) or model.by_symbol.get(m["symbol"])
+        entry = known or Entry("subject", name, "etf", m["symbol"])
+        hits.append(found(m.start("name") + m["name"].index(name), m.end(), entry, "subject.fund_ticker"))
     for m in RIC_AFTER_NAME.finditer(text):
         words = m["name"].split()
         while words and (words[0] in NOT_NAMES or words[0].lower() in lexicon("descriptors")):
@@ -581,6 +593,17 @@ def named_movers(
         )
         hits.extend(_listed_before(doc, start, covered))
     return hits
+
+
+def _inside_ticker(doc: Doc, i: int) -> bool:
+    """The colon of "(NASDAQ:AVGO)" joins an exchange to a ticker; it does not open a clause."""
+    return (
+        doc[i].text == ":"
+        and 0 < i < len(doc) - 1
+        and doc[i - 1].is_upper
+        and doc[i + 1].is_upper
+        and doc[i - 1].is_alpha
+    )
 
 
 def _in_title_case_line(doc: Doc, token: int) -> bool:
@@ -1007,7 +1030,7 @@ def build_sentences(
             t.i
             for t in s.span
             if (
-                t.text in SEGMENT_PUNCT
+                (t.text in SEGMENT_PUNCT and not _inside_ticker(doc, t.i))
                 or (t.lower_ in SEGMENT_WORDS and t.i > s.span.start and doc[t.i - 1].text == ",")
             )
         ]

@@ -81,3 +81,22 @@ def after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
         fig.end <= o.start < token and o.start > 0 and doc[o.start - 1].lower_ == "from"
         for o in sentence.figures
     )
+
+
+def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """Token ranges of the clauses that describe a name in passing: ", which measures …," ", a
+    measure of …,": their words say what the name is, not what the sentence's figures measure."""
+    doc = sentence.span.doc
+    ranges = []
+    for t in sentence.span:
+        if (
+            t.text == ","
+            and t.i + 1 < sentence.span.end
+            and doc[t.i + 1].lower_ in {"which", "who", "a", "an"}
+        ):
+            end = next(
+                (u.i for u in doc[t.i + 1 : sentence.span.end] if u.text in {",", ";", "—", "–"}), None
+            )
+            if end is not None and end - t.i <= 16:
+                ranges.append((t.i, end))
+    return ranges

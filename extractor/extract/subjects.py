@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from extractor.extract.draft import Context
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
+from extractor.extract.positions import relative_clauses
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
 from extractor.rules import Entry, Hit, lexicon
 
@@ -74,6 +75,11 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):
         and not _excluded_name(doc, h)
     ]
     subjects = [h for h in subjects if not _inside_appositive(doc, h, subjects, fig)]
+    # "XME, which gives exposure to that part of the U.S. stock market, was surging 3%": a name in passing
+    relative = relative_clauses(sentence)
+    subjects = [
+        h for h in subjects if not any(a <= h.start < b and not a <= fig.start < b for a, b in relative)
+    ]
     # "Ether ETPs drew 60% more inflows than Bitcoin ETPs": the name compared with is not the subject
     subjects = [h for h in subjects if not _compared_with(doc, sentence, h)] or subjects
     counterpart = None
