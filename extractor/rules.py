@@ -77,6 +77,7 @@ class RuleModel:
     by_name: dict[str, Entry] = field(default_factory=dict)  # lower-cased name or alias -> entry
     fund_groups: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "Bitcoin investment products"
     spot_etfs: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "US spot Bitcoin ETFs"
+    composites: dict[str, Entry] = field(default_factory=dict)  # "Nasdaq" (an exchange) -> "Nasdaq Composite"
     phrase_exact: PhraseMatcher | None = None
     phrase_lower: PhraseMatcher | None = None
     pattern_phrases: PhraseMatcher | None = None  # patterns that are plain word sequences: much faster
@@ -191,6 +192,8 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
         named = model.by_name.get(spot.group(1).lower()) if spot else None
         if named is not None:
             model.spot_etfs[named.name] = entry
+        if entry.type == "market" and f"{entry.name} Composite" in names:
+            model.composites[entry.name] = names[f"{entry.name} Composite"]
     for name in PATTERN_FILES:
         file = path / "patterns" / f"{name}.jsonl"
         for number, row in enumerate(_read_jsonl(file), 1):

@@ -121,6 +121,7 @@ class MarketClaims:
             fund_groups=self.model.fund_groups,
             spot_etfs=self.model.spot_etfs,
             stock_market=self.model.by_name.get("u.s. stock market"),
+            composites=self.model.composites,
         )
         drafts = []
         story_day: str | None = None

@@ -79,6 +79,9 @@ class Context:
     fund_groups: dict[str, Entry] = field(default_factory=dict)
     spot_etfs: dict[str, Entry] = field(default_factory=dict)  # "Bitcoin" -> "US spot Bitcoin ETFs"
     sources: dict[str, str] = field(default_factory=dict)  # metric family -> the source first credited for it
+    composites: dict[str, Entry] = field(
+        default_factory=dict
+    )  # "Nasdaq" (the exchange) -> "Nasdaq Composite"
     stock_market: Entry | None = None  # the subject of exchange-wide share volume (claim conventions)
 
     dated: int | None = None  # start of the sentence that last set `as_of`

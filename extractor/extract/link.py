@@ -245,10 +245,11 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         sign = -1
     if kind == "number" and word_before in {"top", "bottom"}:
         return None, 0  # "Top 10 Creations (All ETFs)": the length of a list
+    counted = fig.end + (1 if fig.end < sentence.span.end and toks[fig.end].lower_ in COUNTED_NOUNS else 0)
     if kind == "number" and any(
-        h.start == fig.end and h.label in {"up", "down"} for h in sentence.of("changes")
+        h.start == counted and h.label in {"up", "down"} for h in sentence.of("changes")
     ):
-        return None, 0  # "Of the 11 sector indexes, 10 rose": a count of what moved
+        return None, 0  # "Of the 11 sector indexes, 10 rose", "2,975 stocks rose and 1,314 fell": counts
     if kind == "money" and _threshold_or_move_size(sentence, fig):
         return None, 0  # "struggled to break above $98,000", "above the $98,000 level", "$10,000 moves"
     if _compared_with_another(sentence, fig):
@@ -846,6 +847,19 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
         ):
             return True
     return False
+
+
+COUNTED_NOUNS = {
+    "stocks",
+    "issues",
+    "names",
+    "companies",
+    "members",
+    "constituents",
+    "shares",
+    "tokens",
+    "coins",
+}
 
 
 CLAUSE_OPENERS = {

@@ -51,6 +51,8 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
 
 def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
     for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
+        if metric in {"price", "price_change", "price_level"} and candidate.type == "market":
+            candidate = context.composites.get(candidate.name, candidate)  # "Nasdaq off 1.46%": the index
         if metric == "fund_flow" and candidate.type == "crypto":
             # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
             groups = context.spot_etfs if "ETF" in sentence.span.text else context.fund_groups
