@@ -65,7 +65,9 @@ def process_source(
     if not paragraphs:
         raise InputError(source.name, "no article text found")
     clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
-    paragraphs = dedup.remove_repeats(paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars)
+    paragraphs = dedup.remove_repeats(
+        paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
+    )
     text = "\n".join(paragraphs)
     published = published or page.published
     article = Article(
@@ -80,7 +82,9 @@ def process_source(
     )
     nlp = nlp or default_pipeline()
     parts = pieces(source.name, text, nlp.max_length)
-    drafts = [shifted(d, start) for start, piece in parts for d in extract_claims(nlp, piece, published, page.title)]
+    drafts = [
+        shifted(d, start) for start, piece in parts for d in extract_claims(nlp, piece, published, page.title)
+    ]
     article.claims = assemble(article, text, drafts, settings.extract.min_confidence)
     if len(parts) > 1:
         article.claims = merge_pieces(article.claims)
@@ -104,8 +108,11 @@ def pieces(name: str, text: str, limit: int) -> list[tuple[int, str]]:
         if cut <= 0:
             ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= limit]
             if not ends:
-                raise InputError(name, f"a sentence of more than {limit:,} characters: over the pipeline's "
-                                       "limit (nlp.max_length)")
+                raise InputError(
+                    name,
+                    f"a sentence of more than {limit:,} characters: over the pipeline's "
+                    "limit (nlp.max_length)",
+                )
             cut = ends[-1]
         out.append((start, text[start : start + cut].rstrip("\n")))
         start += cut
@@ -129,12 +136,18 @@ def shifted(draft: ClaimDraft, offset: int) -> ClaimDraft:
     if not offset:
         return draft
     return dataclasses.replace(
-        draft, evidence_start=draft.evidence_start + offset, evidence_end=draft.evidence_end + offset,
-        sentence_start=draft.sentence_start + offset, sentence_end=draft.sentence_end + offset)
+        draft,
+        evidence_start=draft.evidence_start + offset,
+        evidence_end=draft.evidence_end + offset,
+        sentence_start=draft.sentence_start + offset,
+        sentence_end=draft.sentence_end + offset,
+    )
 
 
 def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confidence: float) -> list[Claim]:
-    ref = ArticleRef(id=article.id, url=article.url, path=article.path, title=article.title, published=article.published)
+    ref = ArticleRef(
+        id=article.id, url=article.url, path=article.path, title=article.title, published=article.published
+    )
     claims = []
     for d in drafts:
         if d.confidence < min_confidence or implausible(d.value, d.unit) or implausible(d.value_max, d.unit):

@@ -30,8 +30,13 @@ class Page:
     published: str | None = None
 
 
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -74,7 +79,9 @@ def decode(source: Source) -> str:
         raise InputError(source.name, "binary file, not HTML or text")
     if wide and encoding in ("utf-16", "utf-32") and not any(data.startswith(bom) for bom, _ in BOMS):
         encoding += "-be" if data[:1] == b"\x00" else "-le"  # no byte-order mark: the NULs tell the order
-    candidates: list[str] = [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    candidates: list[str] = (
+        [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    )
     for candidate in candidates:
         try:
             text = data.decode(candidate)

@@ -44,7 +44,11 @@ def kind_of(name: str, content: bytes) -> str:
     if b"\x00" in head[:4]:  # UTF-16 or UTF-32: sniff the ASCII bytes of the markup
         head = head.replace(b"\x00", b"")
     head = head[:2048].lstrip().lower()
-    return "html" if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head else "text"
+    return (
+        "html"
+        if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head
+        else "text"
+    )
 
 
 def read_file(path: Path, name: str, settings: Settings) -> Source:
@@ -54,7 +58,10 @@ def read_file(path: Path, name: str, settings: Settings) -> Source:
         raise InputError(name, "not a regular file")
     size = path.stat().st_size
     if size > settings.scrape.max_input_bytes:
-        raise InputError(name, f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)")
+        raise InputError(
+            name,
+            f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)",
+        )
     content = path.read_bytes()
     return Source(name=name, content=content, kind=kind_of(name, content))
 
@@ -77,7 +84,9 @@ def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | Inpu
             elif is_url(spec):
                 yield fetch(spec, settings)
             elif Path(spec).is_dir():
-                files = sorted(p for p in Path(spec).rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+                files = sorted(
+                    p for p in Path(spec).rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
+                )
                 if not files:
                     yield InputError(spec, "folder holds no .html, .htm or .txt files")
                 for file in files:

@@ -18,7 +18,9 @@ def test_corpus_meets_its_floors(tmp_path):
     scorer = load_tool("score_claims")
     baseline = json.loads((ROOT / "corpus" / "baseline.json").read_text(encoding="utf-8"))
     for key, minimum in ACCEPTANCE.items():
-        assert baseline[key] >= minimum, f"corpus/baseline.json lowers {key} below the acceptance level {minimum}"
+        assert baseline[key] >= minimum, (
+            f"corpus/baseline.json lowers {key} below the acceptance level {minimum}"
+        )
     pred = tmp_path / "pred.jsonl"
     with pred.open("w", encoding="utf-8") as out:
         for page in sorted((ROOT / "corpus" / "articles").glob("*.html")):
@@ -28,4 +30,6 @@ def test_corpus_meets_its_floors(tmp_path):
     result = scorer.score(scorer.load_gold(ROOT / "corpus" / "expected"), scorer.load_preds(pred))
     assert result["docs"] >= 15
     low = {k: (result[k], baseline[k]) for k in ("precision", "recall", "f1") if result[k] < baseline[k]}
-    assert not low, f"below the corpus floors (score, floor): {low}\nmisses {result['misses']}\nextras {result['extras']}"
+    assert not low, (
+        f"below the corpus floors (score, floor): {low}\nmisses {result['misses']}\nextras {result['extras']}"
+    )

@@ -14,7 +14,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def fenced_commands() -> list[str]:
-    return [line.strip() for block in re.findall(r"```bash\n(.*?)```", README, re.S) for line in block.splitlines() if line.strip()]
+    return [
+        line.strip()
+        for block in re.findall(r"```bash\n(.*?)```", README, re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def test_ci_runs_the_readme_test_command():
@@ -30,6 +35,8 @@ def test_readme_gives_the_main_job_command():
 @pytest.mark.parametrize("command", ["extract", "batch", "db", "verify", "serve", "show"])
 def test_every_command_in_the_readme_has_help(command):
     assert f"claims {command}" in README
-    result = subprocess.run([sys.executable, "-m", "extractor", command, "--help"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "extractor", command, "--help"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and len(result.stdout) > 200

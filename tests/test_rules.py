@@ -25,19 +25,28 @@ def test_every_file_loads_and_every_subject_is_well_formed():
     assert len(model.patterns) > 300
     subjects = [e for e in model.entries.values() if e.kind == "subject"]
     assert all(e.type in SUBJECT_TYPES for e in subjects)
-    assert {"Bitcoin", "S&P 500", "Russell 2000", "iShares Bitcoin Trust", "crypto market"} <= {e.name for e in subjects}
+    assert {"Bitcoin", "S&P 500", "Russell 2000", "iShares Bitcoin Trust", "crypto market"} <= {
+        e.name for e in subjects
+    }
 
 
 def test_pattern_ids_are_unique_across_files():
     ids = []
     for name in PATTERN_FILES:
-        ids += [json.loads(line)["id"] for line in (models_dir() / "patterns" / f"{name}.jsonl").read_text().splitlines() if line]
+        ids += [
+            json.loads(line)["id"]
+            for line in (models_dir() / "patterns" / f"{name}.jsonl").read_text().splitlines()
+            if line
+        ]
     assert len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize(
     "bad_line, message",
-    [("{not json", "not valid JSON"), ('{"id": "x", "label": "y", "pattern": [{"NOPE": 1}]}', "invalid pattern")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"id": "x", "label": "y", "pattern": [{"NOPE": 1}]}', "invalid pattern"),
+    ],
     ids=["json", "pattern"],
 )
 def test_a_broken_pattern_file_names_file_and_line(tmp_path, bad_line, message):

@@ -18,4 +18,13 @@ from extractor.batch.job import BatchJob, Counts, exit_code
 from extractor.batch.process import Outcome, RecordProcessor
 from extractor.batch.sources import Fields, Record, iter_records
 
-__all__ = ["BatchJob", "Counts", "Fields", "Outcome", "Record", "RecordProcessor", "exit_code", "iter_records"]
+__all__ = [
+    "BatchJob",
+    "Counts",
+    "Fields",
+    "Outcome",
+    "Record",
+    "RecordProcessor",
+    "exit_code",
+    "iter_records",
+]

@@ -79,8 +79,9 @@ class Display(Protocol):
 class BatchJob:
     """One run; `run(records)` returns its counts."""
 
-    def __init__(self, engine: Engine, sink: Sink, errors: ErrorLog,
-                 duplicates: NearDuplicates, display: Display) -> None:
+    def __init__(
+        self, engine: Engine, sink: Sink, errors: ErrorLog, duplicates: NearDuplicates, display: Display
+    ) -> None:
         self.engine = engine
         self.sink = sink
         self.errors = errors

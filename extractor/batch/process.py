@@ -106,7 +106,9 @@ def _with_timer_thread(processor: RecordProcessor, record: Record, budget: float
     def interrupt() -> None:
         with lock:  # never after the record is finished: the exception would land elsewhere
             if not finished:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(RecordTimeout))
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(RecordTimeout)
+                )
 
     timer = threading.Timer(budget, interrupt)
     timer.daemon = True
@@ -160,17 +162,28 @@ class RecordProcessor:
         except Exception as exc:  # any page that breaks trafilatura or the rules: logged, the run goes on
             failed.reason = one_line(exc)
             return failed
-        return Outcome(key=record.key, input=record.input, article=article,
-                       signature=signature(article.text), url=article.url)
+        return Outcome(
+            key=record.key,
+            input=record.input,
+            article=article,
+            signature=signature(article.text),
+            url=article.url,
+        )
 
     def extract(self, record: Record) -> Article:
         """The pipeline on the record; WARC-Date is used only when the page gives no date."""
         if self.nlp is None:
             self.setup()
         source = Source(name=record.key, content=record.content, url=record.url, kind=record.kind)
-        article = process_source(source, published=record.published, path=record.path,
-                                 settings=self.settings, nlp=self.nlp)
+        article = process_source(
+            source, published=record.published, path=record.path, settings=self.settings, nlp=self.nlp
+        )
         if article.published is None and record.fallback_published:
-            article = process_source(source, published=record.fallback_published, path=record.path,
-                                     settings=self.settings, nlp=self.nlp)
+            article = process_source(
+                source,
+                published=record.fallback_published,
+                path=record.path,
+                settings=self.settings,
+                nlp=self.nlp,
+            )
         return article

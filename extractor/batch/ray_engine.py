@@ -66,8 +66,13 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, processor: RecordProcessor, workers: int, address: str | None = None,
-                 chunk_size: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self,
+        processor: RecordProcessor,
+        workers: int,
+        address: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> None:
         self.processor = processor
         self.workers = max(1, workers)
         self.address = address
@@ -88,7 +93,9 @@ class RayEngine:
                     # "local": a new instance, even when `ray start` left one running here
                     ray.init(address="local", num_cpus=self.workers, include_dashboard=False, **quiet)
             except Exception as exc:  # Ray raises many kinds: the user needs the reason
-                raise InputError(self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})") from None
+                raise InputError(
+                    self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})"
+                ) from None
             self._started = True
         self._configure()
         return self

@@ -100,8 +100,12 @@ class LocalEngine:
             self._pool = None
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=_init_worker, initargs=(self.processor, os.getpid()))
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(self.processor, os.getpid()),
+        )
 
     def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
         """Outcomes of `records`, in order, with at most `in_flight` records read ahead."""
@@ -132,8 +136,12 @@ class LocalEngine:
             window.clear()
             yield from self._isolate(suspects)
         except FutureTimeout:
-            yield Outcome(key=record.key, input=record.input, url=record.url,
-                          reason=timeout_reason(self.budget) + "; its worker was replaced")
+            yield Outcome(
+                key=record.key,
+                input=record.input,
+                url=record.url,
+                reason=timeout_reason(self.budget) + "; its worker was replaced",
+            )
             others = [r for r, _ in window]
             window.clear()
             self._kill_pool()
@@ -147,12 +155,20 @@ class LocalEngine:
             try:
                 yield self._pool.submit(_process, record).result(timeout=self.budget + HARD_GRACE)
             except BrokenProcessPool:
-                yield Outcome(key=record.key, input=record.input, url=record.url,
-                              reason="worker process died on this record (crash or out of memory)")
+                yield Outcome(
+                    key=record.key,
+                    input=record.input,
+                    url=record.url,
+                    reason="worker process died on this record (crash or out of memory)",
+                )
                 self._restart(workers=1)
             except FutureTimeout:
-                yield Outcome(key=record.key, input=record.input, url=record.url,
-                              reason=timeout_reason(self.budget) + "; its worker was replaced")
+                yield Outcome(
+                    key=record.key,
+                    input=record.input,
+                    url=record.url,
+                    reason=timeout_reason(self.budget) + "; its worker was replaced",
+                )
                 self._kill_pool(workers=1)
         self._restart()
 

@@ -103,8 +103,13 @@ def check_inputs(specs: list[str]) -> None:
         raise InputError(spec, "no such file or folder")
 
 
-def iter_records(specs: list[str], settings: Settings, fields: Fields = Fields(),
-                 published: str | None = None, done: Collection[str] = ()) -> Iterator[Record]:
+def iter_records(
+    specs: list[str],
+    settings: Settings,
+    fields: Fields = Fields(),
+    published: str | None = None,
+    done: Collection[str] = (),
+) -> Iterator[Record]:
     """Every record of every input, in order. `published` is the default publication date of
     records that carry none of their own; keys in `done` come back as `done=True` records."""
     for spec in specs:
@@ -253,13 +258,31 @@ def jsonl_record(obj: Any, key: str, spec: str, fields: Fields) -> Record:
     path = str(ident) if ident not in (None, "") else None
     url = str(url) if url else None
     if isinstance(html, str) and html.strip():
-        return Record(key=key, input=spec, content=html.encode("utf-8"), kind="html", url=url, path=path,
-                      published=published)
+        return Record(
+            key=key,
+            input=spec,
+            content=html.encode("utf-8"),
+            kind="html",
+            url=url,
+            path=path,
+            published=published,
+        )
     if isinstance(text, str) and text.strip():
         body = f"{title}\n{text}" if isinstance(title, str) and title.strip() else text
-        return Record(key=key, input=spec, content=body.encode("utf-8"), kind="text", url=url, path=path,
-                      published=published)
-    return Record(key=key, input=spec, error=f"no page: neither {fields.html!r} nor {fields.text!r} holds a non-empty string")
+        return Record(
+            key=key,
+            input=spec,
+            content=body.encode("utf-8"),
+            kind="text",
+            url=url,
+            path=path,
+            published=published,
+        )
+    return Record(
+        key=key,
+        input=spec,
+        error=f"no page: neither {fields.html!r} nor {fields.text!r} holds a non-empty string",
+    )
 
 
 def read_jsonl(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Record]:
@@ -279,7 +302,11 @@ def read_jsonl(spec: str, settings: Settings, fields: Fields, done: Collection[s
                 if key in done:
                     yield Record(key=key, input=spec, done=True)
                 elif line is None:
-                    yield Record(key=key, input=spec, error=f"line is over the limit of {limit:,} bytes (scrape.max_input_bytes)")
+                    yield Record(
+                        key=key,
+                        input=spec,
+                        error=f"line is over the limit of {limit:,} bytes (scrape.max_input_bytes)",
+                    )
                 else:
                     yield _parse_line(line, key, spec, fields)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -340,8 +367,15 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
                 url = record.rec_headers.get_header("WARC-Target-URI") or None
                 fallback = warc_date(record.rec_headers.get_header("WARC-Date"))
                 content, error = read_limited(record.content_stream(), settings)
-                yield Record(key=key, input=spec, content=content, kind="html", url=url,
-                             fallback_published=fallback, error=error)
+                yield Record(
+                    key=key,
+                    input=spec,
+                    content=content,
+                    kind="html",
+                    url=url,
+                    fallback_published=fallback,
+                    error=error,
+                )
     except ArchiveLoadFailed:
         # warcio's message quotes the file's first bytes: binary noise, not a reason
         what = "not a WARC file" if number == 0 else f"WARC file corrupt after record {number}"
@@ -357,15 +391,22 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
 # --------------------------------------------------------------------------- archives
 
 
-def _member_record(key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]],
-                   settings: Settings) -> Record:
+def _member_record(
+    key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]], settings: Settings
+) -> Record:
     if size > settings.scrape.max_input_bytes:
         return Record(key=key, input=spec, path=key, error=too_large(size, settings))
     with opener() as raw:
         stream: Stream = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
         content, error = read_limited(stream, settings)
-    return Record(key=key, input=spec, content=content, kind=kind_of(page_name(name) or name, content),
-                  path=key, error=error)
+    return Record(
+        key=key,
+        input=spec,
+        content=content,
+        kind=kind_of(page_name(name) or name, content),
+        path=key,
+        error=error,
+    )
 
 
 def read_tar(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
@@ -401,13 +442,16 @@ def read_zip(spec: str, settings: Settings, done: Collection[str]) -> Iterator[R
                 if key in done:
                     yield Record(key=key, input=spec, done=True)
                     continue
-                yield _safe_member(key, spec, info.filename, info.file_size, partial(archive.open, info), settings)
+                yield _safe_member(
+                    key, spec, info.filename, info.file_size, partial(archive.open, info), settings
+                )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         yield Record(key=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
 
 
-def _safe_member(key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]],
-                 settings: Settings) -> Record:
+def _safe_member(
+    key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]], settings: Settings
+) -> Record:
     """A member as a record; a member that fails to decompress becomes an error record."""
     try:
         return _member_record(key, spec, name, size, opener, settings)

@@ -54,23 +54,85 @@ def make_engine(engine: EngineName, processor: RecordProcessor, workers: int, ad
 
 
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Folders, globs, JSON Lines dumps (.jsonl[.gz]), WARC files (.warc[.gz]), .tar[.gz]/.zip archives, page files or URLs.")],
-    to: Annotated[str | None, typer.Option("--to", help=f"Sink: a SQLite file, a PostgreSQL URL, a .jsonl file or - (stdout). [default: {DEFAULT_TARGET}]")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (local) or actors (ray). [default: the number of CPUs]", show_default=False)] = None,
-    engine: Annotated[EngineName, typer.Option(help="local: worker processes here; ray: Ray Data actors.")] = EngineName.local,
-    address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Ray cluster (with --engine ray); without it a local Ray instance is started.")] = None,
-    resume: Annotated[bool, typer.Option(help="Skip the records the sink already holds (its progress is kept in the sink).")] = True,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Folders, globs, JSON Lines dumps (.jsonl[.gz]), WARC files (.warc[.gz]), .tar[.gz]/.zip archives, page files or URLs."
+        ),
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help=f"Sink: a SQLite file, a PostgreSQL URL, a .jsonl file or - (stdout). [default: {DEFAULT_TARGET}]",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (local) or actors (ray). [default: the number of CPUs]",
+            show_default=False,
+        ),
+    ] = None,
+    engine: Annotated[
+        EngineName, typer.Option(help="local: worker processes here; ray: Ray Data actors.")
+    ] = EngineName.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT of a running Ray cluster (with --engine ray); without it a local Ray instance is started."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Skip the records the sink already holds (its progress is kept in the sink).")
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    errors: Annotated[Path | None, typer.Option(help="Errors file (JSON Lines, appended to; created only when a record fails). [default: <sink>.errors.jsonl]")] = None,
-    published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for records whose dump gives none; overrides the page's own.", callback=check_published)] = None,
-    config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
-    dup_threshold: Annotated[float, typer.Option(min=0, max=1, help="Estimated Jaccard similarity from which an article is a near-duplicate; 0 turns detection off.")] = DEFAULT_THRESHOLD,
-    html_field: Annotated[str, typer.Option(help="Field holding the page HTML.", rich_help_panel=FIELDS)] = "html",
-    text_field: Annotated[str, typer.Option(help="Field holding plain text (when there is no HTML).", rich_help_panel=FIELDS)] = "text",
-    url_field: Annotated[str, typer.Option(help="Field holding the page URL.", rich_help_panel=FIELDS)] = "url",
-    title_field: Annotated[str, typer.Option(help="Field holding the title (heads plain text).", rich_help_panel=FIELDS)] = "title",
-    published_field: Annotated[str, typer.Option(help="Field holding the publication date.", rich_help_panel=FIELDS)] = "published",
-    id_field: Annotated[str, typer.Option(help="Field holding the record's id (used as the article path).", rich_help_panel=FIELDS)] = "id",
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            help="Errors file (JSON Lines, appended to; created only when a record fails). [default: <sink>.errors.jsonl]"
+        ),
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Publication date (ISO 8601) for records whose dump gives none; overrides the page's own.",
+            callback=check_published,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")
+    ] = None,
+    dup_threshold: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Estimated Jaccard similarity from which an article is a near-duplicate; 0 turns detection off.",
+        ),
+    ] = DEFAULT_THRESHOLD,
+    html_field: Annotated[
+        str, typer.Option(help="Field holding the page HTML.", rich_help_panel=FIELDS)
+    ] = "html",
+    text_field: Annotated[
+        str, typer.Option(help="Field holding plain text (when there is no HTML).", rich_help_panel=FIELDS)
+    ] = "text",
+    url_field: Annotated[
+        str, typer.Option(help="Field holding the page URL.", rich_help_panel=FIELDS)
+    ] = "url",
+    title_field: Annotated[
+        str, typer.Option(help="Field holding the title (heads plain text).", rich_help_panel=FIELDS)
+    ] = "title",
+    published_field: Annotated[
+        str, typer.Option(help="Field holding the publication date.", rich_help_panel=FIELDS)
+    ] = "published",
+    id_field: Annotated[
+        str,
+        typer.Option(
+            help="Field holding the record's id (used as the article path).", rich_help_panel=FIELDS
+        ),
+    ] = "id",
 ) -> None:
     """Extract the claims of every article in a dump into a sink, in parallel and resumably.
 
@@ -87,9 +149,18 @@ def batch(
         raise usage_error(str(exc)) from None
     target = to or DEFAULT_TARGET
     options = RunOptions(
-        fields=Fields(html=html_field, text=text_field, url=url_field, title=title_field,
-                      published=published_field, id=id_field),
-        resume=resume, quiet=quiet, published=published, dup_threshold=dup_threshold,
+        fields=Fields(
+            html=html_field,
+            text=text_field,
+            url=url_field,
+            title=title_field,
+            published=published_field,
+            id=id_field,
+        ),
+        resume=resume,
+        quiet=quiet,
+        published=published,
+        dup_threshold=dup_threshold,
         errors=errors or default_errors_path(target),
     )
     try:
@@ -119,8 +190,10 @@ def run(inputs: list[str], settings: Settings, runner: Engine, sink: Sink, optio
     progress = sink.done_records() if options.resume else Progress()
     display = QuietDisplay() if options.quiet else ProgressDisplay()
     if progress.lost:
-        display.error(f"warning: {sink.name}: {progress.lost:,} records listed as done are missing claims "
-                      "there (the sink was deleted, truncated or replaced?); they are done again")
+        display.error(
+            f"warning: {sink.name}: {progress.lost:,} records listed as done are missing claims "
+            "there (the sink was deleted, truncated or replaced?); they are done again"
+        )
     error_log = ErrorLog(options.errors, new_run_id())
     duplicates = NearDuplicates(options.dup_threshold)
     rebuild_duplicates(progress, duplicates)

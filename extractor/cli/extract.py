@@ -34,17 +34,45 @@ def check_published(value: str | None) -> str | None:
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date or date-time (e.g. 2025-05-08 or 2025-05-08T10:00:00+00:00)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2025-05-08 or 2025-05-08T10:00:00+00:00)"
+        ) from None
     return value
 
 
 def extract(
-    inputs: Annotated[list[str], typer.Argument(help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="jsonl: one claim per line; json: articles with their claims; table: for reading.")] = OutputFormat.jsonl,
-    published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.", callback=check_published)] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
-    config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Also write the claims into a sink: claims.db (SQLite), sqlite:///…, postgresql://…, or a .jsonl file.")] = None,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="HTML/text files, folders (searched recursively), URLs, or - for stdin."),
+    ],
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl: one claim per line; json: articles with their claims; table: for reading.",
+        ),
+    ] = OutputFormat.jsonl,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.",
+            callback=check_published,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Also write the claims into a sink: claims.db (SQLite), sqlite:///…, postgresql://…, or a .jsonl file.",
+        ),
+    ] = None,
 ) -> None:
     """Extract the claims of market-commentary articles.
 
@@ -71,7 +99,9 @@ def extract(
                 report(item)
                 continue
             try:
-                article = process_source(item, published=published, path=None if item.url else item.name, settings=settings)
+                article = process_source(
+                    item, published=published, path=None if item.url else item.name, settings=settings
+                )
             except MarketClaimsError as exc:
                 failures += 1
                 report(exc)
@@ -86,7 +116,10 @@ def extract(
                 articles.append(article)
         if format is OutputFormat.json:
             records = [
-                {**article.model_dump(mode="json", exclude={"claims", "text"}), "claims": [c.to_record() for c in article.claims]}
+                {
+                    **article.model_dump(mode="json", exclude={"claims", "text"}),
+                    "claims": [c.to_record() for c in article.claims],
+                }
                 for article in articles
             ]
             out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -109,7 +142,9 @@ def report(error: Exception) -> None:
 
 def print_table(articles: list[Article], console: Console) -> None:
     for article in articles:
-        table = Table(title=f"{article.path or article.url} — {article.title or ''}".strip(" —"), title_justify="left")
+        table = Table(
+            title=f"{article.path or article.url} — {article.title or ''}".strip(" —"), title_justify="left"
+        )
         for column in ("metric", "subject", "value", "unit", "qualifiers", "as of", "period", "source", "×"):
             table.add_column(column, overflow="fold")
         for c in article.claims:

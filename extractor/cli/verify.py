@@ -39,14 +39,59 @@ class VerifyFormat(StrEnum):
 
 
 def verify(
-    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="HTML/text files, folders (searched recursively), URLs, or - for stdin.")],
-    reference: Annotated[list[Path] | None, typer.Option("--reference", "-r", metavar="FILE", help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.")] = None,
-    db: Annotated[str | None, typer.Option("--db", metavar="DATABASE", help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.")] = None,
-    claim: Annotated[str | None, typer.Option("--claim", metavar="TEXT", help="Judge only this claim against each article, e.g. \"Russell 2000 short interest 4.6% of shares outstanding\".")] = None,
-    format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="table: for reading; json: a list of reports.")] = VerifyFormat.table,
-    tolerance: Annotated[list[str] | None, typer.Option("--tolerance", "-t", metavar="METRIC=VALUE", help="METRIC=FRACTION overriding a default tolerance (repeatable), e.g. price=0.01.")] = None,
-    published: Annotated[str | None, typer.Option(help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.", callback=check_published)] = None,
-    config: Annotated[Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")] = None,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT", help="HTML/text files, folders (searched recursively), URLs, or - for stdin."
+        ),
+    ],
+    reference: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="FILE",
+            help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.",
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="DATABASE",
+            help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.",
+        ),
+    ] = None,
+    claim: Annotated[
+        str | None,
+        typer.Option(
+            "--claim",
+            metavar="TEXT",
+            help='Judge only this claim against each article, e.g. "Russell 2000 short interest 4.6% of shares outstanding".',
+        ),
+    ] = None,
+    format: Annotated[
+        VerifyFormat, typer.Option("--format", "-f", help="table: for reading; json: a list of reports.")
+    ] = VerifyFormat.table,
+    tolerance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tolerance",
+            "-t",
+            metavar="METRIC=VALUE",
+            help="METRIC=FRACTION overriding a default tolerance (repeatable), e.g. price=0.01.",
+        ),
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.",
+            callback=check_published,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")
+    ] = None,
 ) -> None:
     """Verify the claims of market-commentary articles: supported, contradicted or unverifiable.
 
@@ -70,8 +115,15 @@ def verify(
     raise typer.Exit(2 if failed else 1 if any(r.contradicted for r in reports) else 0)
 
 
-def run(inputs: list[str], settings: Settings, tol: Tolerances, refs: References | None, db: str | None,
-        claim: str | None, published: str | None) -> tuple[list[VerifyReport], bool]:
+def run(
+    inputs: list[str],
+    settings: Settings,
+    tol: Tolerances,
+    refs: References | None,
+    db: str | None,
+    claim: str | None,
+    published: str | None,
+) -> tuple[list[VerifyReport], bool]:
     """The reports of the inputs that could be read, and whether any input (or the database) failed."""
     reports: list[VerifyReport] = []
     failed = False
@@ -81,8 +133,12 @@ def run(inputs: list[str], settings: Settings, tol: Tolerances, refs: References
             report(item)
             continue
         try:
-            article = process_source(item, published=published, path=None if item.url else item.name, settings=settings)
-            reports.append(verify_article(article, references=refs, db_url=db, claim_text=claim, tolerances=tol))
+            article = process_source(
+                item, published=published, path=None if item.url else item.name, settings=settings
+            )
+            reports.append(
+                verify_article(article, references=refs, db_url=db, claim_text=claim, tolerances=tol)
+            )
         except InputError as exc:
             failed = True
             report(exc if exc.input != "--claim" else InputError(item.name, f"--claim: {exc.reason}"))
@@ -109,8 +165,14 @@ def print_report(r: VerifyReport, console: Console) -> None:
     a = r.article
     title = Text(f"{a.path or a.url or a.id} — {a.title or ''}".strip(" —"), style="bold")
     table = Table(title=title, title_justify="left")
-    for column, style in (("verdict", None), ("check", "dim"), ("claim", None), ("value", None),
-                          ("checked against", None), ("reason", None)):
+    for column, style in (
+        ("verdict", None),
+        ("check", "dim"),
+        ("claim", None),
+        ("value", None),
+        ("checked against", None),
+        ("reason", None),
+    ):
         table.add_column(column, style=style, overflow="fold")
     for v in table_order(r.verdicts):
         verdict = Text(v.verdict, style=STYLES[v.verdict])
@@ -122,13 +184,16 @@ def print_report(r: VerifyReport, console: Console) -> None:
             other = v.checked_against
             if isinstance(other, Claim) and other.evidence.sentence != v.claim.evidence.sentence:
                 reason.append(f"\nvs \u201c{other.evidence.sentence.strip()}\u201d", style="italic dim")
-        table.add_row(verdict, v.check, claim_cell(v.claim), show(v.claim.value, v.claim.unit), against_cell(v),
-                      reason)
+        table.add_row(
+            verdict, v.check, claim_cell(v.claim), show(v.claim.value, v.claim.unit), against_cell(v), reason
+        )
     console.print(table)
     counts = r.counts
-    console.print(f"  {counts['claims']} claim{'' if counts['claims'] == 1 else 's'}: [green]{counts['supported']} supported[/], "
-                  f"[red]{counts['contradicted']} contradicted[/], "
-                  f"[yellow]{counts['unverifiable']} unverifiable[/]\n")
+    console.print(
+        f"  {counts['claims']} claim{'' if counts['claims'] == 1 else 's'}: [green]{counts['supported']} supported[/], "
+        f"[red]{counts['contradicted']} contradicted[/], "
+        f"[yellow]{counts['unverifiable']} unverifiable[/]\n"
+    )
 
 
 def claim_cell(c: Claim) -> Text:
@@ -145,7 +210,11 @@ def against_cell(v: Verdict) -> Text:
     other = v.checked_against
     if isinstance(other, Observation):
         unit = v.claim.unit
-        span = f" [{show(other.low, unit)} – {show(other.high, unit)}]" if other.low is not None and other.high is not None else ""
+        span = (
+            f" [{show(other.low, unit)} – {show(other.high, unit)}]"
+            if other.low is not None and other.high is not None
+            else ""
+        )
         cell = Text(f"{other.symbol or other.subject} {other.date}: {show(other.value, unit)}{span}")
         if other.source:
             cell.append(f"\n{other.source}", style="dim")

@@ -83,8 +83,14 @@ class ServiceState:
 class ApiError(Exception):
     """An error the client can act on: status, the field at fault, a readable reason."""
 
-    def __init__(self, status: int, field: str, message: str, type: str = "invalid",
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        field: str,
+        message: str,
+        type: str = "invalid",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.status = status
         self.field = field
@@ -93,9 +99,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, errors: list[FieldError], headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, errors: list[FieldError], headers: dict[str, str] | None = None
+) -> JSONResponse:
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return JSONResponse(ErrorBody(detail=detail, errors=errors).model_dump(), status_code=status, headers=headers)
+    return JSONResponse(
+        ErrorBody(detail=detail, errors=errors).model_dump(), status_code=status, headers=headers
+    )
 
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -109,10 +119,16 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
         if kind == "json_invalid":
             name = "body"
             position = loc[1] if len(loc) > 1 else "?"
-            message = f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
+            message = (
+                f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
+            )
         elif loc[:1] == ["body"] and len(loc) == 1 and kind == "missing":
             message = "a JSON object is required (Content-Type: application/json) with html, text or url"
-        elif loc[:1] == ["body"] and len(loc) == 1 and kind in ("model_attributes_type", "dict_type", "model_type"):
+        elif (
+            loc[:1] == ["body"]
+            and len(loc) == 1
+            and kind in ("model_attributes_type", "dict_type", "model_type")
+        ):
             message = "expected a JSON object (Content-Type: application/json) with html, text or url"
         elif kind == "extra_forbidden":
             message = "unknown field"
@@ -129,20 +145,32 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, [FieldError(field=exc.field, message=exc.message, type=exc.type)],
-                              exc.headers)
+        return error_response(
+            exc.status, [FieldError(field=exc.field, message=exc.message, type=exc.type)], exc.headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         target = "path" if exc.status_code in (404, 405) else "body"
-        return error_response(exc.status_code, [FieldError(field=target, message=str(exc.detail), type="http")],
-                              getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            [FieldError(field=target, message=str(exc.detail), type="http")],
+            getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # last resort: a bug
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, [FieldError(
-            field="server", message=f"internal error ({type(exc).__name__}); see the server log", type="internal")])
+        return error_response(
+            500,
+            [
+                FieldError(
+                    field="server",
+                    message=f"internal error ({type(exc).__name__}); see the server log",
+                    type="internal",
+                )
+            ],
+        )
 
 
 # --------------------------------------------------------------------------- the app
@@ -158,8 +186,12 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
     state = ServiceState(
         settings=settings,
         pipeline_settings=Settings.load(settings.config),
-        pool=ExtractionPool(settings.max_concurrency, settings.timeout_seconds, settings.config,
-                            warmups=[Job("text", TEXT_EXAMPLE.encode()), Job("html", HTML_EXAMPLE.encode())]),
+        pool=ExtractionPool(
+            settings.max_concurrency,
+            settings.timeout_seconds,
+            settings.config,
+            warmups=[Job("text", TEXT_EXAMPLE.encode()), Job("html", HTML_EXAMPLE.encode())],
+        ),
         database=Database(db_url) if db_url else None,
     )
 
@@ -168,7 +200,9 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         await run_in_threadpool(state.load_rules)
         await state.pool.start()
         if state.database is not None:
-            reason = await run_in_threadpool(state.database.ping)  # open early; failure only makes /readyz 503
+            reason = await run_in_threadpool(
+                state.database.ping
+            )  # open early; failure only makes /readyz 503
             if reason != "ok":
                 log.warning("database not reachable at startup: %s", reason)
         yield
@@ -181,10 +215,14 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         summary="Turn market-commentary articles into normalized claims (contract claims/1).",
         version="1",
         lifespan=lifespan,
-        responses={422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}},
+        responses={
+            422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}
+        },
     )
     app.state.service = state
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     install_error_handlers(app)
     add_routes(app)
     try:
@@ -214,8 +252,9 @@ State = Annotated[ServiceState, Depends(service_state)]
 # --------------------------------------------------------------------------- extraction, shared with verify
 
 
-async def run_document(state: ServiceState, document: DocumentRequest,
-                       finish: Callable[[Article], T] | None = None) -> T | Article:
+async def run_document(
+    state: ServiceState, document: DocumentRequest, finish: Callable[[Article], T] | None = None
+) -> T | Article:
     """Extract `document` in one of the worker's extraction processes, under its time limit (a
     job over it is killed), then `finish(article)` (e.g. verify it) in a thread; returns what
     `finish` returns, or the article.
@@ -230,18 +269,28 @@ async def run_document(state: ServiceState, document: DocumentRequest,
         article = await state.pool.run(job)
         return await run_in_threadpool(finish, article) if finish is not None else article
     except Busy:
-        raise ApiError(503, "server", f"all {state.settings.max_concurrency} extraction slots of this worker are "
-                       "busy; retry later", "busy",
-                       headers={"Retry-After": str(state.settings.retry_after_seconds)}) from None
+        raise ApiError(
+            503,
+            "server",
+            f"all {state.settings.max_concurrency} extraction slots of this worker are busy; retry later",
+            "busy",
+            headers={"Retry-After": str(state.settings.retry_after_seconds)},
+        ) from None
     except TimedOut:
-        raise ApiError(504, where, f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
-                       "seconds (timeout_seconds); it was stopped", "timeout") from None
+        raise ApiError(
+            504,
+            where,
+            f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
+            "seconds (timeout_seconds); it was stopped",
+            "timeout",
+        ) from None
     except InputError as exc:
         raise ApiError(422, "claim" if exc.input == "--claim" else where, exc.reason, "input_error") from None
     except OverflowError as exc:  # a figure or date the normalizer cannot represent
         reason = exc.args[-1] if exc.args else type(exc).__name__
-        raise ApiError(422, where, f"a number or date in the document is out of range ({reason})",
-                       "out_of_range") from None
+        raise ApiError(
+            422, where, f"a number or date in the document is out of range ({reason})", "out_of_range"
+        ) from None
 
 
 def make_job(state: ServiceState, document: DocumentRequest) -> Job:
@@ -250,22 +299,42 @@ def make_job(state: ServiceState, document: DocumentRequest) -> Job:
     if document.html is not None or document.text is not None:
         content = (document.html if document.html is not None else document.text or "").encode("utf-8")
         if len(content) > limit:
-            raise ApiError(413, document.field, f"the document is {len(content):,} bytes, over the limit of "
-                           f"{limit:,} (scrape.max_input_bytes)", "document_too_large")
-        return Job(document.field, content, url=document.url, published=document.published, path=document.path)
+            raise ApiError(
+                413,
+                document.field,
+                f"the document is {len(content):,} bytes, over the limit of "
+                f"{limit:,} (scrape.max_input_bytes)",
+                "document_too_large",
+            )
+        return Job(
+            document.field, content, url=document.url, published=document.published, path=document.path
+        )
     if not state.settings.allow_url_fetch:
-        raise ApiError(422, "url", "this server does not download URLs (allow_url_fetch is off): send html or text",
-                       "fetch_disabled")
+        raise ApiError(
+            422,
+            "url",
+            "this server does not download URLs (allow_url_fetch is off): send html or text",
+            "fetch_disabled",
+        )
     return Job("url", url=document.url, published=document.published, path=document.path)
 
 
 # --------------------------------------------------------------------------- routes
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "Body over max_body_bytes, or document over scrape.max_input_bytes."},
-    422: {"model": ErrorBody, "description": "Malformed JSON, a wrong or missing field, or a document the "
-                                             "pipeline refuses (empty, binary, no article text, not English)."},
-    503: {"model": ErrorBody, "description": "Every extraction slot of the worker is busy (see Retry-After)."},
+    413: {
+        "model": ErrorBody,
+        "description": "Body over max_body_bytes, or document over scrape.max_input_bytes.",
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "Malformed JSON, a wrong or missing field, or a document the "
+        "pipeline refuses (empty, binary, no article text, not English).",
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "Every extraction slot of the worker is busy (see Retry-After).",
+    },
     504: {"model": ErrorBody, "description": "The extraction ran over timeout_seconds."},
 }
 NO_DATABASE = {"model": ErrorBody, "description": "The server has no database (start it with --db)."}
@@ -282,18 +351,30 @@ def check_date(value: str | None, name: str) -> str | None:
             raise ValueError
         date(parts[0], *(parts[1:] + [1, 1])[:2])
     except ValueError:
-        raise ApiError(422, name, f"{value!r} is not a date: YYYY-MM-DD, YYYY-MM or YYYY (year 1..9998)",
-                       "date") from None
+        raise ApiError(
+            422, name, f"{value!r} is not a date: YYYY-MM-DD, YYYY-MM or YYYY (year 1..9998)", "date"
+        ) from None
     return value
 
 
 def add_routes(app: FastAPI) -> None:
     """POST /v1/extract, GET /v1/claims, /healthz and /readyz."""
 
-    @app.post("/v1/extract", response_model=ArticleOut, tags=["claims"],
-              responses={**ERRORS, 409: NO_DATABASE, 200: {"headers": {
-                  "X-Claims-Stored": {"description": "`true` when store=true wrote the claims"},
-                  "X-Claims-New": {"description": "claims the database did not hold yet (store=true)"}}}})
+    @app.post(
+        "/v1/extract",
+        response_model=ArticleOut,
+        tags=["claims"],
+        responses={
+            **ERRORS,
+            409: NO_DATABASE,
+            200: {
+                "headers": {
+                    "X-Claims-Stored": {"description": "`true` when store=true wrote the claims"},
+                    "X-Claims-New": {"description": "claims the database did not hold yet (store=true)"},
+                }
+            },
+        },
+    )
     async def extract(
         state: State,
         body: Annotated[ExtractRequest, Body(openapi_examples=DOCUMENT_EXAMPLES)],
@@ -301,7 +382,9 @@ def add_routes(app: FastAPI) -> None:
     ) -> JSONResponse:
         """The article and its claims, exactly as `claims extract --format json` gives them."""
         if store and state.database is None:
-            raise ApiError(409, "store", "store=true needs a database: start the server with --db URL", "no_database")
+            raise ApiError(
+                409, "store", "store=true needs a database: start the server with --db URL", "no_database"
+            )
         article = await run_document(state, body)
         assert isinstance(article, Article)
         headers = {}
@@ -313,17 +396,34 @@ def add_routes(app: FastAPI) -> None:
             headers = {"X-Claims-Stored": "true", "X-Claims-New": str(new)}
         return JSONResponse(article_record(article), headers=headers)
 
-    @app.get("/v1/claims", response_model=ClaimsPage, tags=["claims"],
-             responses={409: NO_DATABASE, 503: {"model": ErrorBody, "description": "The database is unreachable."}})
+    @app.get(
+        "/v1/claims",
+        response_model=ClaimsPage,
+        tags=["claims"],
+        responses={
+            409: NO_DATABASE,
+            503: {"model": ErrorBody, "description": "The database is unreachable."},
+        },
+    )
     def list_claims(
         state: State,
-        subject: Annotated[str | None, Query(max_length=500, description="Canonical name or symbol, any case.")] = None,
+        subject: Annotated[
+            str | None, Query(max_length=500, description="Canonical name or symbol, any case.")
+        ] = None,
         metric: Annotated[Metric | None, Query(description="A metric of the vocabulary.")] = None,
-        since: Annotated[str | None, Query(description="as_of on or after: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
-        until: Annotated[str | None, Query(description="as_of on or before: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+        since: Annotated[
+            str | None, Query(description="as_of on or after: YYYY-MM-DD, YYYY-MM or YYYY.")
+        ] = None,
+        until: Annotated[
+            str | None, Query(description="as_of on or before: YYYY-MM-DD, YYYY-MM or YYYY.")
+        ] = None,
         source: Annotated[str | None, Query(max_length=500, description="attributed_to, any case.")] = None,
-        limit: Annotated[int | None, Query(ge=1, description="Claims per page (default and maximum: "
-                                                             "default_page_limit, max_page_limit).")] = None,
+        limit: Annotated[
+            int | None,
+            Query(
+                ge=1, description="Claims per page (default and maximum: default_page_limit, max_page_limit)."
+            ),
+        ] = None,
         offset: Annotated[int, Query(ge=0, le=2**62, description="Claims to skip.")] = 0,
     ) -> ClaimsPage:
         """Claims of the database matching every given filter, ordered by as_of, subject, metric."""
@@ -341,28 +441,50 @@ def add_routes(app: FastAPI) -> None:
             raise ApiError(422, "limit", f"at most {maximum} (max_page_limit)", "less_than_equal")
         limit = limit or state.settings.default_page_limit
         try:
-            found = state.database.read(subject=subject, metric=metric, since=since, until=until, source=source,
-                                        limit=limit, offset=offset)
+            found = state.database.read(
+                subject=subject,
+                metric=metric,
+                since=since,
+                until=until,
+                source=source,
+                limit=limit,
+                offset=offset,
+            )
         except InputError as exc:
             raise ApiError(422, exc.input, exc.reason) from None
         except MarketClaimsError as exc:
             raise ApiError(503, "database", str(exc), "database") from None
-        return ClaimsPage(claims=found, count=len(found), limit=limit, offset=offset,
-                          next_offset=offset + limit if len(found) == limit else None)
+        return ClaimsPage(
+            claims=found,
+            count=len(found),
+            limit=limit,
+            offset=offset,
+            next_offset=offset + limit if len(found) == limit else None,
+        )
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> Health:
         """The process is up and its event loop answers (even while extractions run)."""
         return Health()
 
-    @app.get("/readyz", response_model=Readiness, tags=["health"],
-             responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}})
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["health"],
+        responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}},
+    )
     async def readyz(state: State) -> JSONResponse:
         """Ready when the rules are loaded, an extraction slot is free and, when the server has a
         database, it answers a query."""
-        database = "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
+        database = (
+            "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
+        )
         rules = state.nlp is not None
         ready = rules and database in ("ok", "not configured") and state.pool.free > 0
-        body = Readiness(status="ready" if ready else "not ready", rules="loaded" if rules else "not loaded",
-                         database=database, extraction=state.pool.describe())
+        body = Readiness(
+            status="ready" if ready else "not ready",
+            rules="loaded" if rules else "not loaded",
+            database=database,
+            extraction=state.pool.describe(),
+        )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
