@@ -26,11 +26,11 @@ from spacy.language import Language
 from extractor import clean, dedup
 from extractor.errors import InputError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
+from extractor.inputs.pages import Source, kind_of
 from extractor.plausible import implausible
 from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
 from extractor.scrape import scrape
 from extractor.settings import Settings, default_settings
-from extractor.sources import Source, kind_of
 
 
 def process_article(

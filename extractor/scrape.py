@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import trafilatura
 
 from extractor.errors import InputError
+from extractor.inputs.pages import Source
 from extractor.settings import Settings
-from extractor.sources import Source
 
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
 

@@ -7,7 +7,7 @@ import signal
 import time
 
 from extractor.batch.process import Outcome, RecordProcessor
-from extractor.batch.sources import Record
+from extractor.inputs.dumps import Record
 
 
 class HangingProcessor(RecordProcessor):

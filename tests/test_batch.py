@@ -30,9 +30,9 @@ from warcio.warcwriter import WARCWriter
 
 from extractor.batch import job
 from extractor.batch.process import RecordProcessor
-from extractor.batch.sources import Fields, read_warc
 from extractor.cli import app
 from extractor.errors import SinkError
+from extractor.inputs.dumps import Fields, read_warc
 from extractor.schemas import claim_id, stable_hash
 from extractor.settings import default_settings
 from extractor.sinks import open_sink, sql
@@ -246,7 +246,7 @@ def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_2(tmp_path):
 
 def test_any_exception_of_the_pipeline_is_a_failed_outcome(monkeypatch, pages):
     from extractor.batch import process
-    from extractor.batch.sources import Record
+    from extractor.inputs.dumps import Record
 
     def explode(*args, **kwargs):
         raise RuntimeError("rules blew up\non two lines")
@@ -453,7 +453,7 @@ def test_ray_engine_agrees_with_the_local_engine(pages, reference, tmp_path):
 
 
 def test_fields_are_configurable(tmp_path, pages):
-    from extractor.batch.sources import iter_records
+    from extractor.inputs.dumps import iter_records
 
     dump = write_jsonl(
         tmp_path / "d.jsonl",
@@ -833,7 +833,7 @@ def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
     from hanging import HangingProcessor
 
     from extractor.batch import runner as local
-    from extractor.batch.sources import Record
+    from extractor.inputs.dumps import Record
 
     settings = default_settings().model_copy(
         update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})}

@@ -1,6 +1,5 @@
 """Batch runs over article dumps: `claims batch INPUT... --to SINK`.
 
-    sources    dump readers: folders, globs, JSON Lines, WARC, tar/zip → `Record`s with stable keys
     process    `RecordProcessor.process_record`: one record → an `Outcome` (article or reason)
     runner     the local engine: worker processes, bounded in-flight work, input order kept
     ray_engine the Ray engine: Ray Data `map_batches` over actors, local or on a cluster
@@ -9,6 +8,7 @@
     job        the driver loop: engine → near-duplicates → sink (which keeps the progress); counts, exit code
     progress   the progress bar and the summary
 
+The dump readers (folders, globs, JSON Lines, WARC, tar/zip) are `extractor.inputs.dumps`.
 See docs/batch.md for the user's view.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from extractor.batch.job import BatchJob, Counts, exit_code
 from extractor.batch.process import Outcome, RecordProcessor
-from extractor.batch.sources import Fields, Record, iter_records
+from extractor.inputs.dumps import Fields, Record, iter_records
 
 __all__ = [
     "BatchJob",

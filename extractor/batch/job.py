@@ -1,6 +1,6 @@
 """The driver of a batch run: records → engine → near-duplicates → sink (with its progress).
 
-In: a record stream (`batch.sources.iter_records`), an engine (`runner.LocalEngine` or
+In: a record stream (`inputs.dumps.iter_records`), an engine (`runner.LocalEngine` or
 `ray_engine.RayEngine`), an open sink, the errors file, the near-duplicate index and a display.
 Out: `Counts`, and `exit_code(counts)`.
 
@@ -20,7 +20,7 @@ from typing import Protocol
 from extractor.batch.dedup import NearDuplicates
 from extractor.batch.failures import ErrorLog
 from extractor.batch.process import Outcome
-from extractor.batch.sources import Record
+from extractor.inputs.dumps import Record
 from extractor.sinks import DoneRecord, Progress, Sink
 
 NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3

@@ -1,6 +1,6 @@
 """The one step a batch applies to each record: `RecordProcessor.process_record`.
 
-In: a `Record` (from `batch.sources`). Out: an `Outcome`: the `Article` with its claims and the
+In: a `Record` (from `inputs.dumps`). Out: an `Outcome`: the `Article` with its claims and the
 MinHash signature of its text, or the reason the record failed.
 
 `process_record` never raises: an unreadable record, a page over `scrape.max_input_bytes`, an
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from spacy.language import Language
 
 from extractor.batch.dedup import signature
-from extractor.batch.sources import Record
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.dumps import Record
+from extractor.inputs.pages import Source
 from extractor.pipeline import process_source
 from extractor.schemas import Article
 from extractor.settings import Settings
-from extractor.sources import Source
 
 
 @dataclass(slots=True)

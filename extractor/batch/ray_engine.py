@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from extractor.batch.process import Outcome, RecordProcessor, one_line, process_within_budget
-from extractor.batch.sources import Record
 from extractor.errors import InputError
+from extractor.inputs.dumps import Record
 
 DEFAULT_CHUNK = 1024
 BATCH_SIZE = 8  # records per map_batches call

@@ -38,7 +38,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from extractor.batch.process import Outcome, RecordProcessor, process_within_budget, timeout_reason
-from extractor.batch.sources import Record
+from extractor.inputs.dumps import Record
 
 _processor: RecordProcessor | None = None  # the worker process's own copy
 PRELOAD = ["extractor.batch.process", "extractor.extract", "extractor.pipeline"]

@@ -20,9 +20,9 @@ from extractor.batch.failures import ErrorLog, default_errors_path, new_run_id
 from extractor.batch.job import BatchJob, Engine, exit_code, rebuild_duplicates
 from extractor.batch.process import RecordProcessor
 from extractor.batch.progress import ProgressDisplay, QuietDisplay
-from extractor.batch.sources import Fields, check_inputs, count_records, iter_records
 from extractor.cli.extract import check_published
 from extractor.errors import MarketClaimsError
+from extractor.inputs.dumps import Fields, check_inputs, count_records, iter_records
 from extractor.settings import Settings
 from extractor.sinks import DEFAULT_TARGET, Progress, Sink, open_sink
 

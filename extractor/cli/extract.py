@@ -15,11 +15,11 @@ from rich.table import Table
 
 from extractor import __version__
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.pages import iter_sources
 from extractor.pipeline import process_source
 from extractor.schemas import Article
 from extractor.settings import Settings
 from extractor.sinks import open_sink
-from extractor.sources import iter_sources
 
 
 class OutputFormat(StrEnum):

@@ -23,9 +23,9 @@ import typer
 
 from extractor.cli.extract import check_published, report
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.pages import iter_sources
 from extractor.pipeline import process_source
 from extractor.settings import Settings
-from extractor.sources import iter_sources
 from extractor.verify import load_references, verify_article
 from extractor.view import render_article
 

@@ -21,10 +21,10 @@ from rich.text import Text
 
 from extractor.cli.extract import check_published, report
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.pages import iter_sources
 from extractor.pipeline import process_source
 from extractor.schemas import Claim
 from extractor.settings import Settings
-from extractor.sources import iter_sources
 from extractor.verify import References, Tolerances, VerifyReport, load_references, verify_article
 from extractor.verify.checks import show
 from extractor.verify.models import Observation, Verdict

@@ -30,7 +30,7 @@ from extractor.service.limits import Busy, TimedOut
 
 log = logging.getLogger("extractor.service")
 START_SECONDS = 180  # a child that is not ready by then (a loaded machine) is given up on
-PRELOAD = ["extractor.service.workers", "extractor.pipeline", "extractor.sources", "extractor.fetch"]
+PRELOAD = ["extractor.service.workers", "extractor.pipeline", "extractor.inputs.pages", "extractor.fetch"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ class WorkerFailed(RuntimeError):
 
 def run_job(job: Job, settings: Any, nlp: Any) -> Article:
     """The blocking work for one job (also the warm-up), in the child process."""
+    from extractor.inputs.pages import fetch
     from extractor.pipeline import process_article, process_source
-    from extractor.sources import fetch
 
     if job.content is not None:
         article = process_article(

@@ -10,7 +10,7 @@ In: input specs as the user gives them, and `Fields` (which JSON keys hold what)
   with warcio; the target URI fills `url`, and WARC-Date is the publication date of a page
   that gives none;
 * a `.tar`, `.tar.gz`/`.tgz` or `.zip` archive of pages;
-* a single page file (read with `extractor.sources`), or an http(s) URL.
+* a single page file (read with `extractor.inputs.pages`), or an http(s) URL.
 
 Out: `Record`s, streamed in input order (nothing is held but the current record). Each has a
 `key` that is stable across runs — `pages/a.html`, `dump.jsonl:17` (line 17),
@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from extractor.errors import InputError
+from extractor.inputs.pages import PAGE_SUFFIXES, fetch, is_url, kind_of, read_file
 from extractor.settings import Settings
-from extractor.sources import PAGE_SUFFIXES, fetch, is_url, kind_of, read_file
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -165,7 +165,7 @@ def read_limited(stream: Stream, settings: Settings) -> tuple[bytes, str | None]
 
 
 def read_page_file(path: Path, key: str, spec: str, settings: Settings, done: Collection[str]) -> Record:
-    """One page file (`.gz` is decompressed); plain files through `extractor.sources.read_file`."""
+    """One page file (`.gz` is decompressed); plain files through `extractor.inputs.pages.read_file`."""
     if key in done:
         return Record(key=key, input=spec, done=True)
     try:
