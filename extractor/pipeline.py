@@ -4,7 +4,7 @@
 
 1. scrape  — HTML through trafilatura (main text, title, URL, site, date); text as is
 2. clean   — normalized paragraphs; non-English pages are refused
-3. dedup   — repeated paragraphs removed (rapidfuzz)
+3. repeated_paragraphs — repeated paragraphs removed (rapidfuzz)
 4. extract — the spaCy pipeline finds figures and links them to metrics and subjects
 5. normalize and assemble — `Claim` records with stable ids, evidence offsets into the
    cleaned text, restatements merged (`mentions`); figures beyond any market's magnitude
@@ -23,7 +23,7 @@ import re
 
 from spacy.language import Language
 
-from extractor import clean, dedup
+from extractor import clean, repeated_paragraphs
 from extractor.errors import InputError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
 from extractor.inputs.pages import Source, kind_of
@@ -65,7 +65,7 @@ def process_source(
     if not paragraphs:
         raise InputError(source.name, "no article text found")
     clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
-    paragraphs = dedup.remove_repeats(
+    paragraphs = repeated_paragraphs.remove_repeats(
         paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
     )
     text = "\n".join(paragraphs)

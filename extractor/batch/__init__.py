@@ -3,7 +3,7 @@
     process    `RecordProcessor.process_record`: one record → an `Outcome` (article or reason)
     runner     the local engine: worker processes, bounded in-flight work, input order kept
     ray_engine the Ray engine: Ray Data `map_batches` over actors, local or on a cluster
-    dedup      near-duplicate articles (MinHash LSH over word shingles) → `duplicate_of`
+    near_duplicates near-duplicate articles (MinHash LSH over word shingles) → `duplicate_of`
     failures   the errors file (appended to, one run id per line)
     job        the driver loop: engine → near-duplicates → sink (which keeps the progress); counts, exit code
     progress   the progress bar and the summary

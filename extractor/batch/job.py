@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from extractor.batch.dedup import NearDuplicates
 from extractor.batch.failures import ErrorLog
+from extractor.batch.near_duplicates import NearDuplicates
 from extractor.batch.process import Outcome
 from extractor.inputs.dumps import Record
 from extractor.sinks import DoneRecord, Progress, Sink

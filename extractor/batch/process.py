@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from extractor.batch.dedup import signature
+from extractor.batch.near_duplicates import signature
 from extractor.errors import InputError, MarketClaimsError
 from extractor.inputs.dumps import Record
 from extractor.inputs.pages import Source
@@ -38,7 +38,7 @@ class Outcome:
     key: str
     input: str
     article: Article | None = None
-    signature: bytes | None = None  # MinHash of the article text (see `batch.dedup`)
+    signature: bytes | None = None  # MinHash of the article text (see `batch.near_duplicates`)
     reason: str | None = None
     url: str | None = None
 

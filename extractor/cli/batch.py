@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 
 from extractor import __version__
-from extractor.batch.dedup import DEFAULT_THRESHOLD, NearDuplicates
 from extractor.batch.failures import ErrorLog, default_errors_path, new_run_id
 from extractor.batch.job import BatchJob, Engine, exit_code, rebuild_duplicates
+from extractor.batch.near_duplicates import DEFAULT_THRESHOLD, NearDuplicates
 from extractor.batch.process import RecordProcessor
 from extractor.batch.progress import ProgressDisplay, QuietDisplay
 from extractor.cli.extract import check_published

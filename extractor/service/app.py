@@ -36,9 +36,7 @@ from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import default_pipeline
 from extractor.pipeline import process_article
 from extractor.schemas import Article, Metric
-from extractor.service.database import Database
-from extractor.service.limits import BodySizeLimit, Busy, TimedOut
-from extractor.service.models import (
+from extractor.service.api_schemas import (
     DOCUMENT_EXAMPLES,
     HTML_EXAMPLE,
     TEXT_EXAMPLE,
@@ -53,6 +51,8 @@ from extractor.service.models import (
     article_record,
     check_string,
 )
+from extractor.service.database import Database
+from extractor.service.limits import BodySizeLimit, Busy, TimedOut
 from extractor.service.settings import ServiceSettings, from_env
 from extractor.service.workers import ExtractionPool, Job
 from extractor.settings import Settings

@@ -19,11 +19,11 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import Article
+from extractor.service.api_schemas import DOCUMENT_EXAMPLES, TEXT_EXAMPLE, DocumentRequest, check_string
 from extractor.service.app import ERRORS, NO_DATABASE, ApiError, State, run_document
-from extractor.service.models import DOCUMENT_EXAMPLES, TEXT_EXAMPLE, DocumentRequest, check_string
 from extractor.verify import VerifyReport, verify_article
-from extractor.verify.models import Observation
 from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.verdicts import Observation
 
 MAX_REFERENCES = 10_000
 MAX_MAGNITUDE = 1e18  # larger reference figures are not market data (and would overflow the checks)

@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from extractor.schemas import Article, Claim
 from extractor.verify.across import check_across, open_database
 from extractor.verify.checks import internal_checks
-from extractor.verify.models import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 from extractor.verify.one_claim import check_claim
 from extractor.verify.references import References, check_references, load_references, reference_metric
 from extractor.verify.settings import Tolerances
 from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.verdicts import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 
 
 def verify_article(

@@ -17,8 +17,8 @@ from collections import defaultdict
 
 from extractor.schemas import Claim
 from extractor.verify import dates, sense, spans
-from extractor.verify.models import Strength, Verdict, VerdictKind
 from extractor.verify.settings import Tolerances, rounding
+from extractor.verify.verdicts import Strength, Verdict, VerdictKind
 
 # --------------------------------------------------------------------------- formatting
 

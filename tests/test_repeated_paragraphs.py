@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractor.dedup import remove_repeats
+from extractor.repeated_paragraphs import remove_repeats
 
 PARA = "Bitcoin's exchange netflows turned negative, with a net outflow of 5,200 BTC from exchanges."
 
