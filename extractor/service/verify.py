@@ -4,8 +4,7 @@ In: the body of /v1/extract plus optional `references` (observations, as in a re
 `claim` (one claim as text, judged alone against the article) and `tolerances` (overrides such as
 `{"price": 0.01}`); `?across=true` also compares with other articles of the server's database.
 Out: the report `claims verify --format json` prints for the same input (one element of its list).
-A thin wrapper around `extractor.verify.verify_article`; imported by the app only when
-`extractor.verify` is installed.
+A thin wrapper around `extractor.verify.verify_article`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from extractor.errors import InputError, SinkError
 from extractor.schemas import Article
 from extractor.service.api_schemas import DOCUMENT_EXAMPLES, TEXT_EXAMPLE, DocumentRequest, check_string
-from extractor.service.app import ERRORS, NO_DATABASE, ApiError, State, run_document
+from extractor.service.core import ERRORS, NO_DATABASE, ApiError, State, run_document
 from extractor.verify import VerifyReport, verify_article
 from extractor.verify.settings import tolerances as make_tolerances
 from extractor.verify.verdicts import Observation
