@@ -20,13 +20,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterator
 
 from spacy.language import Language
 
 from extractor import clean, repeated_paragraphs
-from extractor.errors import InputError
+from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
-from extractor.inputs.pages import Source, kind_of
+from extractor.inputs.pages import Source, iter_sources, kind_of
 from extractor.plausible import implausible
 from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
 from extractor.scrape import scrape
@@ -49,6 +50,23 @@ def process_article(
     name = path or url or "<input>"
     source = Source(name=name, content=content, url=url, kind=kind or kind_of(name, content))
     return process_source(source, published=published, path=path, settings=settings, nlp=nlp)
+
+
+def process_inputs(
+    specs: list[str], settings: Settings, *, published: str | None = None
+) -> Iterator[tuple[str, Article | MarketClaimsError]]:
+    """Each page the input specs name (files, folders, URLs, `-`), in order, with its article or
+    the error that stopped it: a page that fails does not stop the others. The article's `path`
+    is the name as given, except for a URL (which is its `url`)."""
+    for item in iter_sources(specs, settings):
+        if isinstance(item, InputError):
+            yield item.input, item
+            continue
+        try:
+            path = None if item.url else item.name
+            yield item.name, process_source(item, published=published, path=path, settings=settings)
+        except MarketClaimsError as exc:
+            yield item.name, exc
 
 
 def process_source(

@@ -236,12 +236,12 @@ def test_bad_records_are_logged_and_the_run_goes_on(pages, tmp_path):
         assert db.execute("select count(*) from claims").fetchone()[0] > 0
 
 
-def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_2(tmp_path):
+def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_1(tmp_path):
     dump = write_jsonl(tmp_path / "dump.jsonl", [{"html": "<html><body></body></html>"}] * 3)
     code, _ = cli("batch", dump, "--to", tmp_path / "out.jsonl", "--workers", "1", "--quiet")
     assert code == 3
     code, stderr = cli("batch", tmp_path / "missing.jsonl", "--to", tmp_path / "out.jsonl")
-    assert code == 2 and stderr.startswith("error: ") and "no such file" in stderr
+    assert code == 1 and stderr.startswith("error: ") and "no such file" in stderr
 
 
 def test_any_exception_of_the_pipeline_is_a_failed_outcome(monkeypatch, pages):

@@ -294,7 +294,7 @@ def test_cli_exit_codes_and_json():
     assert report["verdicts"][0]["claim"]["schema"] == "claims/1"
 
     result = run_cli(str(dirty), str(clean), "-r", str(PRICES), "--format", "json")
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 4, result.stderr
     reports = json.loads(result.stdout)
     contradicted = [v for v in reports[0]["verdicts"] if v["verdict"] == "contradicted"]
     assert {v["check"] for v in contradicted} == {"reference", "change_follows"}
@@ -305,7 +305,7 @@ def test_cli_exit_codes_and_json():
 
 def test_cli_table_is_readable():
     result = invoke(str(VERIFY_DIR / "ether-flash-words-against-signs.html"), "-r", str(PRICES))
-    assert result.exit_code == 1, result.stderr
+    assert result.exit_code == 4, result.stderr
     assert "contradicted" in result.stdout and "words_vs_sign" in result.stdout and "rose" in result.stdout
     assert "claims:" in result.stdout
 
@@ -318,14 +318,13 @@ def test_cli_claim_option():
     result = invoke(
         str(path), "--claim", "Russell 2000 short interest 5.1% of shares outstanding", "-f", "json"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert json.loads(result.stdout)[0]["verdicts"][0]["verdict"] == "contradicted"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.html"], "missing.html: no such file or folder"),
         (["{clean}", "--tolerance", "price"], "--tolerance: 'price' is not METRIC=VALUE"),
         (["{clean}", "--tolerance", "volatility=0.1"], "--tolerance: unknown metric 'volatility'"),
         (["{clean}", "--reference", "nowhere.csv"], "nowhere.csv: no such reference file"),
@@ -333,7 +332,7 @@ def test_cli_claim_option():
         (["{clean}", "--claim", "markets were choppy"], "--claim: no claim found"),
     ],
 )
-def test_cli_usage_and_input_errors_exit_2_with_one_line(args, message):
+def test_cli_usage_errors_exit_2_with_one_line(args, message):
     clean = str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html")
     result = invoke(*[a.replace("{clean}", clean) for a in args])
     assert result.exit_code == 2, result.stdout + result.stderr
@@ -342,11 +341,19 @@ def test_cli_usage_and_input_errors_exit_2_with_one_line(args, message):
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_cli_missing_input_exits_1_and_the_others_are_still_verified():
+    clean = VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"
+    result = invoke("missing.html", str(clean), "-f", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.strip() == "error: missing.html: no such file or folder"
+    assert [r["article"]["path"] for r in json.loads(result.stdout)] == [str(clean)]
+
+
 def test_cli_error_in_a_subprocess_is_one_line_without_traceback():
     result = run_cli(
         "missing.html", str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"), "-f", "json"
     )
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip() == "error: missing.html: no such file or folder"
     assert json.loads(result.stdout)[0]["counts"]["contradicted"] == 0  # the readable input is still reported
 

@@ -7,6 +7,7 @@
     failures   the errors file (appended to, one run id per line)
     job        the driver loop: engine → near-duplicates → sink (which keeps the progress); counts, exit code
     progress   the progress bar and the summary
+    run        `run_batch`: one whole run (progress from the sink, errors file, job, summary)
 
 The dump readers (folders, globs, JSON Lines, WARC, tar/zip) are `extractor.inputs.dumps`.
 See docs/batch.md for the user's view.

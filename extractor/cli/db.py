@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
+from extractor.cli.options import fail
 from extractor.errors import MarketClaimsError
 from extractor.schemas import METRICS, Claim
 from extractor.sinks import sql
@@ -90,10 +91,10 @@ def _errors(db: str) -> Iterator[None]:
     try:
         yield
     except MarketClaimsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except DBAPIError as exc:
         lines = str(exc.orig).strip().splitlines()
-        _fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
+        fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
 
 
 def _console() -> Console:
@@ -101,11 +102,6 @@ def _console() -> Console:
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
         return Console(highlight=False)
     return Console(highlight=False, width=200)
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 # --------------------------------------------------------------------------- stats

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
+from extractor.cli.options import ConfigOption, fail, load_settings
 from extractor.errors import MarketClaimsError
 from extractor.service.settings import ENV_VAR, ServiceSettings, to_env
-from extractor.settings import Settings
 from extractor.sinks import sink_kind
 
 DEFAULTS = ServiceSettings()
@@ -59,9 +58,7 @@ def serve(
     max_connections: Annotated[
         int, typer.Option(help="Open connections per worker (503 above).")
     ] = DEFAULTS.max_connections,
-    config: Annotated[
-        Path | None, typer.Option(help="A settings TOML file overriding the pipeline defaults.")
-    ] = None,
+    config: ConfigOption = None,
     log_level: Annotated[
         str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
     ] = "info",
@@ -93,13 +90,13 @@ def serve(
             "header_timeout_seconds": "--header-timeout",
             "body_timeout_seconds": "--body-timeout",
         }.get(name, "--" + name.replace("_", "-"))
-        _fail(f"{option}: {first['msg']}")
+        fail(f"{option}: {first['msg']}")
+    load_settings(config)  # a broken settings file fails here, not in every worker
     try:
-        Settings.load(config)  # a broken settings file fails here, not in every worker
         if db is not None and sink_kind(db) not in ("sqlite", "postgresql"):
             raise MarketClaimsError(f"--db {db}: not a database; give a SQLite file or a PostgreSQL URL")
     except MarketClaimsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     os.environ[ENV_VAR] = to_env(settings, db)  # read by every worker's app factory
     uvicorn.run(
         APP_FACTORY,
@@ -124,11 +121,6 @@ def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "h11_max_incomplete_event_size": 64 * 1024,
     }
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
