@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
+from typing import cast
 
 from spacy.language import Language
 
@@ -29,7 +30,7 @@ from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
 from extractor.inputs.pages import Source, iter_sources, kind_of
 from extractor.plausible import implausible
-from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
+from extractor.schemas import Article, ArticleRef, Claim, Evidence, Metric, SubjectType, article_id, claim_id
 from extractor.scrape import scrape
 from extractor.settings import Settings, default_settings
 
@@ -175,9 +176,9 @@ def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confiden
             Claim(
                 claim_id=claim_id(article.id, d.metric, d.subject.name, d.value, d.unit, d.as_of, qualifiers),
                 article=ref,
-                metric=d.metric,
+                metric=cast(Metric, d.metric),  # a rule's metric: checked by the rule model's loader
                 subject=d.subject.name,
-                subject_type=d.subject.type or "other",
+                subject_type=cast(SubjectType, d.subject.type or "other"),
                 symbol=d.subject.symbol,
                 value=d.value,
                 value_max=d.value_max,

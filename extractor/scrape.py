@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import Document
 
 from extractor.errors import InputError
 from extractor.inputs.pages import Source
@@ -127,11 +128,16 @@ def scrape(source: Source, settings: Settings) -> Page:
         include_tables=True,
         date_extraction_params=DATE_PARAMS,
     )
-    body = getattr(document, "text", None) if document is not None else None
-    if not body or len(body.strip()) < settings.scrape.min_text_chars:
+    # a `Document` (a dict only with as_dict=True, which is not asked for), or None: nothing found
+    main_text = document.text if isinstance(document, Document) else None
+    if (
+        not isinstance(document, Document)
+        or not main_text
+        or len(main_text.strip()) < settings.scrape.min_text_chars
+    ):
         raise InputError(source.name, "no article text found in the HTML")
     return Page(
-        text=body,
+        text=main_text,
         title=document.title,
         url=source.url or document.url,
         site=document.sitename or document.hostname,
