@@ -143,7 +143,9 @@ def fetch_page(url: str, settings: Settings) -> tuple[str, bytes, str | None]:
 def _read(url: str, response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.stream(65536):
+    # read1 returns what has arrived (stream() would wait for 64 KB), so the deadline is checked
+    # as the body trickles in: a server sending a byte a second cannot outlast scrape.fetch_timeout
+    while chunk := response.read1(65536):
         size += len(chunk)
         if size > limit:
             raise InputError(url, f"the page is over the limit of {limit:,} bytes (scrape.max_input_bytes)")
