@@ -246,14 +246,14 @@ def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_1(tmp_path):
 
 def test_any_exception_of_the_pipeline_is_a_failed_outcome(monkeypatch, pages):
     from extractor.batch import process
-    from extractor.inputs.dumps import Record
+    from extractor.inputs.pages import Source
 
     def explode(*args, **kwargs):
         raise RuntimeError("rules blew up\non two lines")
 
     monkeypatch.setattr(process, "process_source", explode)
     outcome = RecordProcessor(default_settings()).process_record(
-        Record(key="k", input="dump", content=pages[0].read_bytes())
+        Source(name="k", input="dump", content=pages[0].read_bytes())
     )
     assert not outcome.ok
     assert outcome.reason == "RuntimeError: rules blew up on two lines"
@@ -468,7 +468,7 @@ def test_fields_are_configurable(tmp_path, pages):
     )
     fields = Fields(text="doc.body", url="link", published="when", id="uid")
     [record] = list(iter_records([str(dump)], default_settings(), fields))
-    assert (record.kind, record.url, record.published, record.path, record.key) == (
+    assert (record.kind, record.url, record.published, record.path, record.name) == (
         "text",
         "https://x.example/1",
         "2025-01-02",
@@ -833,13 +833,13 @@ def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
     from hanging import HangingProcessor
 
     from extractor.batch import runner as local
-    from extractor.inputs.dumps import Record
+    from extractor.inputs.pages import Source
 
     settings = default_settings().model_copy(
         update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})}
     )
-    records = [Record(key=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
-    records.insert(1, Record(key="hang", input="t", content=b"<html></html>", kind="html"))
+    records = [Source(name=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
+    records.insert(1, Source(name="hang", input="t", content=b"<html></html>", kind="html"))
     started = time.monotonic()
     with local.LocalEngine(HangingProcessor(settings), workers=1) as engine:
         outcomes = list(engine.map(records))

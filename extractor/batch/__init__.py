@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from extractor.batch.job import BatchJob, Counts, exit_code
 from extractor.batch.process import Outcome, RecordProcessor
-from extractor.inputs.dumps import Fields, Record, iter_records
+from extractor.inputs.dumps import Fields, iter_records
+from extractor.inputs.pages import Source
 
 __all__ = [
     "BatchJob",
     "Counts",
     "Fields",
     "Outcome",
-    "Record",
     "RecordProcessor",
+    "Source",
     "exit_code",
     "iter_records",
 ]

@@ -20,7 +20,7 @@ from typing import Protocol
 from extractor.batch.failures import ErrorLog
 from extractor.batch.near_duplicates import NearDuplicates
 from extractor.batch.process import Outcome
-from extractor.inputs.dumps import Record
+from extractor.inputs.pages import Source
 from extractor.sinks import DoneRecord, Progress, Sink
 
 NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3
@@ -61,7 +61,7 @@ class Engine(Protocol):
 
     name: str
 
-    def map(self, records: Iterable[Record]) -> Iterator[Outcome]: ...
+    def map(self, records: Iterable[Source]) -> Iterator[Outcome]: ...
 
     def __enter__(self) -> Engine: ...
 
@@ -89,7 +89,7 @@ class BatchJob:
         self.display = display
         self.counts = Counts()
 
-    def run(self, records: Iterable[Record]) -> Counts:
+    def run(self, records: Iterable[Source]) -> Counts:
         for outcome in self.engine.map(self._todo(records)):
             if outcome.ok:
                 self._write(outcome)
@@ -99,7 +99,7 @@ class BatchJob:
             self.display.done(self.counts)
         return self.counts
 
-    def _todo(self, records: Iterable[Record]) -> Iterator[Record]:
+    def _todo(self, records: Iterable[Source]) -> Iterator[Source]:
         for record in records:
             if record.done:
                 self.counts.skipped += 1

@@ -1,6 +1,6 @@
 """The Ray engine: records in, outcomes out, on Ray Data actors (a local instance or a cluster).
 
-In: an iterable of `Record`s (read lazily by the driver) and a `RecordProcessor`. Out: an
+In: an iterable of `Source`s (read lazily by the driver) and a `RecordProcessor`. Out: an
 iterator of `Outcome`s in input order, consumed by the driver, which writes the sink.
 
 The driver cuts the record stream into bounded chunks (`chunk_size` records, default 1,024);
@@ -28,7 +28,7 @@ import numpy as np
 
 from extractor.batch.process import Outcome, RecordProcessor, one_line, process_within_budget
 from extractor.errors import InputError
-from extractor.inputs.dumps import Record
+from extractor.inputs.pages import Source
 
 DEFAULT_CHUNK = 1024
 BATCH_SIZE = 8  # records per map_batches call
@@ -55,7 +55,7 @@ def ray_available() -> bool:
     return True
 
 
-def chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def chunks(records: Iterable[Source], size: int) -> Iterator[list[Source]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -117,7 +117,7 @@ class RayEngine:
             if hasattr(context, flag):
                 setattr(context, flag, False)
 
-    def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
+    def map(self, records: Iterable[Source]) -> Iterator[Outcome]:
         """Outcomes of `records`, in order, one bounded chunk at a time.
 
         Actors are not restarted (`max_restarts=0`): a record that kills its actor would
@@ -134,9 +134,9 @@ class RayEngine:
             except Exception as exc:  # an actor died: Ray raises its own kinds
                 reason = f"Ray actor failed in this chunk ({one_line(exc)})"
                 for record in chunk[done:]:
-                    yield Outcome(key=record.key, input=record.input, url=record.url, reason=reason)
+                    yield Outcome(key=record.name, input=record.input, url=record.url, reason=reason)
 
-    def _run_chunk(self, chunk: list[Record], processor: bytes) -> Iterator[Outcome]:
+    def _run_chunk(self, chunk: list[Source], processor: bytes) -> Iterator[Outcome]:
         import ray.data
 
         dataset = ray.data.from_items([{"record": pickle.dumps(r)} for r in chunk])

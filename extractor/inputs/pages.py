@@ -22,11 +22,25 @@ PAGE_SUFFIXES = {".html", ".htm", ".txt"}
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    name: str  # as the user gave it (a path, a URL, "-")
-    content: bytes
-    url: str | None = None
+    """One page the user gave, on its way into the pipeline (`pipeline.process_source`).
+
+    Read here from a page file, a folder, a URL or stdin, or by `inputs.dumps` from a dump (a
+    JSON Lines line, a WARC record, an archive member), which fills the fields below `charset`.
+    """
+
+    # how errors name the page and (in a batch) its resume key: the spec as given (a path, a URL,
+    # "-") or its place in a dump (`dump.jsonl:17`, `crawl.warc.gz#12`, `pages.zip!a.html`)
+    name: str
+    content: bytes = b""
     kind: str = "html"  # "html" or "text"
+    url: str | None = None
     charset: str | None = None  # as the server declared it (Content-Type), for fetched pages
+    input: str = ""  # the input spec a dump page came from, as given
+    path: str | None = None  # `article.path`; None: the name (or nothing when `url` is known)
+    published: str | None = None  # overrides the page's own date
+    fallback_published: str | None = None  # used only when the page gives no date (WARC-Date)
+    error: str | None = None  # why a dump page could not be read
+    done: bool = False  # finished by an earlier batch run (content not read)
 
 
 def is_url(spec: str) -> bool:
