@@ -34,7 +34,7 @@ def test_every_setting_is_read_by_the_code(section, key):
     readers = [
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
-        if path.name != "settings.py" and re.search(rf"\.{key}\b", path.read_text(encoding="utf-8"))
+        if path != PACKAGE / "settings.py" and re.search(rf"\.{key}\b", path.read_text(encoding="utf-8"))
     ]
     assert readers, f"{section}.{key} is in settings.toml but no module reads it"
 

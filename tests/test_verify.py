@@ -22,7 +22,7 @@ from extractor.schemas import Article
 from extractor.sinks import open_sink
 from extractor.verify import Observation, References, dates, load_references, verify_article
 from extractor.verify.references import read_observations
-from extractor.verify.settings import Tolerances, rounding, tolerances
+from extractor.verify.tolerances import Tolerances, rounding, tolerances
 
 VERIFY_DIR = ROOT / "corpus" / "verify"
 EXPECTED = json.loads((VERIFY_DIR / "expected.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from extractor.cli.options import ConfigOption, fail, load_settings
 from extractor.errors import MarketClaimsError
-from extractor.service.settings import ENV_VAR, ServiceSettings, to_env
+from extractor.service.service_settings import ENV_VAR, ServiceSettings, to_env
 from extractor.sinks import sink_kind
 
 DEFAULTS = ServiceSettings()

@@ -35,7 +35,7 @@ from extractor.schemas import Claim
 from extractor.settings import Settings
 from extractor.verify import References, Tolerances, VerifyReport, load_references, verify_article
 from extractor.verify.checks import show
-from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.tolerances import tolerances as make_tolerances
 from extractor.verify.verdicts import Observation, Verdict
 
 STYLES = {"supported": "bold green", "contradicted": "bold red", "unverifiable": "yellow"}

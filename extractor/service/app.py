@@ -50,7 +50,7 @@ from extractor.service.core import ERRORS, NO_DATABASE, ApiError, ServiceState, 
 from extractor.service.database import Database
 from extractor.service.limits import BodySizeLimit
 from extractor.service.pages import router as pages_router
-from extractor.service.settings import ServiceSettings, from_env
+from extractor.service.service_settings import ServiceSettings, from_env
 from extractor.service.workers import ExtractionPool, Job
 from extractor.settings import Settings
 

@@ -22,7 +22,7 @@ from extractor.schemas import Article
 from extractor.service.api_schemas import HTML_EXAMPLE, TEXT_EXAMPLE, DocumentRequest, ErrorBody
 from extractor.service.database import Database
 from extractor.service.limits import Busy, TimedOut
-from extractor.service.settings import ServiceSettings
+from extractor.service.service_settings import ServiceSettings
 from extractor.service.workers import ExtractionPool, Job
 from extractor.settings import Settings
 

@@ -21,7 +21,7 @@ from extractor.schemas import Article
 from extractor.service.api_schemas import DOCUMENT_EXAMPLES, TEXT_EXAMPLE, DocumentRequest, check_string
 from extractor.service.core import ERRORS, NO_DATABASE, ApiError, State, run_document
 from extractor.verify import VerifyReport, verify_article
-from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.tolerances import tolerances as make_tolerances
 from extractor.verify.verdicts import Observation
 
 MAX_REFERENCES = 10_000

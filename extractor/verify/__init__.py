@@ -21,8 +21,8 @@ from extractor.verify.across import check_across, open_database
 from extractor.verify.checks import internal_checks
 from extractor.verify.one_claim import check_claim
 from extractor.verify.references import References, check_references, load_references, reference_metric
-from extractor.verify.settings import Tolerances
-from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.tolerances import Tolerances
+from extractor.verify.tolerances import tolerances as make_tolerances
 from extractor.verify.verdicts import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 
 

@@ -23,7 +23,7 @@ from extractor.schemas import Article, Claim
 from extractor.sinks import read_claims, sql
 from extractor.verify import dates
 from extractor.verify.checks import describe, fact_key, is_stated_value, restates, same_moment, show
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
 from extractor.verify.verdicts import Verdict
 
 

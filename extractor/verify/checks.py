@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from extractor.schemas import Claim
 from extractor.verify import dates, sense, spans
-from extractor.verify.settings import Tolerances, rounding
+from extractor.verify.tolerances import Tolerances, rounding
 from extractor.verify.verdicts import Strength, Verdict, VerdictKind
 
 # --------------------------------------------------------------------------- formatting

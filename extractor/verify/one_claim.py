@@ -18,7 +18,7 @@ from extractor.pipeline import assemble
 from extractor.schemas import Article, Claim, stable_hash
 from extractor.verify import dates
 from extractor.verify.checks import describe, restates, show
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
 from extractor.verify.verdicts import Verdict
 
 

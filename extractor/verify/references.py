@@ -37,7 +37,7 @@ from extractor.schemas import Claim
 from extractor.verify import dates
 from extractor.verify.checks import NON_NEGATIVE, show
 from extractor.verify.sense import Sense, sense_of
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
 from extractor.verify.verdicts import Observation, Strength, Verdict, VerdictKind
 
 OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
