@@ -41,8 +41,20 @@ from extractor.scrape import DATE_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 NAMES = ["Priya Raman", "Tom Achterberg", "Lena Okafor", "Marco Bellini", "Ana Souza", "Kenji Mori"]
 TEXT = re.compile(r">([^<]+)<")
 NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})*(?:\.\d+)?)(?![\w])")
@@ -88,8 +100,11 @@ def varied_records(pages: list[Path], count: int) -> Iterator[dict[str, str]]:
     bases = [p.read_text(encoding="utf-8") for p in pages]
     for i in range(count):
         page = pages[i % len(pages)]
-        yield {"id": f"{page.stem}-{i}", "url": f"https://bench{i}.example/{page.stem}",
-               "html": vary_page(bases[i % len(bases)], i)}
+        yield {
+            "id": f"{page.stem}-{i}",
+            "url": f"https://bench{i}.example/{page.stem}",
+            "html": vary_page(bases[i % len(bases)], i),
+        }
 
 
 def write_dump(path: Path, records: Iterator[dict[str, str]]) -> int:
@@ -112,8 +127,13 @@ def trafilatura_rate(dump: Path) -> float:
         pages = [json.loads(line)["html"] for line in f]
     start = time.perf_counter()
     for html in pages:
-        trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True,
-                                    date_extraction_params=DATE_PARAMS)
+        trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=DATE_PARAMS,
+        )
     return len(pages) / (time.perf_counter() - start)
 
 
@@ -192,8 +212,19 @@ def done_records(sink: Path) -> int:
 def run_batch(dump: Path, workdir: Path, workers: int, tag: str) -> dict[str, float]:
     """`claims batch` on `dump`: seconds, articles/s, peak tree RSS and largest process (MiB)."""
     sink = workdir / f"{tag}.db"
-    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", str(sink), "--workers", str(workers),
-               "--quiet", "--no-resume"]
+    command = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "batch",
+        str(dump),
+        "--to",
+        str(sink),
+        "--workers",
+        str(workers),
+        "--quiet",
+        "--no-resume",
+    ]
     lines = sum(1 for _ in dump.open("rb"))
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=workdir, stderr=subprocess.PIPE, text=True)
@@ -204,12 +235,20 @@ def run_batch(dump: Path, workdir: Path, workers: int, tag: str) -> dict[str, fl
     if process.returncode not in (0, 1) or done == 0:
         raise SystemExit(f"claims batch failed ({process.returncode}): {stderr.strip()[-500:]}")
     errors = stderr.count("\n")
-    return {"records": lines, "errors": errors, "seconds": seconds, "rate": lines / seconds,
-            "tree_mib": tree.peak / 2**20, "largest_mib": tree.largest / 2**20}
+    return {
+        "records": lines,
+        "errors": errors,
+        "seconds": seconds,
+        "rate": lines / seconds,
+        "tree_mib": tree.peak / 2**20,
+        "largest_mib": tree.largest / 2**20,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "corpus" / "articles")
     parser.add_argument("--pages", type=int, default=5000, help="pages of the throughput dump")
     parser.add_argument("--big", type=int, default=20000, help="pages of the large memory run")
@@ -230,7 +269,9 @@ def bench(folder: Path, n_pages: int, n_big: int, workdir: Path) -> None:
     big = workdir / f"dump-{n_big}.jsonl"
     written = write_dump(big, varied_records(pages, max(n_big, n_pages)))
     dump = head(big, workdir / f"dump-{n_pages}.jsonl", n_pages)
-    report(f"dump: {written:,} varied pages from {len(pages)} corpus pages ({big.stat().st_size / 2**20:,.0f} MiB JSONL)")
+    report(
+        f"dump: {written:,} varied pages from {len(pages)} corpus pages ({big.stat().st_size / 2**20:,.0f} MiB JSONL)"
+    )
 
     baseline = trafilatura_rate(dump)
     report(f"trafilatura only      : {baseline:8.1f} articles/s ({n_pages:,} pages, in process)")
@@ -238,18 +279,24 @@ def bench(folder: Path, n_pages: int, n_big: int, workdir: Path) -> None:
     for workers in (1, 2):
         result = run_batch(dump, workdir, workers, f"w{workers}")
         rates[workers] = result["rate"]
-        report(f"claims batch, {workers} worker{'s' if workers > 1 else ' '}: {result['rate']:8.1f} articles/s "
-               f"({n_pages:,} pages in {result['seconds']:,.0f} s, start-up included; {result['errors']:.0f} errors)")
+        report(
+            f"claims batch, {workers} worker{'s' if workers > 1 else ' '}: {result['rate']:8.1f} articles/s "
+            f"({n_pages:,} pages in {result['seconds']:,.0f} s, start-up included; {result['errors']:.0f} errors)"
+        )
         report(f"  ratio: trafilatura alone is {baseline / result['rate']:.1f}x faster")
     report(f"speed-up 2 workers / 1 : {rates[2] / rates[1]:.2f}x")
     for n in sorted({min(1000, written), written}):
         dump_n = head(big, workdir / f"dump-{n}-head.jsonl", n)
         result = run_batch(dump_n, workdir, 2, f"rss{n}")
-        report(f"memory, {n:>6,} articles, 2 workers: peak RSS of driver + workers {result['tree_mib']:6.0f} MiB, "
-               f"largest process {result['largest_mib']:6.0f} MiB ({result['rate']:.1f} articles/s)")
+        report(
+            f"memory, {n:>6,} articles, 2 workers: peak RSS of driver + workers {result['tree_mib']:6.0f} MiB, "
+            f"largest process {result['largest_mib']:6.0f} MiB ({result['rate']:.1f} articles/s)"
+        )
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report(f"getrusage max RSS: children {children:.0f} MiB, this process {own:.0f} MiB (holds the dump for trafilatura)")
+    report(
+        f"getrusage max RSS: children {children:.0f} MiB, this process {own:.0f} MiB (holds the dump for trafilatura)"
+    )
 
 
 if __name__ == "__main__":

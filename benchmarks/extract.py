@@ -34,7 +34,13 @@ def timed(fn, pages: list[bytes], repeats: int) -> float:
 
 
 def trafilatura_only(page: bytes) -> None:
-    trafilatura.bare_extraction(page.decode("utf-8"), with_metadata=True, include_comments=False, include_tables=True, date_extraction_params=DATE_PARAMS)
+    trafilatura.bare_extraction(
+        page.decode("utf-8"),
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=DATE_PARAMS,
+    )
 
 
 def whole_pipeline(page: bytes) -> None:
@@ -42,7 +48,9 @@ def whole_pipeline(page: bytes) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "corpus" / "articles")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()

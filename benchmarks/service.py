@@ -68,13 +68,31 @@ def start_server(workers: int, log: Path, *options: str) -> tuple[subprocess.Pop
     env = {k: v for k, v in os.environ.items() if k != "MARKET_CLAIMS_SERVICE"}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor", "serve", "--port", str(port), "--workers", str(workers),
-             "--no-access-log", *options], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "extractor",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                *options,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 300
     while log.read_text(errors="replace").count("Application startup complete") < workers:
         if proc.poll() is not None or time.monotonic() > deadline:
             stop_server(proc)
-            raise SystemExit(f"server with {workers} workers did not start:\n{log.read_text(errors='replace')[-2000:]}")
+            raise SystemExit(
+                f"server with {workers} workers did not start:\n{log.read_text(errors='replace')[-2000:]}"
+            )
         time.sleep(0.2)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -128,10 +146,14 @@ def slow_body(paragraphs: int = 4000) -> bytes:
     import random
 
     rng = random.Random(7)
-    words = "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
-    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
-             + f" rose {rng.randint(1, 99)}.{rng.randint(0, 9)}% to ${rng.randint(100, 99999):,} on Tuesday."
-             for _ in range(paragraphs)]
+    words = (
+        "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
+    )
+    lines = [
+        " ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
+        + f" rose {rng.randint(1, 99)}.{rng.randint(0, 9)}% to ${rng.randint(100, 99999):,} on Tuesday."
+        for _ in range(paragraphs)
+    ]
     return json.dumps({"text": "Market wrap\n" + "\n".join(lines)}).encode()
 
 
@@ -140,8 +162,9 @@ async def recovery(url: str, page: bytes, slow: int) -> tuple[Counter[str], floa
     headers = {"content-type": "application/json"}
     body = slow_body()
     async with httpx.AsyncClient(base_url=url, timeout=300) as client:
-        responses = await asyncio.gather(*(client.post("/v1/extract", content=body, headers=headers)
-                                           for _ in range(slow)))
+        responses = await asyncio.gather(
+            *(client.post("/v1/extract", content=body, headers=headers) for _ in range(slow))
+        )
         statuses = Counter(str(r.status_code) for r in responses)
         ended = time.perf_counter()
         while True:
@@ -156,7 +179,9 @@ async def recovery(url: str, page: bytes, slow: int) -> tuple[Counter[str], floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "corpus" / "articles")
     parser.add_argument("--requests", type=int, default=300, help="requests per run (default 300)")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per run (default 60)")
@@ -168,10 +193,14 @@ def main() -> None:
     pages = sorted(args.folder.glob("*.html"))
     if not pages:
         raise SystemExit(f"no .html pages in {args.folder}")
-    bodies = [json.dumps({"html": p.read_text(encoding="utf-8"), "path": str(p.relative_to(ROOT))}).encode()
-              for p in pages]
-    print(f"pages: {len(pages)} from {args.folder}; per run: {args.requests} requests or {args.seconds:g} s, "
-          f"concurrency {args.concurrency}; cpus: {os.cpu_count()}")
+    bodies = [
+        json.dumps({"html": p.read_text(encoding="utf-8"), "path": str(p.relative_to(ROOT))}).encode()
+        for p in pages
+    ]
+    print(
+        f"pages: {len(pages)} from {args.folder}; per run: {args.requests} requests or {args.seconds:g} s, "
+        f"concurrency {args.concurrency}; cpus: {os.cpu_count()}"
+    )
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         for workers in args.workers:
@@ -185,11 +214,15 @@ def main() -> None:
             errors = ", ".join(f"{k}: {v}" for k, v in sorted(run.errors.items())) or "none"
             total = len(run.latencies) + sum(run.errors.values())
             busy = run.errors.get("503", 0) / total if total else 0.0
-            print(f"workers {workers}: {len(run.latencies):4d} ok in {run.elapsed:6.1f} s = {run.rate:6.1f} req/s, "
-                  f"p50 {run.percentile(50) * 1000:7.1f} ms, p95 {run.percentile(95) * 1000:7.1f} ms, "
-                  f"p99 {run.percentile(99) * 1000:7.1f} ms, 503: {busy:.1%}, errors: {errors}")
+            print(
+                f"workers {workers}: {len(run.latencies):4d} ok in {run.elapsed:6.1f} s = {run.rate:6.1f} req/s, "
+                f"p50 {run.percentile(50) * 1000:7.1f} ms, p95 {run.percentile(95) * 1000:7.1f} ms, "
+                f"p99 {run.percentile(99) * 1000:7.1f} ms, 503: {busy:.1%}, errors: {errors}"
+            )
         if len(runs) >= 2 and runs[0].rate:
-            print(f"ratio {runs[-1].workers} workers / {runs[0].workers} worker: {runs[-1].rate / runs[0].rate:.2f}x")
+            print(
+                f"ratio {runs[-1].workers} workers / {runs[0].workers} worker: {runs[-1].rate / runs[0].rate:.2f}x"
+            )
         if args.slow:
             proc, url = start_server(1, Path(tmp) / "server-slow.log", "--timeout", str(args.slow_timeout))
             try:
@@ -197,8 +230,10 @@ def main() -> None:
             finally:
                 stop_server(proc)
             shown = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-            print(f"recovery: {args.slow} slow requests at once, --timeout {args.slow_timeout:g} s -> {shown}; "
-                  f"serving again {seconds:.1f} s after the burst")
+            print(
+                f"recovery: {args.slow} slow requests at once, --timeout {args.slow_timeout:g} s -> {shown}; "
+                f"serving again {seconds:.1f} s after the burst"
+            )
 
 
 if __name__ == "__main__":

@@ -35,21 +35,45 @@ def synthetic_articles(n_articles: int, n_claims: int) -> list[Article]:
     """Articles with distinct, realistic-looking claims (ids as the pipeline computes them)."""
     out = []
     for i in range(n_articles):
-        article = Article(id=f"bench-{i:07d}", url=f"https://example.com/{i}", path=f"dump/{i}.html",
-                          title=f"Markets wrap {i}", site="example.com", published="2025-05-08T10:00:00+00:00")
+        article = Article(
+            id=f"bench-{i:07d}",
+            url=f"https://example.com/{i}",
+            path=f"dump/{i}.html",
+            title=f"Markets wrap {i}",
+            site="example.com",
+            published="2025-05-08T10:00:00+00:00",
+        )
         ref = article.ref()
         for k in range(n_claims):
-            metric, value, as_of = METRICS[k % len(METRICS)], 1000.0 + i + k / 100, f"2025-05-{1 + k % 28:02d}"
+            metric, value, as_of = (
+                METRICS[k % len(METRICS)],
+                1000.0 + i + k / 100,
+                f"2025-05-{1 + k % 28:02d}",
+            )
             qualifiers = {"session": "close"} if k % 3 == 0 else {}
-            article.claims.append(Claim(
-                claim_id=claim_id(article.id, metric, "Bitcoin", value, "USD", as_of, qualifiers),
-                article=ref, metric=metric, subject="Bitcoin", subject_type="crypto", symbol="BTC",
-                value=value, unit="USD", qualifiers=qualifiers, as_of=as_of, attributed_to="CoinGecko",
-                evidence=Evidence(text=f"Bitcoin at ${value:,.2f}",
-                                  sentence=f"Bitcoin traded at ${value:,.2f} on Thursday, according to CoinGecko.",
-                                  start=40 * k, end=40 * k + 20),
-                mentions=1, confidence=0.9,
-            ))
+            article.claims.append(
+                Claim(
+                    claim_id=claim_id(article.id, metric, "Bitcoin", value, "USD", as_of, qualifiers),
+                    article=ref,
+                    metric=metric,
+                    subject="Bitcoin",
+                    subject_type="crypto",
+                    symbol="BTC",
+                    value=value,
+                    unit="USD",
+                    qualifiers=qualifiers,
+                    as_of=as_of,
+                    attributed_to="CoinGecko",
+                    evidence=Evidence(
+                        text=f"Bitcoin at ${value:,.2f}",
+                        sentence=f"Bitcoin traded at ${value:,.2f} on Thursday, according to CoinGecko.",
+                        start=40 * k,
+                        end=40 * k + 20,
+                    ),
+                    mentions=1,
+                    confidence=0.9,
+                )
+            )
         out.append(article)
     return out
 
@@ -81,19 +105,19 @@ def time_writes(target: str, articles: list[Article], batch: int) -> float:
                 sink.write_article(article)
         else:
             for i in range(0, len(articles), batch):
-                sink.write_articles(articles[i:i + batch])
+                sink.write_articles(articles[i : i + batch])
     return time.perf_counter() - start
 
 
-def median_rate(make_target: Callable[[], AbstractContextManager[str]], articles: list[Article],
-                repeat: int, batch: int) -> float:
+def median_rate(
+    make_target: Callable[[], AbstractContextManager[str]], articles: list[Article], repeat: int, batch: int
+) -> float:
     n_claims = sum(len(a.claims) for a in articles)
     times = []
     for _ in range(repeat):
         with make_target() as target:
             times.append(time_writes(target, articles, batch))
     return n_claims / statistics.median(times)
-
 
 
 def postgres_problem(server: str) -> str | None:
@@ -105,7 +129,9 @@ def postgres_problem(server: str) -> str | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--claims", type=int, default=10, help="claims per article")
     parser.add_argument("--repeat", type=int, default=3)

@@ -85,8 +85,11 @@ def check_url(url: str, settings: Settings) -> tuple[str, str, int, Address]:
         kind = address_class(ip)
         if kind and not any(ip in net for net in allowed):
             shown = host if host == str(ip) else f"{host} ({ip})"
-            raise FetchRefused(url, f"refused: {shown} is a {kind} address, and only public addresses "
-                                    "are fetched (scrape.fetch_allow lists exceptions)")
+            raise FetchRefused(
+                url,
+                f"refused: {shown} is a {kind} address, and only public addresses "
+                "are fetched (scrape.fetch_allow lists exceptions)",
+            )
     return scheme, host, port, addresses[0]
 
 
@@ -102,17 +105,22 @@ def fetch_page(url: str, settings: Settings) -> tuple[str, bytes, str | None]:
         timeout = urllib3.Timeout(connect=min(remaining, 10), read=remaining)
         if scheme == "https":
             pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-                str(ip), port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host)
+                str(ip), port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host
+            )
         else:
             pool = urllib3.HTTPConnectionPool(str(ip), port, timeout=timeout, retries=False)
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         name = f"[{host}]" if ":" in host else host  # an IPv6 literal
-        headers = {"Host": name if port == (443 if scheme == "https" else 80) else f"{name}:{port}",
-                   "User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"}
+        headers = {
+            "Host": name if port == (443 if scheme == "https" else 80) else f"{name}:{port}",
+            "User-Agent": USER_AGENT,
+            "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5",
+        }
         try:
-            response = pool.urlopen("GET", target, headers=headers, redirect=False, preload_content=False,
-                                    assert_same_host=False)
+            response = pool.urlopen(
+                "GET", target, headers=headers, redirect=False, preload_content=False, assert_same_host=False
+            )
             try:
                 if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
                     url = urljoin(url, response.headers["Location"])
@@ -135,7 +143,9 @@ def fetch_page(url: str, settings: Settings) -> tuple[str, bytes, str | None]:
 def _read(url: str, response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.stream(65536):
+    # read1 returns what has arrived (stream() would wait for 64 KB), so the deadline is checked
+    # as the body trickles in: a server sending a byte a second cannot outlast scrape.fetch_timeout
+    while chunk := response.read1(65536):
         size += len(chunk)
         if size > limit:
             raise InputError(url, f"the page is over the limit of {limit:,} bytes (scrape.max_input_bytes)")

@@ -4,7 +4,7 @@
 
 1. scrape  — HTML through trafilatura (main text, title, URL, site, date); text as is
 2. clean   — normalized paragraphs; non-English pages are refused
-3. dedup   — repeated paragraphs removed (rapidfuzz)
+3. repeated_paragraphs — repeated paragraphs removed (rapidfuzz)
 4. extract — the spaCy pipeline finds figures and links them to metrics and subjects
 5. normalize and assemble — `Claim` records with stable ids, evidence offsets into the
    cleaned text, restatements merged (`mentions`); figures beyond any market's magnitude
@@ -20,17 +20,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterator
+from typing import cast
 
 from spacy.language import Language
 
-from extractor import clean, dedup
-from extractor.errors import InputError
+from extractor import clean, repeated_paragraphs
+from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
+from extractor.inputs.pages import Source, iter_sources, kind_of
 from extractor.plausible import implausible
-from extractor.schemas import Article, ArticleRef, Claim, Evidence, article_id, claim_id
+from extractor.schemas import Article, ArticleRef, Claim, Evidence, Metric, SubjectType, article_id, claim_id
 from extractor.scrape import scrape
 from extractor.settings import Settings, default_settings
-from extractor.sources import Source, kind_of
 
 
 def process_article(
@@ -51,6 +53,23 @@ def process_article(
     return process_source(source, published=published, path=path, settings=settings, nlp=nlp)
 
 
+def process_inputs(
+    specs: list[str], settings: Settings, *, published: str | None = None
+) -> Iterator[tuple[str, Article | MarketClaimsError]]:
+    """Each page the input specs name (files, folders, URLs, `-`), in order, with its article or
+    the error that stopped it: a page that fails does not stop the others. The article's `path`
+    is the name as given, except for a URL (which is its `url`)."""
+    for item in iter_sources(specs, settings):
+        if isinstance(item, InputError):
+            yield item.input, item
+            continue
+        try:
+            path = None if item.url else item.name
+            yield item.name, process_source(item, published=published, path=path, settings=settings)
+        except MarketClaimsError as exc:
+            yield item.name, exc
+
+
 def process_source(
     source: Source,
     *,
@@ -65,7 +84,9 @@ def process_source(
     if not paragraphs:
         raise InputError(source.name, "no article text found")
     clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
-    paragraphs = dedup.remove_repeats(paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars)
+    paragraphs = repeated_paragraphs.remove_repeats(
+        paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
+    )
     text = "\n".join(paragraphs)
     published = published or page.published
     article = Article(
@@ -80,7 +101,9 @@ def process_source(
     )
     nlp = nlp or default_pipeline()
     parts = pieces(source.name, text, nlp.max_length)
-    drafts = [shifted(d, start) for start, piece in parts for d in extract_claims(nlp, piece, published, page.title)]
+    drafts = [
+        shifted(d, start) for start, piece in parts for d in extract_claims(nlp, piece, published, page.title)
+    ]
     article.claims = assemble(article, text, drafts, settings.extract.min_confidence)
     if len(parts) > 1:
         article.claims = merge_pieces(article.claims)
@@ -104,8 +127,11 @@ def pieces(name: str, text: str, limit: int) -> list[tuple[int, str]]:
         if cut <= 0:
             ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= limit]
             if not ends:
-                raise InputError(name, f"a sentence of more than {limit:,} characters: over the pipeline's "
-                                       "limit (nlp.max_length)")
+                raise InputError(
+                    name,
+                    f"a sentence of more than {limit:,} characters: over the pipeline's "
+                    "limit (nlp.max_length)",
+                )
             cut = ends[-1]
         out.append((start, text[start : start + cut].rstrip("\n")))
         start += cut
@@ -129,12 +155,18 @@ def shifted(draft: ClaimDraft, offset: int) -> ClaimDraft:
     if not offset:
         return draft
     return dataclasses.replace(
-        draft, evidence_start=draft.evidence_start + offset, evidence_end=draft.evidence_end + offset,
-        sentence_start=draft.sentence_start + offset, sentence_end=draft.sentence_end + offset)
+        draft,
+        evidence_start=draft.evidence_start + offset,
+        evidence_end=draft.evidence_end + offset,
+        sentence_start=draft.sentence_start + offset,
+        sentence_end=draft.sentence_end + offset,
+    )
 
 
 def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confidence: float) -> list[Claim]:
-    ref = ArticleRef(id=article.id, url=article.url, path=article.path, title=article.title, published=article.published)
+    ref = ArticleRef(
+        id=article.id, url=article.url, path=article.path, title=article.title, published=article.published
+    )
     claims = []
     for d in drafts:
         if d.confidence < min_confidence or implausible(d.value, d.unit) or implausible(d.value_max, d.unit):
@@ -144,9 +176,9 @@ def assemble(article: Article, text: str, drafts: list[ClaimDraft], min_confiden
             Claim(
                 claim_id=claim_id(article.id, d.metric, d.subject.name, d.value, d.unit, d.as_of, qualifiers),
                 article=ref,
-                metric=d.metric,
+                metric=cast(Metric, d.metric),  # a rule's metric: checked by the rule model's loader
                 subject=d.subject.name,
-                subject_type=d.subject.type or "other",
+                subject_type=cast(SubjectType, d.subject.type or "other"),
                 symbol=d.subject.symbol,
                 value=d.value,
                 value_max=d.value_max,

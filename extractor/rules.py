@@ -159,30 +159,43 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
     model.phrase_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     model.matcher = Matcher(nlp.vocab)
     model.pattern_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for kind in GAZETTEER_FILES:
-        file = path / "gazetteers" / f"{kind}.jsonl"
-        for number, row in enumerate(_read_jsonl(file), 1):
-            if not row.get("name"):
-                raise RuleModelError(f"{file}:{number}: an entry needs a 'name', got {row}")
-            kind_name = kind.rstrip("s")
-            entry = Entry(kind_name, row["name"], row.get("type"), row.get("symbol"), row.get("tenor"))
-            rule_id = f"{kind_name}:{row['name']}"
-            model.entries[rule_id] = entry
-            forms = [row["name"], *row.get("aliases", [])]
-            # "Fidelity's FBTC" is also written with a typographic apostrophe: "Fidelity’s FBTC"
-            forms += [f.replace("'", "’") for f in forms if "'" in f]
-            if kind == "subjects" and entry.symbol and len(entry.symbol) >= 3:
-                forms.append(entry.symbol)
-                model.by_symbol.setdefault(entry.symbol, entry)
-            if kind == "subjects":
-                for form in forms:
-                    model.by_name.setdefault(form.lower(), entry)
-            single = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) == 1]
-            multi = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) > 1]
-            if single:
-                model.phrase_exact.add(rule_id, single)
-            if multi:
-                model.phrase_lower.add(rule_id + "#lower", multi)
+    for gazetteer in GAZETTEER_FILES:
+        _add_gazetteer(model, nlp, path / "gazetteers" / f"{gazetteer}.jsonl", gazetteer)
+    _group_funds(model)
+    for name in PATTERN_FILES:
+        _add_patterns(model, nlp, path / "patterns" / f"{name}.jsonl", name)
+    return model
+
+
+def _add_gazetteer(model: RuleModel, nlp: Language, file: Path, gazetteer: str) -> None:
+    """The entries of one gazetteer file (`subjects`, `sources`, …), matched by name and aliases."""
+    assert model.phrase_exact is not None and model.phrase_lower is not None  # built by load_rule_model
+    for number, row in enumerate(_read_jsonl(file), 1):
+        if not row.get("name"):
+            raise RuleModelError(f"{file}:{number}: an entry needs a 'name', got {row}")
+        kind_name = gazetteer.rstrip("s")
+        entry = Entry(kind_name, row["name"], row.get("type"), row.get("symbol"), row.get("tenor"))
+        rule_id = f"{kind_name}:{row['name']}"
+        model.entries[rule_id] = entry
+        forms = [row["name"], *row.get("aliases", [])]
+        # "Fidelity's FBTC" is also written with a typographic apostrophe: "Fidelity’s FBTC"
+        forms += [f.replace("'", "’") for f in forms if "'" in f]
+        if gazetteer == "subjects" and entry.symbol and len(entry.symbol) >= 3:
+            forms.append(entry.symbol)
+            model.by_symbol.setdefault(entry.symbol, entry)
+        if gazetteer == "subjects":
+            for form in forms:
+                model.by_name.setdefault(form.lower(), entry)
+        single = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) == 1]
+        multi = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) > 1]
+        if single:
+            model.phrase_exact.add(rule_id, single)
+        if multi:
+            model.phrase_lower.add(rule_id + "#lower", multi)
+
+
+def _group_funds(model: RuleModel) -> None:
+    """ "Bitcoin investment products" and "US spot Bitcoin ETFs" are the fund groups of "Bitcoin"; "Nasdaq Composite" the index of the exchange "Nasdaq"."""
     names = {e.name: e for e in model.entries.values() if e.kind == "subject"}
     for entry in names.values():
         coin = entry.name.removesuffix(" investment products")
@@ -194,25 +207,27 @@ def load_rule_model(nlp: Language, path: Path | None = None) -> RuleModel:
             model.spot_etfs[named.name] = entry
         if entry.type == "market" and f"{entry.name} Composite" in names:
             model.composites[entry.name] = names[f"{entry.name} Composite"]
-    for name in PATTERN_FILES:
-        file = path / "patterns" / f"{name}.jsonl"
-        for number, row in enumerate(_read_jsonl(file), 1):
-            if "id" not in row or "label" not in row or not isinstance(row.get("pattern"), list):
-                raise RuleModelError(
-                    f"{file}:{number}: a pattern needs 'id', 'label' and a 'pattern' list, got {row}"
-                )
-            if row["id"] in model.patterns:
-                raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
-            model.patterns[row["id"]] = {**row, "file": name}
-            sequences = plain_word_sequences(row["pattern"])
-            if sequences:
-                model.pattern_phrases.add(row["id"], [Doc(nlp.vocab, words=words) for words in sequences])
-                continue
-            try:
-                model.matcher.add(row["id"], [row["pattern"]])
-            except Exception as exc:  # spaCy validates the pattern; name the line that broke it
-                raise RuleModelError(f"{file}:{number}: invalid pattern {row['pattern']}: {exc}") from None
-    return model
+
+
+def _add_patterns(model: RuleModel, nlp: Language, file: Path, name: str) -> None:
+    """The patterns of one pattern file: plain word sequences as phrases, the rest as Matcher rules."""
+    assert model.pattern_phrases is not None and model.matcher is not None  # built by load_rule_model
+    for number, row in enumerate(_read_jsonl(file), 1):
+        if "id" not in row or "label" not in row or not isinstance(row.get("pattern"), list):
+            raise RuleModelError(
+                f"{file}:{number}: a pattern needs 'id', 'label' and a 'pattern' list, got {row}"
+            )
+        if row["id"] in model.patterns:
+            raise RuleModelError(f"{file}:{number}: duplicate pattern id {row['id']!r}")
+        model.patterns[row["id"]] = {**row, "file": name}
+        sequences = plain_word_sequences(row["pattern"])
+        if sequences:
+            model.pattern_phrases.add(row["id"], [Doc(nlp.vocab, words=words) for words in sequences])
+            continue
+        try:
+            model.matcher.add(row["id"], [row["pattern"]])
+        except Exception as exc:  # spaCy validates the pattern; name the line that broke it
+            raise RuleModelError(f"{file}:{number}: invalid pattern {row['pattern']}: {exc}") from None
 
 
 def read_word_list(path: Path) -> frozenset[str]:

@@ -108,8 +108,15 @@ class Claim(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
-def claim_id(article: str, metric: str, subject: str, value: float, unit: str,
-             as_of: str | None, qualifiers: dict[str, str]) -> str:
+def claim_id(
+    article: str,
+    metric: str,
+    subject: str,
+    value: float,
+    unit: str,
+    as_of: str | None,
+    qualifiers: dict[str, str],
+) -> str:
     """Stable id of one fact of one article: re-runs upsert instead of duplicating."""
     return stable_hash(article, metric, subject, round(float(value), 9), unit, as_of, qualifiers)
 
@@ -132,4 +139,6 @@ class Article(BaseModel):
     claims: list[Claim] = Field(default_factory=list)
 
     def ref(self) -> ArticleRef:
-        return ArticleRef(id=self.id, url=self.url, path=self.path, title=self.title, published=self.published)
+        return ArticleRef(
+            id=self.id, url=self.url, path=self.path, title=self.title, published=self.published
+        )

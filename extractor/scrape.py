@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import Document
 
 from extractor.errors import InputError
+from extractor.inputs.pages import Source
 from extractor.settings import Settings
-from extractor.sources import Source
 
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
 
@@ -30,8 +31,13 @@ class Page:
     published: str | None = None
 
 
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -74,7 +80,9 @@ def decode(source: Source) -> str:
         raise InputError(source.name, "binary file, not HTML or text")
     if wide and encoding in ("utf-16", "utf-32") and not any(data.startswith(bom) for bom, _ in BOMS):
         encoding += "-be" if data[:1] == b"\x00" else "-le"  # no byte-order mark: the NULs tell the order
-    candidates: list[str] = [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    candidates: list[str] = (
+        [encoding] if wide and encoding else ["utf-8-sig", *([encoding] if encoding else []), "cp1252"]
+    )
     for candidate in candidates:
         try:
             text = data.decode(candidate)
@@ -120,11 +128,16 @@ def scrape(source: Source, settings: Settings) -> Page:
         include_tables=True,
         date_extraction_params=DATE_PARAMS,
     )
-    body = getattr(document, "text", None) if document is not None else None
-    if not body or len(body.strip()) < settings.scrape.min_text_chars:
+    # a `Document` (a dict only with as_dict=True, which is not asked for), or None: nothing found
+    main_text = document.text if isinstance(document, Document) else None
+    if (
+        not isinstance(document, Document)
+        or not main_text
+        or len(main_text.strip()) < settings.scrape.min_text_chars
+    ):
         raise InputError(source.name, "no article text found in the HTML")
     return Page(
-        text=body,
+        text=main_text,
         title=document.title,
         url=source.url or document.url,
         site=document.sitename or document.hostname,

@@ -26,7 +26,9 @@ class ScrapeSettings(BaseModel):
     max_input_bytes: int = Field(gt=0)
     fetch_timeout: float = Field(gt=0)
     max_redirects: int = Field(ge=0, le=20)
-    fetch_allow: list[str] = Field(default_factory=list)  # networks fetched although internal (tests, local use)
+    fetch_allow: list[str] = Field(
+        default_factory=list
+    )  # networks fetched although internal (tests, local use)
     min_text_chars: int = Field(ge=0)
     min_english_ratio: float = Field(ge=0, le=1)
 
@@ -89,7 +91,9 @@ class Settings(BaseModel):
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 

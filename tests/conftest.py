@@ -26,8 +26,13 @@ from extractor.schemas import Article, Claim, Evidence, SubjectType, claim_id
 
 PG_URL = os.environ.get("MARKET_CLAIMS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-SUBJECTS: tuple[tuple[str, str, SubjectType], ...] = (("Bitcoin", "BTC", "crypto"), ("S&P 500", "SPX", "index"), ("Russell 2000", "RUT", "index"),
-            ("Coinbase", "COIN", "stock"), ("Ethereum", "ETH", "crypto"))
+SUBJECTS: tuple[tuple[str, str, SubjectType], ...] = (
+    ("Bitcoin", "BTC", "crypto"),
+    ("S&P 500", "SPX", "index"),
+    ("Russell 2000", "RUT", "index"),
+    ("Coinbase", "COIN", "stock"),
+    ("Ethereum", "ETH", "crypto"),
+)
 SOURCES = ("The Kobeissi Letter", "CoinGecko", None)
 
 
@@ -36,23 +41,42 @@ def make_article(i: int, n_claims: int = 5, *, variant: int = 0) -> Article:
 
     Deterministic: the same arguments always give the same article and claim ids.
     """
-    article = Article(id=f"art-{i:06d}", url=f"https://example.com/{i}.html", path=f"dump/{i}.html",
-                      title=f"Article {i}", site="example.com", published="2025-05-08T10:00:00+00:00",
-                      text_hash=f"h{i}")
+    article = Article(
+        id=f"art-{i:06d}",
+        url=f"https://example.com/{i}.html",
+        path=f"dump/{i}.html",
+        title=f"Article {i}",
+        site="example.com",
+        published="2025-05-08T10:00:00+00:00",
+        text_hash=f"h{i}",
+    )
     for k in range(n_claims):
         subject, symbol, subject_type = SUBJECTS[(i + k) % len(SUBJECTS)]
         value = float(100 * i + k + variant)
         as_of = f"2025-05-{1 + (i + k) % 28:02d}"
         qualifiers = {"session": "close"} if k % 2 else {}
-        article.claims.append(Claim(
-            claim_id=claim_id(article.id, "price", subject, value, "USD", as_of, qualifiers),
-            article=article.ref(), metric="price", subject=subject, subject_type=subject_type, symbol=symbol,
-            value=value, unit="USD", qualifiers=qualifiers, as_of=as_of,
-            attributed_to=SOURCES[(i + k) % len(SOURCES)],
-            evidence=Evidence(text=f"{subject} at ${value:,.0f}", sentence=f"Today {subject} traded at ${value:,.0f}.",
-                              start=10 * k, end=10 * k + 9),
-            confidence=0.9,
-        ))
+        article.claims.append(
+            Claim(
+                claim_id=claim_id(article.id, "price", subject, value, "USD", as_of, qualifiers),
+                article=article.ref(),
+                metric="price",
+                subject=subject,
+                subject_type=subject_type,
+                symbol=symbol,
+                value=value,
+                unit="USD",
+                qualifiers=qualifiers,
+                as_of=as_of,
+                attributed_to=SOURCES[(i + k) % len(SOURCES)],
+                evidence=Evidence(
+                    text=f"{subject} at ${value:,.0f}",
+                    sentence=f"Today {subject} traded at ${value:,.0f}.",
+                    start=10 * k,
+                    end=10 * k + 9,
+                ),
+                confidence=0.9,
+            )
+        )
     return article
 
 

@@ -7,12 +7,12 @@ import signal
 import time
 
 from extractor.batch.process import Outcome, RecordProcessor
-from extractor.batch.sources import Record
+from extractor.inputs.pages import Source
 
 
 class HangingProcessor(RecordProcessor):
-    def process_record(self, record: Record) -> Outcome:
-        if record.key == "hang":
+    def process_record(self, record: Source) -> Outcome:
+        if record.name == "hang":
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(3600)
         return super().process_record(record)

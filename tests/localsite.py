@@ -11,6 +11,7 @@ requested, so a test can tell that a refused URL was never fetched.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,16 @@ def local_site() -> Iterator[Site]:
                 self.send_response(302)
                 self.send_header("Location", parse_qs(parts.query)["to"][0])
                 self.end_headers()
+                return
+            if parts.path == "/slow":  # headers at once, then the body a byte every half second
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", "20")
+                self.end_headers()
+                for _ in range(20):
+                    time.sleep(0.5)
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
                 return
             pages = {
                 "/page.html": (ARTICLE.encode("utf-8"), "utf-8"),

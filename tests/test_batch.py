@@ -30,9 +30,9 @@ from warcio.warcwriter import WARCWriter
 
 from extractor.batch import job
 from extractor.batch.process import RecordProcessor
-from extractor.batch.sources import Fields, read_warc
 from extractor.cli import app
 from extractor.errors import SinkError
+from extractor.inputs.dumps import Fields, read_warc
 from extractor.schemas import claim_id, stable_hash
 from extractor.settings import default_settings
 from extractor.sinks import open_sink, sql
@@ -99,12 +99,24 @@ def write_warc(path: Path, items: list[tuple[str, bytes, str]]) -> Path:
         writer = WARCWriter(f, gzip=True)
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test_batch"}))
         for url, html, date in items:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers,
-                                                          warc_headers_dict={"WARC-Date": date}))
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=io.BytesIO(html),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": date},
+                )
+            )
             image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url + ".png", "response", payload=io.BytesIO(b"\x89PNG..."),
-                                                          http_headers=image))
+            writer.write_record(
+                writer.create_warc_record(
+                    url + ".png", "response", payload=io.BytesIO(b"\x89PNG..."), http_headers=image
+                )
+            )
     return path
 
 
@@ -112,10 +124,14 @@ def make_dump(kind: str, pages: list[Path], urls: dict[str, str], folder: Path) 
     if kind == "folder":
         return pages[0].parent
     if kind == "jsonl":
-        return write_jsonl(folder / "dump.jsonl", [{"id": p.stem, "url": urls[str(p)], "html": p.read_text(encoding="utf-8")}
-                                                   for p in pages])
+        return write_jsonl(
+            folder / "dump.jsonl",
+            [{"id": p.stem, "url": urls[str(p)], "html": p.read_text(encoding="utf-8")} for p in pages],
+        )
     if kind == "warc":
-        return write_warc(folder / "crawl.warc.gz", [(urls[str(p)], p.read_bytes(), "2001-01-01T00:00:00Z") for p in pages])
+        return write_warc(
+            folder / "crawl.warc.gz", [(urls[str(p)], p.read_bytes(), "2001-01-01T00:00:00Z") for p in pages]
+        )
     if kind == "tar.gz":
         with tarfile.open(folder / "pages.tar.gz", "w:gz") as tar:
             for p in pages:  # one member gzipped on its own, as crawlers store them
@@ -142,8 +158,14 @@ def test_every_dump_format_gives_the_claims_of_extract(kind, pages, reference, t
     assert code == 0, stderr
     assert stderr == ""
     keep_path = kind == "folder"  # other dumps name the record (member, id) instead of the file
-    want = {k: v for k, v in expected.items()} if keep_path else {
-        k: {**v, "article": {a: b for a, b in v["article"].items() if a != "path"}} for k, v in expected.items()}
+    want = (
+        {k: v for k, v in expected.items()}
+        if keep_path
+        else {
+            k: {**v, "article": {a: b for a, b in v["article"].items() if a != "path"}}
+            for k, v in expected.items()
+        }
+    )
     assert records_by_id(sink, keep_path) == want
     assert not (tmp_path / "out.jsonl.errors.jsonl").exists()  # no failure, no errors file
     ledger = [json.loads(line) for line in (tmp_path / "out.jsonl.progress").read_text().splitlines()]
@@ -151,9 +173,11 @@ def test_every_dump_format_gives_the_claims_of_extract(kind, pages, reference, t
 
 
 def test_warc_date_is_the_publication_date_of_a_page_without_one(tmp_path):
-    html = (b"<html><body><article><h1>Bitcoin slips</h1><p>Bitcoin was trading at $62,350 on Thursday, "
-            b"a 1.2% decline over 24 hours, according to CoinGecko, as traders trimmed risk ahead of the "
-            b"weekend and liquidity thinned across the major exchanges.</p></article></body></html>")
+    html = (
+        b"<html><body><article><h1>Bitcoin slips</h1><p>Bitcoin was trading at $62,350 on Thursday, "
+        b"a 1.2% decline over 24 hours, according to CoinGecko, as traders trimmed risk ahead of the "
+        b"weekend and liquidity thinned across the major exchanges.</p></article></body></html>"
+    )
     warc = write_warc(tmp_path / "a.warc.gz", [("https://example.com/btc", html, "2025-05-08T10:00:00Z")])
     records = list(read_warc(str(warc), default_settings(), ()))
     assert [r.url for r in records] == ["https://example.com/btc"]  # the image is passed over
@@ -173,7 +197,9 @@ def test_bad_records_are_logged_and_the_run_goes_on(pages, tmp_path):
         json.dumps({"html": good}),
         '{"html": "<html><body><p>cut sho',  # broken JSON
         json.dumps({"html": "\x00\x01\x02binary\x00" * 200}),  # binary
-        json.dumps({"html": "<html><body><p>" + "x " * 60_000 + "</p></body></html>"}),  # oversized (with the config)
+        json.dumps(
+            {"html": "<html><body><p>" + "x " * 60_000 + "</p></body></html>"}
+        ),  # oversized (with the config)
         json.dumps({"html": "<html><body><div><nav>Home</nav>"}),  # broken HTML, no article
         json.dumps({"title": "no page field"}),
     ]
@@ -181,8 +207,19 @@ def test_bad_records_are_logged_and_the_run_goes_on(pages, tmp_path):
     config = tmp_path / "small.toml"
     config.write_text("[scrape]\nmax_input_bytes = 100_000\n", encoding="utf-8")
     errors = tmp_path / "errors.jsonl"
-    code, stderr = cli("batch", dump, "--to", tmp_path / "out.db", "--errors", errors, "--config", config,
-                       "--workers", "1", "--quiet")
+    code, stderr = cli(
+        "batch",
+        dump,
+        "--to",
+        tmp_path / "out.db",
+        "--errors",
+        errors,
+        "--config",
+        config,
+        "--workers",
+        "1",
+        "--quiet",
+    )
     assert code == 1
     logged = {e["key"]: e for e in map(json.loads, errors.read_text().splitlines())}
     assert sorted(logged) == [f"{dump}:{n}" for n in range(2, 7)]
@@ -199,23 +236,25 @@ def test_bad_records_are_logged_and_the_run_goes_on(pages, tmp_path):
         assert db.execute("select count(*) from claims").fetchone()[0] > 0
 
 
-def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_2(tmp_path):
+def test_nearly_all_failed_is_exit_code_3_and_missing_input_is_1(tmp_path):
     dump = write_jsonl(tmp_path / "dump.jsonl", [{"html": "<html><body></body></html>"}] * 3)
     code, _ = cli("batch", dump, "--to", tmp_path / "out.jsonl", "--workers", "1", "--quiet")
     assert code == 3
     code, stderr = cli("batch", tmp_path / "missing.jsonl", "--to", tmp_path / "out.jsonl")
-    assert code == 2 and stderr.startswith("error: ") and "no such file" in stderr
+    assert code == 1 and stderr.startswith("error: ") and "no such file" in stderr
 
 
 def test_any_exception_of_the_pipeline_is_a_failed_outcome(monkeypatch, pages):
     from extractor.batch import process
-    from extractor.batch.sources import Record
+    from extractor.inputs.pages import Source
 
     def explode(*args, **kwargs):
         raise RuntimeError("rules blew up\non two lines")
 
     monkeypatch.setattr(process, "process_source", explode)
-    outcome = RecordProcessor(default_settings()).process_record(Record(key="k", input="dump", content=pages[0].read_bytes()))
+    outcome = RecordProcessor(default_settings()).process_record(
+        Source(name="k", input="dump", content=pages[0].read_bytes())
+    )
     assert not outcome.ok
     assert outcome.reason == "RuntimeError: rules blew up on two lines"
 
@@ -234,20 +273,28 @@ def test_exit_codes():
 def test_near_duplicates_are_linked_to_the_first(pages, tmp_path):
     first, other = pages[0].read_text(encoding="utf-8"), pages[1].read_text(encoding="utf-8")
     edited = first.replace("<p>", "<p>Syndicated. ", 1)  # a copy with a small edit, elsewhere
-    dump = write_jsonl(tmp_path / "dump.jsonl", [
-        {"url": "https://origin.example/a", "html": first},
-        {"url": "https://other.example/b", "html": other},
-        {"url": "https://syndication.example/a-copy", "html": edited},
-    ])
+    dump = write_jsonl(
+        tmp_path / "dump.jsonl",
+        [
+            {"url": "https://origin.example/a", "html": first},
+            {"url": "https://other.example/b", "html": other},
+            {"url": "https://syndication.example/a-copy", "html": edited},
+        ],
+    )
     code, stderr = cli("batch", dump, "--to", tmp_path / "out.db", "--workers", "1", "--quiet")
     assert code == 0, stderr
     with sqlite3.connect(tmp_path / "out.db") as db:
         links = dict(db.execute("select url, duplicate_of from articles"))
-        claims_of_copy = db.execute("select count(*) from claims join articles on articles.id = article_id "
-                                    "where url = 'https://syndication.example/a-copy'").fetchone()[0]
+        claims_of_copy = db.execute(
+            "select count(*) from claims join articles on articles.id = article_id "
+            "where url = 'https://syndication.example/a-copy'"
+        ).fetchone()[0]
     original = stable_hash("url", "https://origin.example/a")
-    assert links == {"https://origin.example/a": None, "https://other.example/b": None,
-                     "https://syndication.example/a-copy": original}
+    assert links == {
+        "https://origin.example/a": None,
+        "https://other.example/b": None,
+        "https://syndication.example/a-copy": original,
+    }
     assert claims_of_copy > 0  # kept, but linked
 
 
@@ -272,8 +319,10 @@ def big_dump(reference, tmp_path_factory) -> tuple[Path, set[str]]:
         html = Path(path).read_text(encoding="utf-8").replace("<title>", f"<title>[{i}] ", 1)
         rows.append({"id": f"r{i}", "url": url, "html": html})
         article = stable_hash("url", url)
-        expected |= {claim_id(article, c["metric"], c["subject"], c["value"], c["unit"], c["as_of"], c["qualifiers"])
-                     for c in by_path[path]}
+        expected |= {
+            claim_id(article, c["metric"], c["subject"], c["value"], c["unit"], c["as_of"], c["qualifiers"])
+            for c in by_path[path]
+        }
     return write_jsonl(tmp_path_factory.mktemp("big") / "dump.jsonl", rows), expected
 
 
@@ -289,7 +338,11 @@ def stored_claim_ids(target: str) -> list[str]:
         path = Path(target)
         if not path.exists():
             return []
-        return [json.loads(line)["claim_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)["claim_id"]
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     if not target.startswith("postgresql") and not Path(target).exists():
         return []
     return [c.claim_id for c in sql.read_claims(target)]
@@ -317,7 +370,18 @@ def done_count(target: str) -> int:
 def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_path, request):
     dump, expected = big_dump
     target = sink_target(kind, tmp_path, request)
-    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", target, "--workers", "2", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "batch",
+        str(dump),
+        "--to",
+        target,
+        "--workers",
+        "2",
+        "--quiet",
+    ]
     run = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
     while done_count(target) < N_RECORDS // 5 and run.poll() is None and time.monotonic() < deadline:
@@ -327,7 +391,9 @@ def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_pa
     done_before = done_count(target)
     assert 0 < done_before < N_RECORDS, "the kill should land mid-run"
 
-    rerun = subprocess.run(command[:-1], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
+    rerun = subprocess.run(
+        command[:-1], cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False
+    )
     assert rerun.returncode == 0, rerun.stderr
     ids = stored_claim_ids(target)
     assert len(ids) == len(set(ids)), "a claim was written twice"
@@ -335,7 +401,9 @@ def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_pa
     with open_sink(target) as sink:
         assert sorted(sink.done_records().done) == sorted(f"{dump}:{n}" for n in range(1, N_RECORDS + 1))
     # the rerun skipped what the killed run had finished (at least what was listed at the kill)
-    summary = re.search(r"([\d,]+) records: ([\d,]+) skipped as already done, ([\d,]+) processed, 0 failed", rerun.stderr)
+    summary = re.search(
+        r"([\d,]+) records: ([\d,]+) skipped as already done, ([\d,]+) processed, 0 failed", rerun.stderr
+    )
     assert summary, rerun.stderr
     total, skipped, processed = (int(g.replace(",", "")) for g in summary.groups())
     assert total == N_RECORDS and skipped >= done_before and skipped + processed == N_RECORDS
@@ -369,23 +437,44 @@ def test_ray_engine_agrees_with_the_local_engine(pages, reference, tmp_path):
         with sqlite3.connect(sink) as db:
             outputs[engine] = (
                 sorted(db.execute("select id, url, path, published, duplicate_of from articles")),
-                sorted(db.execute("select claim_id, article_id, metric, subject, value, unit, as_of, rule from claims")),
+                sorted(
+                    db.execute(
+                        "select claim_id, article_id, metric, subject, value, unit, as_of, rule from claims"
+                    )
+                ),
             )
-        errors = [json.loads(line)["key"] for line in (tmp_path / f"{engine}.db.errors.jsonl").read_text().splitlines()]
+        errors = [
+            json.loads(line)["key"]
+            for line in (tmp_path / f"{engine}.db.errors.jsonl").read_text().splitlines()
+        ]
         assert errors == [f"{bad}:1"]
     assert outputs["ray"] == outputs["local"]
     assert len(outputs["local"][0]) == len(pages)
 
 
 def test_fields_are_configurable(tmp_path, pages):
-    from extractor.batch.sources import iter_records
+    from extractor.inputs.dumps import iter_records
 
-    dump = write_jsonl(tmp_path / "d.jsonl", [{"doc": {"body": "Title\nSome text."}, "link": "https://x.example/1",
-                                              "when": "2025-01-02", "uid": "u1"}])
+    dump = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            {
+                "doc": {"body": "Title\nSome text."},
+                "link": "https://x.example/1",
+                "when": "2025-01-02",
+                "uid": "u1",
+            }
+        ],
+    )
     fields = Fields(text="doc.body", url="link", published="when", id="uid")
     [record] = list(iter_records([str(dump)], default_settings(), fields))
-    assert (record.kind, record.url, record.published, record.path, record.key) == (
-        "text", "https://x.example/1", "2025-01-02", "u1", f"{dump}:1")
+    assert (record.kind, record.url, record.published, record.path, record.name) == (
+        "text",
+        "https://x.example/1",
+        "2025-01-02",
+        "u1",
+        f"{dump}:1",
+    )
 
 
 @pytest.mark.slow
@@ -398,7 +487,18 @@ def test_dropped_postgres_connections_during_a_run_lose_nothing(big_dump, tmp_pa
     dump, expected = big_dump
     name = f"mc_drop_{os.getpid()}_{time.monotonic_ns() % 10**6}"
     target = f"{postgres_url}&application_name={name}"
-    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", target, "--workers", "2", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "batch",
+        str(dump),
+        "--to",
+        target,
+        "--workers",
+        "2",
+        "--quiet",
+    ]
     run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     dropped = 0
     while run.poll() is None:
@@ -429,9 +529,27 @@ def full_disk_at(size: int):
 def test_a_full_disk_under_the_jsonl_sink_stops_clearly_and_a_rerun_completes(big_dump, tmp_path):
     dump, expected = big_dump
     sink = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "extractor", "batch", str(dump), "--to", str(sink), "--workers", "2", "--quiet"]
-    full = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False,
-                          preexec_fn=full_disk_at(200_000))
+    command = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "batch",
+        str(dump),
+        "--to",
+        str(sink),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+    full = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        preexec_fn=full_disk_at(200_000),
+    )
     assert full.returncode == 2, full.stderr
     assert full.stderr.startswith(f"error: {sink}: cannot write article"), full.stderr
     assert "Traceback" not in full.stderr
@@ -455,8 +573,15 @@ def test_two_runs_at_once_on_one_database_store_every_claim_once(kind, big_dump,
     halves[0].write_text("".join(rows[:50]), encoding="utf-8")
     halves[1].write_text("".join(rows[30:]), encoding="utf-8")  # records 31-50 in both
     target = sink_target(kind, tmp_path, request)
-    procs = [subprocess.Popen([sys.executable, "-m", "extractor", "batch", str(h), "--to", target, "--workers", "1",
-                               "--quiet"], cwd=tmp_path, stderr=subprocess.PIPE, text=True) for h in halves]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "extractor", "batch", str(h), "--to", target, "--workers", "1", "--quiet"],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for h in halves
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
@@ -519,8 +644,12 @@ def alter_sink(target: str, alteration: str, tmp_path: Path) -> set[str]:
 
 
 ALTERATIONS = [
-    ("jsonl", "delete"), ("jsonl", "truncate"), ("jsonl", "replace"),
-    ("sqlite", "delete"), ("sqlite", "truncate"), ("sqlite", "replace"),
+    ("jsonl", "delete"),
+    ("jsonl", "truncate"),
+    ("jsonl", "replace"),
+    ("sqlite", "delete"),
+    ("sqlite", "truncate"),
+    ("sqlite", "replace"),
     pytest.param("postgres", "truncate", marks=pytest.mark.postgres),
     pytest.param("postgres", "delete_article", marks=pytest.mark.postgres),
 ]
@@ -557,17 +686,22 @@ def test_progress_does_not_depend_on_the_current_folder(pages, tmp_path, monkeyp
         result = runner.invoke(app, ["batch", str(pages[0].parent), "--to", str(sink), "--workers", "1"])
         assert result.exit_code == 0, result.stderr
         assert list((tmp_path / folder).iterdir()) == []
-    assert f"{len(pages)} records: {len(pages)} skipped as already done, 0 processed, 0 failed" in result.stderr
+    assert (
+        f"{len(pages)} records: {len(pages)} skipped as already done, 0 processed, 0 failed" in result.stderr
+    )
 
 
 # --------------------------------------------------------------------------- no stray files
 
 
-@pytest.mark.parametrize(("kind", "files"), [
-    ("default", ["claims.db"]),  # the README's main command: `claims batch FOLDER`
-    ("jsonl", ["out.jsonl", "out.jsonl.progress"]),
-    pytest.param("postgres", [], marks=pytest.mark.postgres),
-])
+@pytest.mark.parametrize(
+    ("kind", "files"),
+    [
+        ("default", ["claims.db"]),  # the README's main command: `claims batch FOLDER`
+        ("jsonl", ["out.jsonl", "out.jsonl.progress"]),
+        pytest.param("postgres", [], marks=pytest.mark.postgres),
+    ],
+)
 def test_nothing_is_written_but_the_sink(kind, files, pages, tmp_path, monkeypatch, request):
     """A run without failures leaves nothing in the current folder but the sink (and the ledger of
     a JSONL sink beside it): no errors file, no progress file named after a URL."""
@@ -584,13 +718,17 @@ def test_nothing_is_written_but_the_sink(kind, files, pages, tmp_path, monkeypat
 def test_summary_counts_skipped_processed_and_failed(pages, tmp_path):
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"title": "no page field"}])
     sink = tmp_path / "out.db"
-    result = runner.invoke(app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"])
+    result = runner.invoke(
+        app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"]
+    )
     n = len(pages)
     assert result.exit_code == 1, result.stderr
     assert f"{n + 1} records: 0 skipped as already done, {n} processed, 1 failed" in result.stderr
     assert f"errors: {sink}.errors.jsonl" in result.stderr
     # the rerun only retries the failure, which fails again: "some failed" (1), not "nearly all" (3)
-    result = runner.invoke(app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"])
+    result = runner.invoke(
+        app, ["batch", str(pages[0].parent), str(bad), "--to", str(sink), "--workers", "1"]
+    )
     assert result.exit_code == 1, result.stderr
     assert f"{n + 1} records: {n} skipped as already done, 0 processed, 1 failed" in result.stderr
     runs = [json.loads(line)["run"] for line in (tmp_path / "out.db.errors.jsonl").read_text().splitlines()]
@@ -608,9 +746,20 @@ main()
 def test_two_runs_on_one_sink_keep_all_their_failures(tmp_path):
     """Two runs at once on one SQLite sink, 60 failing records each: the errors file keeps all 120."""
     sink = tmp_path / "out.db"
-    dumps = [write_jsonl(tmp_path / f"d{k}.jsonl", [{"title": f"no page {k}-{i}"} for i in range(60)]) for k in (1, 2)]
-    procs = [subprocess.Popen([sys.executable, "-c", ERRORS_RUN, str(d), str(sink)], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for d in dumps]
+    dumps = [
+        write_jsonl(tmp_path / f"d{k}.jsonl", [{"title": f"no page {k}-{i}"} for i in range(60)])
+        for k in (1, 2)
+    ]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", ERRORS_RUN, str(d), str(sink)],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for d in dumps
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 3, err
@@ -636,8 +785,11 @@ def test_a_warc_name_on_something_else_is_one_clear_error(pages, tmp_path):
 
 def slow_page() -> str:
     """A page that takes the pipeline seconds: 4.5 MB of market sentences (under the 5 MB limit)."""
-    body = "".join(f"<p>Bitcoin rose {i % 9}.{i % 7}% to ${60000 + i:,} on Tuesday, per CoinGecko data, "
-                   f"while Ether fell {i % 5}.2% to ${2000 + i:,}.</p>" for i in range(40_000))
+    body = "".join(
+        f"<p>Bitcoin rose {i % 9}.{i % 7}% to ${60000 + i:,} on Tuesday, per CoinGecko data, "
+        f"while Ether fell {i % 5}.2% to ${2000 + i:,}.</p>"
+        for i in range(40_000)
+    )
     return f"<html><head><title>Slow</title></head><body><article><h1>Slow</h1>{body}</article></body></html>"
 
 
@@ -647,16 +799,21 @@ def test_a_page_over_its_time_budget_is_reported_and_the_run_goes_on(engine, pag
         ray_or_skip()
     html = slow_page()
     assert len(html) < 5_000_000
-    dump = write_jsonl(tmp_path / "dump.jsonl", [
-        {"url": "https://a.example/1", "html": pages[0].read_text(encoding="utf-8")},
-        {"url": "https://slow.example/", "html": html},
-        {"url": "https://a.example/2", "html": pages[1].read_text(encoding="utf-8")},
-    ])
+    dump = write_jsonl(
+        tmp_path / "dump.jsonl",
+        [
+            {"url": "https://a.example/1", "html": pages[0].read_text(encoding="utf-8")},
+            {"url": "https://slow.example/", "html": html},
+            {"url": "https://a.example/2", "html": pages[1].read_text(encoding="utf-8")},
+        ],
+    )
     config = tmp_path / "budget.toml"
     config.write_text("[batch]\nrecord_timeout = 1\n", encoding="utf-8")
     sink = tmp_path / "out.db"
     started = time.monotonic()
-    code, stderr = cli("batch", dump, "--to", sink, "--config", config, "--engine", engine, "--workers", "1", "--quiet")
+    code, stderr = cli(
+        "batch", dump, "--to", sink, "--config", config, "--engine", engine, "--workers", "1", "--quiet"
+    )
     assert time.monotonic() - started < 90
     assert code == 1, stderr
     [logged] = [json.loads(line) for line in (tmp_path / "out.db.errors.jsonl").read_text().splitlines()]
@@ -664,7 +821,10 @@ def test_a_page_over_its_time_budget_is_reported_and_the_run_goes_on(engine, pag
     assert "replaced" not in logged["reason"]  # the worker's timer interrupted it: no worker lost
     assert stderr.splitlines() == [f"error: {dump}:2: {logged['reason']}"]
     with sqlite3.connect(sink) as db:
-        assert sorted(db.execute("select url from articles")) == [("https://a.example/1",), ("https://a.example/2",)]
+        assert sorted(db.execute("select url from articles")) == [
+            ("https://a.example/1",),
+            ("https://a.example/2",),
+        ]
 
 
 def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
@@ -673,11 +833,13 @@ def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
     from hanging import HangingProcessor
 
     from extractor.batch import runner as local
-    from extractor.batch.sources import Record
+    from extractor.inputs.pages import Source
 
-    settings = default_settings().model_copy(update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})})
-    records = [Record(key=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
-    records.insert(1, Record(key="hang", input="t", content=b"<html></html>", kind="html"))
+    settings = default_settings().model_copy(
+        update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})}
+    )
+    records = [Source(name=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
+    records.insert(1, Source(name="hang", input="t", content=b"<html></html>", kind="html"))
     started = time.monotonic()
     with local.LocalEngine(HangingProcessor(settings), workers=1) as engine:
         outcomes = list(engine.map(records))

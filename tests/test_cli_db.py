@@ -96,8 +96,19 @@ def test_query_table_shows_data_literally(fresh_db: str) -> None:
 
 
 def test_query_json(filled_db: str) -> None:
-    result = claims_db("query", "--db", filled_db, "--format", "json", "--source", "coingecko",
-                       "--since", "2025-05-03", "--until", "2025-05-06")
+    result = claims_db(
+        "query",
+        "--db",
+        filled_db,
+        "--format",
+        "json",
+        "--source",
+        "coingecko",
+        "--since",
+        "2025-05-03",
+        "--until",
+        "2025-05-06",
+    )
     assert result.exit_code == 0, result.output
     expected = sql.read_claims(filled_db, source="CoinGecko", since="2025-05-03", until="2025-05-06")
     assert expected
@@ -135,17 +146,30 @@ def gold_articles(gold_dir: Path) -> list[Article]:
     out = []
     for path in sorted(gold_dir.glob("*.json")):
         gold = json.loads(path.read_text(encoding="utf-8"))
-        ref = ArticleRef(id=stable_hash("path", gold["doc"]), path=f"seeds/{gold['doc']}",
-                         published=gold.get("published"))
+        ref = ArticleRef(
+            id=stable_hash("path", gold["doc"]), path=f"seeds/{gold['doc']}", published=gold.get("published")
+        )
         claims = []
         for g in gold["claims"]:
             qualifiers = g.get("qualifiers") or {}
-            fields = {k: g.get(k) for k in ("symbol", "value_max", "as_of", "period", "attributed_to", "hedge")}
-            claims.append(Claim(
-                claim_id=claim_id(ref.id, g["metric"], g["subject"], g["value"], g["unit"], g.get("as_of"), qualifiers),
-                article=ref, metric=g["metric"], subject=g["subject"], value=g["value"], unit=g["unit"],
-                qualifiers=qualifiers, evidence=Evidence(text="", sentence="", start=0, end=0), **fields,
-            ))
+            fields = {
+                k: g.get(k) for k in ("symbol", "value_max", "as_of", "period", "attributed_to", "hedge")
+            }
+            claims.append(
+                Claim(
+                    claim_id=claim_id(
+                        ref.id, g["metric"], g["subject"], g["value"], g["unit"], g.get("as_of"), qualifiers
+                    ),
+                    article=ref,
+                    metric=g["metric"],
+                    subject=g["subject"],
+                    value=g["value"],
+                    unit=g["unit"],
+                    qualifiers=qualifiers,
+                    evidence=Evidence(text="", sentence="", start=0, end=0),
+                    **fields,
+                )
+            )
         out.append(Article(id=ref.id, path=ref.path, published=ref.published, claims=claims))
     return out
 
@@ -159,8 +183,12 @@ def test_export_is_scored_by_score_claims(fresh_db: str, tmp_path: Path) -> None
     output = tmp_path / "export.jsonl"
     result = claims_db("export", "--db", fresh_db, "--output", str(output))
     assert result.exit_code == 0, result.output
-    scored = subprocess.run([sys.executable, str(scorer), "--gold", str(gold_dir), "--pred", str(output), "--json"],
-                            capture_output=True, text=True, check=True)
+    scored = subprocess.run(
+        [sys.executable, str(scorer), "--gold", str(gold_dir), "--pred", str(output), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     score = json.loads(scored.stdout)
     assert score["stray_predictions"] == 0
     assert (score["fp"], score["fn"], score["f1"]) == (0, 0, 1.0)
@@ -183,11 +211,14 @@ def test_unreachable_postgres_is_one_line_and_exit_2() -> None:
     assert "127.0.0.1:1/claims" in line and "secret" not in line
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["stats", "--db", "claims.txt"], "claims.txt: not a database"),
-    (["query", "--since", "last May"], "last May: since takes an ISO date"),
-    (["query", "--metric", "eps"], "--metric eps: unknown metric"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["stats", "--db", "claims.txt"], "claims.txt: not a database"),
+        (["query", "--since", "last May"], "last May: since takes an ISO date"),
+        (["query", "--metric", "eps"], "--metric eps: unknown metric"),
+    ],
+)
 def test_bad_options_are_one_line_and_exit_2(filled_db: str, args: list[str], message: str) -> None:
     if "--db" not in args:
         args = [*args, "--db", filled_db]

@@ -22,7 +22,14 @@ Traders said the move followed a quiet session in Asia and thin weekend liquidit
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "extractor", *args], capture_output=True, text=True, cwd=ROOT, input=stdin, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "extractor", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        input=stdin,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -36,7 +43,10 @@ def test_jsonl_has_one_claim_per_line_with_its_article(page):
     result = run("extract", str(page))
     assert result.returncode == 0, result.stderr
     claims = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {(c["metric"], c["subject"], c["value"]) for c in claims} >= {("price", "Bitcoin", 62350), ("price_change", "Bitcoin", -1.2)}
+    assert {(c["metric"], c["subject"], c["value"]) for c in claims} >= {
+        ("price", "Bitcoin", 62350),
+        ("price_change", "Bitcoin", -1.2),
+    }
     assert all(c["article"]["path"] == str(page) and c["schema"] == "claims/1" for c in claims)
     assert all(c["article"]["published"] == "2025-05-08T14:00:00+00:00" for c in claims)
 
@@ -118,11 +128,17 @@ def test_usage_errors_exit_2(page):
 
 def test_extract_writes_into_a_sink(page, tmp_path):
     db = tmp_path / "claims.db"
-    first = run("extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "a.json"))
+    first = run(
+        "extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "a.json")
+    )
     assert first.returncode == 0, first.stderr
-    again = run("extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "b.json"))
+    again = run(
+        "extract", str(page), "--to", str(db), "--format", "json", "--output", str(tmp_path / "b.json")
+    )
     assert again.returncode == 0
     exported = run("db", "export", "--db", str(db))
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     written = json.loads((tmp_path / "a.json").read_text())[0]["claims"]
-    assert sorted(c["claim_id"] for c in lines) == sorted(c["claim_id"] for c in written)  # re-run added nothing
+    assert sorted(c["claim_id"] for c in lines) == sorted(
+        c["claim_id"] for c in written
+    )  # re-run added nothing

@@ -18,9 +18,9 @@ from extractor.cli import app
 from extractor.errors import InputError
 from extractor.extract import build_pipeline
 from extractor.fetch import FetchRefused
+from extractor.inputs.pages import Source, fetch, kind_of
 from extractor.pipeline import pieces, process_article, process_source
 from extractor.settings import Settings
-from extractor.sources import Source, fetch, kind_of
 from extractor.verify.references import read_observations
 
 ALLOW_LOCAL = '[scrape]\nfetch_allow = ["127.0.0.1/32"]\n'

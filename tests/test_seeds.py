@@ -20,12 +20,25 @@ def test_seed_articles_meet_the_floors(tmp_path):
         for gold_file in sorted(gold_dir.glob("*.json")):
             gold = json.loads(gold_file.read_text(encoding="utf-8"))
             run = subprocess.run(
-                [sys.executable, "-m", "extractor", "extract", str(seeds / gold["doc"]), "--published", gold["published"]],
-                capture_output=True, text=True, cwd=ROOT, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "extractor",
+                    "extract",
+                    str(seeds / gold["doc"]),
+                    "--published",
+                    gold["published"],
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=False,
             )
             assert run.returncode == 0, run.stderr
             out.write(run.stdout)
     result = scorer.score(scorer.load_gold(gold_dir), scorer.load_preds(pred))
     rates = {"f1": result["f1"], **{k: v["rate"] for k, v in result["fields"].items()}}
     low = {k: (rates.get(k), floor) for k, floor in FLOORS.items() if rates.get(k, 0.0) < floor}
-    assert not low, f"below the floor (rate, floor): {low}; misses {result['misses']}; extras {result['extras']}"
+    assert not low, (
+        f"below the floor (rate, floor): {low}; misses {result['misses']}; extras {result['extras']}"
+    )

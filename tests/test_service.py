@@ -68,8 +68,15 @@ class Server:
         self.log = log
         self.http = httpx.Client(base_url=url, timeout=120)
 
-    def post(self, path: str, body: Any = None, *, content: bytes | None = None,
-             headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
         if body is not None:
             content = json.dumps(body).encode()
             headers = {"content-type": "application/json", **(headers or {})}
@@ -106,7 +113,12 @@ def serve(tmp: Path, *options: str) -> Iterator[Server]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "extractor", "serve", "--port", str(port), "--no-access-log", *options],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
     server = Server(proc, f"http://127.0.0.1:{port}", log)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -119,7 +131,9 @@ def serve(tmp: Path, *options: str) -> Iterator[Server]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer /healthz within {STARTUP_SECONDS} s:\n{server.log_text()[-3000:]}")
+                pytest.fail(
+                    f"server did not answer /healthz within {STARTUP_SECONDS} s:\n{server.log_text()[-3000:]}"
+                )
             time.sleep(0.25)
         yield server
     finally:
@@ -185,7 +199,11 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
             target.mkdir(parents=True)
             for page in sorted(folder.glob("*.html")):
                 shutil.copyfile(page, target / page.name)
-    pages = sorted((root / "corpus" / "articles").glob("*.html")) if (root / "corpus" / "articles").is_dir() else []
+    pages = (
+        sorted((root / "corpus" / "articles").glob("*.html"))
+        if (root / "corpus" / "articles").is_dir()
+        else []
+    )
     assert len(pages) >= 2, f"need at least 2 pages in {ARTICLES}, found {len(pages)}"
     if REFERENCES.is_file():
         (root / "corpus" / "reference").mkdir()
@@ -195,11 +213,18 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_cli(cwd: Path, *args: str) -> Any:
-    """`python -m extractor ARGS` in `cwd`: its JSON output (exit 0 or 1 are both results)."""
+    """`python -m extractor ARGS` in `cwd`: its JSON output (exit 0, 1 for a failed input and 4 for
+    a contradicted claim are all results)."""
     env = {k: v for k, v in os.environ.items() if k != "MARKET_CLAIMS_SERVICE"}
-    done = subprocess.run([sys.executable, "-m", "extractor", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode in (0, 1), f"exit {done.returncode}: {done.stderr}"
+    done = subprocess.run(
+        [sys.executable, "-m", "extractor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode in (0, 1, 4), f"exit {done.returncode}: {done.stderr}"
     return json.loads(done.stdout)
 
 
@@ -224,11 +249,17 @@ def test_healthz_readyz_and_openapi(server: Server) -> None:
     assert server.get("/healthz").json() == {"status": "ok"}
     ready = server.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "rules": "loaded", "database": "not configured",
-                            "extraction": "4 of 4 extraction slots free"}
+    assert ready.json() == {
+        "status": "ready",
+        "rules": "loaded",
+        "database": "not configured",
+        "extraction": "4 of 4 extraction slots free",
+    }
     schema = server.get("/openapi.json").json()
     assert {"/v1/extract", "/v1/claims", "/healthz", "/readyz"} <= set(schema["paths"])
-    examples = schema["paths"]["/v1/extract"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    examples = schema["paths"]["/v1/extract"]["post"]["requestBody"]["content"]["application/json"][
+        "examples"
+    ]
     assert {"html", "text", "url"} <= set(examples)
     assert "short interest rose 1.2%" in examples["html"]["value"]["html"]
     claim = schema["components"]["schemas"]["Claim"]["properties"]
@@ -249,8 +280,9 @@ def test_extract_matches_cli(server: Server, snapshot: Path, cli_articles: dict[
     server.assert_no_internal_errors()
 
 
-def test_extract_concurrent_requests_match_cli(server: Server, snapshot: Path,
-                                               cli_articles: dict[str, dict[str, Any]]) -> None:
+def test_extract_concurrent_requests_match_cli(
+    server: Server, snapshot: Path, cli_articles: dict[str, dict[str, Any]]
+) -> None:
     """Four extractions at once (the default slots of a worker) give the same records as one at a time."""
     rels = sorted(cli_articles)[:4] * 2
     with ThreadPoolExecutor(4) as pool:
@@ -305,7 +337,9 @@ def test_verify_matches_cli(server: Server, snapshot: Path) -> None:
         ref_file = "corpus/reference/prices.csv"
         observations = [o.model_dump() for o in read_observations(snapshot / ref_file)]
         cli = run_cli(snapshot, "verify", *rels, "--reference", ref_file, "--format", "json")
-        assert any(v["check"] == "reference" for r in cli for v in r["verdicts"]), "the references check something"
+        assert any(v["check"] == "reference" for r in cli for v in r["verdicts"]), (
+            "the references check something"
+        )
         for expected in cli:
             rel = expected["article"]["path"]
             response = server.post("/v1/verify", document(snapshot, rel, references=observations))
@@ -317,26 +351,37 @@ def test_verify_matches_cli(server: Server, snapshot: Path) -> None:
 def test_verify_one_claim_matches_cli(server: Server, snapshot: Path) -> None:
     claim = "Bitcoin price $59,870"
     published = "2024-07-03T09:30:00+00:00"
-    [expected] = run_cli(snapshot, "verify", "seed.txt", "--claim", claim, "--published", published,
-                         "--format", "json")
-    response = server.post("/v1/verify", {"text": SEED_TEXT, "path": "seed.txt", "published": published,
-                                          "claim": claim})
+    [expected] = run_cli(
+        snapshot, "verify", "seed.txt", "--claim", claim, "--published", published, "--format", "json"
+    )
+    response = server.post(
+        "/v1/verify", {"text": SEED_TEXT, "path": "seed.txt", "published": published, "claim": claim}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == expected
     assert expected["verdicts"], "the claim is judged"
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"text": SEED_TEXT, "claim": "hello there"}, 422, "claim"),
-    ({"text": SEED_TEXT, "claim": "   "}, 422, "claim"),
-    ({"text": SEED_TEXT, "tolerances": {"prize": 0.1}}, 422, "tolerances"),
-    ({"text": SEED_TEXT, "tolerances": {"price": -1}}, 422, "tolerances"),
-    ({"text": SEED_TEXT, "references": [{"subject": "Bitcoin"}]}, 422, "references.0.metric"),
-    ({"text": SEED_TEXT, "references": [{"subject": "Bitcoin", "metric": "price", "date": "2024-02-30",
-                                         "value": 1}]}, 422, "references.0.date"),
-    ({"text": SEED_TEXT, "references": "prices.csv"}, 422, "references"),
-    ({"text": SEED_TEXT, "references": [], "claim": "Bitcoin price $1"}, 422, "body"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"text": SEED_TEXT, "claim": "hello there"}, 422, "claim"),
+        ({"text": SEED_TEXT, "claim": "   "}, 422, "claim"),
+        ({"text": SEED_TEXT, "tolerances": {"prize": 0.1}}, 422, "tolerances"),
+        ({"text": SEED_TEXT, "tolerances": {"price": -1}}, 422, "tolerances"),
+        ({"text": SEED_TEXT, "references": [{"subject": "Bitcoin"}]}, 422, "references.0.metric"),
+        (
+            {
+                "text": SEED_TEXT,
+                "references": [{"subject": "Bitcoin", "metric": "price", "date": "2024-02-30", "value": 1}],
+            },
+            422,
+            "references.0.date",
+        ),
+        ({"text": SEED_TEXT, "references": "prices.csv"}, 422, "references"),
+        ({"text": SEED_TEXT, "references": [], "claim": "Bitcoin price $1"}, 422, "body"),
+    ],
+)
 def test_verify_rejects_bad_fields(server: Server, body: dict[str, Any], status: int, field: str) -> None:
     response = server.post("/v1/verify", body)
     assert response.status_code == status, response.text
@@ -344,8 +389,12 @@ def test_verify_rejects_bad_fields(server: Server, body: dict[str, Any], status:
 
 
 def test_verify_references_reject_non_finite_numbers(server: Server) -> None:
-    raw = ('{"text": "T\\nBitcoin rose 5% to $60,000 yesterday.", "references": [{"subject": "Bitcoin", '
-           '"metric": "price", "date": "2024-07-02", "value": NaN, "low": Infinity, "high": 1' + "0" * 400 + "}]}")
+    raw = (
+        '{"text": "T\\nBitcoin rose 5% to $60,000 yesterday.", "references": [{"subject": "Bitcoin", '
+        '"metric": "price", "date": "2024-07-02", "value": NaN, "low": Infinity, "high": 1'
+        + "0" * 400
+        + "}]}"
+    )
     response = server.post("/v1/verify", content=raw.encode(), headers={"content-type": "application/json"})
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
@@ -355,38 +404,56 @@ def test_verify_references_reject_non_finite_numbers(server: Server) -> None:
 # --------------------------------------------------------------------------- malformed requests
 
 
-@pytest.mark.parametrize(("content", "content_type", "field", "words"), [
-    (b'{"html": ', "application/json", "body", "malformed JSON"),
-    (b"{'text': 'single quotes'}", "application/json", "body", "malformed JSON"),
-    (b"\xff\xfe\x00garbage", "application/json", "body", ""),
-    (b'[1, 2, 3]', "application/json", "body", "JSON object"),
-    (b'"just a string"', "application/json", "body", "JSON object"),
-    (b"", "application/json", "body", "required"),
-    (b'{"text": "x"}', "text/plain", "body", "JSON object"),
-    (b'{}', "application/json", "body", "one of html, text or url"),
-    (b'{"html": "<p>a</p>", "text": "b"}', "application/json", "body", "not both"),
-    (b'{"html": 12}', "application/json", "html", "valid string"),
-    (b'{"text": ["a"]}', "application/json", "text", "valid string"),
-    (b'{"text": {"nested": {"junk": []}}}', "application/json", "text", "valid string"),
-    (b'{"text": ""}', "application/json", "text", "empty"),
-    (b'{"text": " \\n\\t "}', "application/json", "text", "empty"),
-    (b'{"text": "Title\\nBody \\ud800"}', "application/json", "text", "surrogate"),
-    (b'{"text": "Title\\nBody\\u0000"}', "application/json", "text", "NUL"),
-    (b'{"text": "Title\\nBody", "published": "yesterday"}', "application/json", "published", "ISO 8601"),
-    (b'{"text": "Title\\nBody", "published": "0001-01-01"}', "application/json", "published", "outside"),
-    (b'{"text": "Title\\nBody", "published": 20250508}', "application/json", "published", "valid string"),
-    (b'{"text": "Title\\nBody", "url": "ftp://example.com/a"}', "application/json", "url", "http"),
-    (b'{"url": "http://127.0.0.1:1/page.html"}', "application/json", "url", "refused: 127.0.0.1 is a loopback"),
-    (b'{"url": "http://no-such-host.invalid/page.html"}', "application/json", "url", "could not fetch"),
-    (b'{"text": "Title\\nBody", "colour": "red"}', "application/json", "colour", "unknown field"),
-    (b'{"text": "hello"}', "application/json", "text", "no article text"),
-    (b'{"text": "Titel\\nDer Bitcoin-Kurs ist am Dienstag um 5 Prozent auf 60.000 Dollar gestiegen, wie die Daten '
-     b'zeigen. Die Anleger sind nach der Entscheidung wieder optimistischer geworden."}', "application/json", "text",
-     "not an English page"),
-    (b'{"html": "<html><body><nav>Home</nav></body></html>"}', "application/json", "html", "no article text"),
-])
-def test_malformed_requests_are_4xx_naming_the_field(server: Server, content: bytes, content_type: str,
-                                                      field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "content_type", "field", "words"),
+    [
+        (b'{"html": ', "application/json", "body", "malformed JSON"),
+        (b"{'text': 'single quotes'}", "application/json", "body", "malformed JSON"),
+        (b"\xff\xfe\x00garbage", "application/json", "body", ""),
+        (b"[1, 2, 3]", "application/json", "body", "JSON object"),
+        (b'"just a string"', "application/json", "body", "JSON object"),
+        (b"", "application/json", "body", "required"),
+        (b'{"text": "x"}', "text/plain", "body", "JSON object"),
+        (b"{}", "application/json", "body", "one of html, text or url"),
+        (b'{"html": "<p>a</p>", "text": "b"}', "application/json", "body", "not both"),
+        (b'{"html": 12}', "application/json", "html", "valid string"),
+        (b'{"text": ["a"]}', "application/json", "text", "valid string"),
+        (b'{"text": {"nested": {"junk": []}}}', "application/json", "text", "valid string"),
+        (b'{"text": ""}', "application/json", "text", "empty"),
+        (b'{"text": " \\n\\t "}', "application/json", "text", "empty"),
+        (b'{"text": "Title\\nBody \\ud800"}', "application/json", "text", "surrogate"),
+        (b'{"text": "Title\\nBody\\u0000"}', "application/json", "text", "NUL"),
+        (b'{"text": "Title\\nBody", "published": "yesterday"}', "application/json", "published", "ISO 8601"),
+        (b'{"text": "Title\\nBody", "published": "0001-01-01"}', "application/json", "published", "outside"),
+        (b'{"text": "Title\\nBody", "published": 20250508}', "application/json", "published", "valid string"),
+        (b'{"text": "Title\\nBody", "url": "ftp://example.com/a"}', "application/json", "url", "http"),
+        (
+            b'{"url": "http://127.0.0.1:1/page.html"}',
+            "application/json",
+            "url",
+            "refused: 127.0.0.1 is a loopback",
+        ),
+        (b'{"url": "http://no-such-host.invalid/page.html"}', "application/json", "url", "could not fetch"),
+        (b'{"text": "Title\\nBody", "colour": "red"}', "application/json", "colour", "unknown field"),
+        (b'{"text": "hello"}', "application/json", "text", "no article text"),
+        (
+            b'{"text": "Titel\\nDer Bitcoin-Kurs ist am Dienstag um 5 Prozent auf 60.000 Dollar gestiegen, wie die Daten '
+            b'zeigen. Die Anleger sind nach der Entscheidung wieder optimistischer geworden."}',
+            "application/json",
+            "text",
+            "not an English page",
+        ),
+        (
+            b'{"html": "<html><body><nav>Home</nav></body></html>"}',
+            "application/json",
+            "html",
+            "no article text",
+        ),
+    ],
+)
+def test_malformed_requests_are_4xx_naming_the_field(
+    server: Server, content: bytes, content_type: str, field: str, words: str
+) -> None:
     response = server.post("/v1/extract", content=content, headers={"content-type": content_type})
     assert 400 <= response.status_code < 500, response.text
     detail = response.json()["detail"]
@@ -406,15 +473,21 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield s
 
 
-@pytest.mark.parametrize(("url", "words"), [
-    ("http://127.0.0.1:{port}/secret", "refused: 127.0.0.1 is a loopback address"),
-    ("http://localhost:{port}/secret", "refused: localhost (127.0.0.1) is a loopback address"),
-    ("http://[::1]:{port}/secret", "refused: ::1 is a loopback address"),
-    ("http://127.0.0.1:{port}/redirect?to=http://169.254.169.254/", "refused: 127.0.0.1 is a loopback address"),
-    ("http://169.254.169.254/latest/meta-data/iam/", "refused: 169.254.169.254 is a link-local address"),
-    ("http://10.0.0.7:8080/admin", "refused: 10.0.0.7 is a private address"),
-    ("http://0x7f000001:{port}/secret", "refused: 0x7f000001 (127.0.0.1) is a loopback address"),
-])
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://127.0.0.1:{port}/secret", "refused: 127.0.0.1 is a loopback address"),
+        ("http://localhost:{port}/secret", "refused: localhost (127.0.0.1) is a loopback address"),
+        ("http://[::1]:{port}/secret", "refused: ::1 is a loopback address"),
+        (
+            "http://127.0.0.1:{port}/redirect?to=http://169.254.169.254/",
+            "refused: 127.0.0.1 is a loopback address",
+        ),
+        ("http://169.254.169.254/latest/meta-data/iam/", "refused: 169.254.169.254 is a link-local address"),
+        ("http://10.0.0.7:8080/admin", "refused: 10.0.0.7 is a private address"),
+        ("http://0x7f000001:{port}/secret", "refused: 0x7f000001 (127.0.0.1) is a loopback address"),
+    ],
+)
 def test_url_of_an_internal_address_is_422_naming_url(server: Server, url: str, words: str) -> None:
     with local_site() as site:
         response = server.post("/v1/extract", {"url": url.format(port=site.server.server_port)})
@@ -428,8 +501,15 @@ def test_url_of_an_internal_address_is_422_naming_url(server: Server, url: str, 
 def test_allow_listed_server_fetches_local_pages_and_checks_every_redirect(local_server: Server) -> None:
     with local_site() as site:
         page = site.url("/page.html")
-        [expected] = run_cli(ROOT, "extract", "--config", local_server.config, page,  # type: ignore[attr-defined]
-                             "--format", "json")
+        [expected] = run_cli(
+            ROOT,
+            "extract",
+            "--config",
+            local_server.config,
+            page,  # type: ignore[attr-defined]
+            "--format",
+            "json",
+        )
         response = local_server.post("/v1/extract", {"url": page})
         assert response.status_code == 200, response.text
         assert response.json() == expected and expected["claims"]
@@ -437,9 +517,11 @@ def test_allow_listed_server_fetches_local_pages_and_checks_every_redirect(local
         assert utf16.status_code == 200, utf16.text
         assert [c["value"] for c in utf16.json()["claims"]] == [c["value"] for c in expected["claims"]]
         site.hits.clear()
-        for target, words in (("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local"),
-                              (f"http://127.0.0.2:{site.server.server_port}/secret", "127.0.0.2 is a loopback"),
-                              ("file:///etc/passwd", "only http and https URLs are fetched, not file")):
+        for target, words in (
+            ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local"),
+            (f"http://127.0.0.2:{site.server.server_port}/secret", "127.0.0.2 is a loopback"),
+            ("file:///etc/passwd", "only http and https URLs are fetched, not file"),
+        ):
             response = local_server.post("/v1/extract", {"url": site.url(f"/redirect?to={target}")})
             assert response.status_code == 422, response.text
             assert response.json()["detail"].startswith("url: ") and words in response.json()["detail"]
@@ -476,7 +558,10 @@ def test_body_over_the_limit_is_413_from_content_length(server: Server) -> None:
     body = json.dumps({"text": "Title\n" + "a" * 7_000_000}).encode()
     response = server.post("/v1/extract", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
-    assert response.json()["detail"].startswith("body: the request body is 7,000,") and "max_body_bytes" in response.text
+    assert (
+        response.json()["detail"].startswith("body: the request body is 7,000,")
+        and "max_body_bytes" in response.text
+    )
     assert server.get("/healthz").status_code == 200
 
 
@@ -506,14 +591,21 @@ def test_text_over_a_million_characters_is_never_a_500(server: Server) -> None:
     rng = random.Random(5)
     words = "the of and to in market traders said that it was a week for shares with analysts on".split()
     filler = [" ".join(rng.choice(words) for _ in range(rng.randint(150, 250))) + "." for _ in range(1250)]
-    text = ("Long wrap\nBitcoin rose 2.5% to $60,250 on Tuesday.\n" + "\n".join(filler)
-            + "\nEther fell 3% to $2,400 on Wednesday.")
+    text = (
+        "Long wrap\nBitcoin rose 2.5% to $60,250 on Tuesday.\n"
+        + "\n".join(filler)
+        + "\nEther fell 3% to $2,400 on Wednesday."
+    )
     assert 1_100_000 < len(text.encode()) < 5_000_000
     response = server.post("/v1/extract", {"text": text, "published": "2024-07-03"})
     assert response.status_code in (200, 504), response.text[:500]
     if response.status_code == 200:
         assert [(c["metric"], c["value"]) for c in response.json()["claims"]] == [
-            ("price_change", 2.5), ("price", 60250.0), ("price_change", -3.0), ("price", 2400.0)]
+            ("price_change", 2.5),
+            ("price", 60250.0),
+            ("price_change", -3.0),
+            ("price", 2400.0),
+        ]
     assert wait_ready(server, 30) < 30
     server.assert_no_internal_errors()
 
@@ -524,10 +616,14 @@ def test_text_over_a_million_characters_is_never_a_500(server: Server) -> None:
 def slow_text(paragraphs: int = 3000) -> str:
     """A text that takes the pipeline well over a second (hundreds of distinct paragraphs)."""
     rng = random.Random(7)
-    words = "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
-    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
-             + f" rose {rng.randint(1, 99)}.{rng.randint(0, 9)}% to ${rng.randint(100, 99999):,} on Tuesday."
-             for _ in range(paragraphs)]
+    words = (
+        "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
+    )
+    lines = [
+        " ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
+        + f" rose {rng.randint(1, 99)}.{rng.randint(0, 9)}% to ${rng.randint(100, 99999):,} on Tuesday."
+        for _ in range(paragraphs)
+    ]
     return "Market wrap\n" + "\n".join(lines)
 
 
@@ -536,8 +632,19 @@ def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server with one extraction slot, a tiny time limit, short header/body timeouts and at most
     100 connections."""
     # timeouts long enough that opening 250 sockets on a loaded 2-core machine finishes first
-    with serve(tmp_path_factory.mktemp("tight"), "--timeout", "0.5", "--max-concurrency", "1",
-               "--header-timeout", "4", "--body-timeout", "6", "--max-connections", "100") as s:
+    with serve(
+        tmp_path_factory.mktemp("tight"),
+        "--timeout",
+        "0.5",
+        "--max-concurrency",
+        "1",
+        "--header-timeout",
+        "4",
+        "--body-timeout",
+        "6",
+        "--max-connections",
+        "100",
+    ) as s:
         yield s
 
 
@@ -554,8 +661,9 @@ def test_timed_out_extraction_is_stopped_and_its_slot_freed(tight: Server) -> No
     started = time.monotonic()
     response = tight.post("/v1/extract", {"text": slow_text()})
     assert response.status_code == 504
-    assert response.json()["detail"] == ("text: extraction took longer than the limit of 0.5 seconds "
-                                         "(timeout_seconds); it was stopped")
+    assert response.json()["detail"] == (
+        "text: extraction took longer than the limit of 0.5 seconds (timeout_seconds); it was stopped"
+    )
     assert time.monotonic() - started < 5
     # the only slot is being refilled: not ready, and an extraction is turned away meanwhile
     ready = tight.get("/readyz")
@@ -577,8 +685,9 @@ def test_timed_out_extraction_is_stopped_and_its_slot_freed(tight: Server) -> No
 
 def test_burst_of_slow_requests_recovers_within_the_time_limit(tight: Server) -> None:
     with ThreadPoolExecutor(4) as pool:
-        statuses = sorted(pool.map(lambda _: tight.post("/v1/extract", {"text": slow_text()}).status_code,
-                                   range(4)))
+        statuses = sorted(
+            pool.map(lambda _: tight.post("/v1/extract", {"text": slow_text()}).status_code, range(4))
+        )
     assert set(statuses) <= {503, 504} and 504 in statuses, statuses
     assert wait_ready(tight, 30) < 30
     assert tight.post("/v1/extract", {"text": SEED_TEXT}).status_code == 200
@@ -590,8 +699,10 @@ def test_half_sent_headers_and_bodies_are_cut_off(tight: Server) -> None:
     503, and within its header/body timeouts every one of them is closed."""
     port = int(tight.url.rsplit(":", 1)[1])
     head_only = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: appl"] * 50
-    half_body = [b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 1000\r\n\r\n{\"text\": \"Title\\nBitc"] * 200
+    half_body = [
+        b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 1000\r\n\r\n{"text": "Title\\nBitc'
+    ] * 200
     sockets = []
     for data in head_only + half_body:
         sock = socket.create_connection(("127.0.0.1", port), timeout=15)
@@ -618,7 +729,9 @@ def test_half_sent_headers_and_bodies_are_cut_off(tight: Server) -> None:
 # --------------------------------------------------------------------------- database
 
 
-def test_store_then_query_claims(db_server: Server, snapshot: Path, cli_articles: dict[str, dict[str, Any]]) -> None:
+def test_store_then_query_claims(
+    db_server: Server, snapshot: Path, cli_articles: dict[str, dict[str, Any]]
+) -> None:
     ready = db_server.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
     rels = [rel for rel in sorted(cli_articles) if cli_articles[rel]["claims"]][:3]
@@ -644,15 +757,21 @@ def test_store_then_query_claims(db_server: Server, snapshot: Path, cli_articles
     key = (some["symbol"] or some["subject"]).lower()
     found = db_server.get("/v1/claims", params={"subject": key, "metric": some["metric"]}).json()["claims"]
     assert some in found
-    assert all(c["metric"] == some["metric"] and key in (c["subject"].lower(), (c["symbol"] or "").lower())
-               for c in found)
+    assert all(
+        c["metric"] == some["metric"] and key in (c["subject"].lower(), (c["symbol"] or "").lower())
+        for c in found
+    )
     day = some["as_of"][:10]
     found = db_server.get("/v1/claims", params={"since": day, "until": day, "limit": 500}).json()["claims"]
     assert some in found and all(c["as_of"][:10] == day for c in found if len(c["as_of"]) >= 10)
     attributed = [c for c in records.values() if c["attributed_to"]]
     if attributed:
-        found = db_server.get("/v1/claims", params={"source": attributed[0]["attributed_to"].upper()}).json()["claims"]
-        assert attributed[0] in found and all(c["attributed_to"] == attributed[0]["attributed_to"] for c in found)
+        found = db_server.get("/v1/claims", params={"source": attributed[0]["attributed_to"].upper()}).json()[
+            "claims"
+        ]
+        assert attributed[0] in found and all(
+            c["attributed_to"] == attributed[0]["attributed_to"] for c in found
+        )
 
     # paging: consecutive pages of 2 are the whole ordered list
     everything = page["claims"]
@@ -662,8 +781,9 @@ def test_store_then_query_claims(db_server: Server, snapshot: Path, cli_articles
     db_server.assert_no_internal_errors()
 
 
-def test_verify_across_articles_matches_cli(db_server: Server, snapshot: Path,
-                                            cli_articles: dict[str, dict[str, Any]]) -> None:
+def test_verify_across_articles_matches_cli(
+    db_server: Server, snapshot: Path, cli_articles: dict[str, dict[str, Any]]
+) -> None:
     rel = [rel for rel in sorted(cli_articles) if cli_articles[rel]["claims"]][0]
     assert db_server.post("/v1/extract?store=true", document(snapshot, rel)).status_code == 200
     [expected] = run_cli(snapshot, "verify", rel, "--db", db_server.db, "--format", "json")  # type: ignore[attr-defined]
@@ -672,20 +792,25 @@ def test_verify_across_articles_matches_cli(db_server: Server, snapshot: Path,
     assert response.json() == expected
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"limit": 501}, "limit"),
-    ({"limit": 0}, "limit"),
-    ({"limit": "ten"}, "limit"),
-    ({"offset": -1}, "offset"),
-    ({"offset": 10**30}, "offset"),
-    ({"metric": "price_target"}, "metric"),
-    ({"since": "2025-13"}, "since"),
-    ({"since": "May 2025"}, "since"),
-    ({"until": "9999-12-31"}, "until"),
-    ({"until": "2025-02-30"}, "until"),
-    ({"subject": "Bit\x00coin"}, "subject"),
-])
-def test_claims_query_errors_name_the_parameter(db_server: Server, params: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": 501}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 10**30}, "offset"),
+        ({"metric": "price_target"}, "metric"),
+        ({"since": "2025-13"}, "since"),
+        ({"since": "May 2025"}, "since"),
+        ({"until": "9999-12-31"}, "until"),
+        ({"until": "2025-02-30"}, "until"),
+        ({"subject": "Bit\x00coin"}, "subject"),
+    ],
+)
+def test_claims_query_errors_name_the_parameter(
+    db_server: Server, params: dict[str, Any], field: str
+) -> None:
     response = db_server.get("/v1/claims", params=params)
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith(f"{field}: "), response.json()
@@ -708,9 +833,11 @@ def test_unreachable_database_makes_readyz_503(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- property-based
 
-FUZZ = settings(max_examples=150, deadline=timedelta(seconds=60),
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=150,
+    deadline=timedelta(seconds=60),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 
 numbers = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
@@ -719,8 +846,12 @@ numbers = st.one_of(
 )
 wild_text = st.one_of(
     st.text(max_size=60),
-    st.lists(st.one_of(st.text(max_size=10), st.sampled_from(["\ud800", "\udfff", "\x00", "\u202e", "💥", "\r\n"])),
-             max_size=6).map("".join),
+    st.lists(
+        st.one_of(
+            st.text(max_size=10), st.sampled_from(["\ud800", "\udfff", "\x00", "\u202e", "💥", "\r\n"])
+        ),
+        max_size=6,
+    ).map("".join),
 )
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), numbers, wild_text),
@@ -732,64 +863,169 @@ figures = st.one_of(
     st.floats(min_value=0, max_value=1e9, allow_nan=False).map(lambda x: f"{x:.2f}"),
     st.sampled_from(["1e999", "1" + "0" * 320, "0.000000001", "99.9", "3,5", "1,2,3"]),
 )
-subjects = st.sampled_from(["Bitcoin", "BTC", "The S&P 500", "Ether", "Russell 2000", "Coinbase (NASDAQ: COIN)",
-                            "Solana", "gold", "the 10-year Treasury yield"])
-verbs = st.sampled_from(["rose", "fell", "traded at", "closed at", "dropped", "gained", "hit a record of",
-                         "saw net outflows of", "short interest reached"])
+subjects = st.sampled_from(
+    [
+        "Bitcoin",
+        "BTC",
+        "The S&P 500",
+        "Ether",
+        "Russell 2000",
+        "Coinbase (NASDAQ: COIN)",
+        "Solana",
+        "gold",
+        "the 10-year Treasury yield",
+    ]
+)
+verbs = st.sampled_from(
+    [
+        "rose",
+        "fell",
+        "traded at",
+        "closed at",
+        "dropped",
+        "gained",
+        "hit a record of",
+        "saw net outflows of",
+        "short interest reached",
+    ]
+)
 units = st.sampled_from(["%", "$", " billion", " points", " BTC", " bp", " million shares", ""])
-whens = st.sampled_from(["yesterday", "on Tuesday", "on May 8", "in the past 24 hours", "at 11:36 a.m. ET",
-                         "since 2023", "year-to-date", "", "last week"])
-sentence = st.builds(lambda s, v, u, f, w, tail: f"{s} {v} {'$' if u == '$' else ''}{f}{'' if u == '$' else u} "
-                                                  f"{w}{tail}.",
-                     subjects, verbs, units, figures, whens, wild_text)
-market_text = st.builds(lambda title, lines: title.replace("\n", " ") + "\n" + "\n".join(lines),
-                        st.one_of(wild_text, subjects), st.lists(sentence, min_size=0, max_size=6))
-long_text = st.builds(lambda text, n: text * n, market_text.filter(lambda t: len(t) > 40), st.integers(50, 400))
-odd_html = st.builds(lambda charset, t: f'<html><head><meta charset="{charset}"></head><body><article><p>\ufeff{t}'
-                                        "</p></article></body></html>",
-                     st.sampled_from(["utf-16", "utf-32", "x-klingon", "latin-1", "shift_jis", ""]), market_text)
-documents = st.one_of(market_text, market_text.map(lambda t: f"<html><body><article><p>{t}</p></article></body></html>"),
-                      wild_text, json_values, long_text, odd_html)
+whens = st.sampled_from(
+    [
+        "yesterday",
+        "on Tuesday",
+        "on May 8",
+        "in the past 24 hours",
+        "at 11:36 a.m. ET",
+        "since 2023",
+        "year-to-date",
+        "",
+        "last week",
+    ]
+)
+sentence = st.builds(
+    lambda s, v, u, f, w, tail: f"{s} {v} {'$' if u == '$' else ''}{f}{'' if u == '$' else u} {w}{tail}.",
+    subjects,
+    verbs,
+    units,
+    figures,
+    whens,
+    wild_text,
+)
+market_text = st.builds(
+    lambda title, lines: title.replace("\n", " ") + "\n" + "\n".join(lines),
+    st.one_of(wild_text, subjects),
+    st.lists(sentence, min_size=0, max_size=6),
+)
+long_text = st.builds(
+    lambda text, n: text * n, market_text.filter(lambda t: len(t) > 40), st.integers(50, 400)
+)
+odd_html = st.builds(
+    lambda charset, t: (
+        f'<html><head><meta charset="{charset}"></head><body><article><p>\ufeff{t}'
+        "</p></article></body></html>"
+    ),
+    st.sampled_from(["utf-16", "utf-32", "x-klingon", "latin-1", "shift_jis", ""]),
+    market_text,
+)
+documents = st.one_of(
+    market_text,
+    market_text.map(lambda t: f"<html><body><article><p>{t}</p></article></body></html>"),
+    wild_text,
+    json_values,
+    long_text,
+    odd_html,
+)
 # URLs of every scheme and address class: none may be fetched (the port-1 ones would be refused anyway)
-urls = st.builds(lambda scheme, host, path: f"{scheme}://{host}{path}",
-                 st.sampled_from(["http", "https", "HTTP", "ftp", "file", "gopher", "javascript", "data", "ws"]),
-                 st.sampled_from(["127.0.0.1:1", "localhost:1", "[::1]:1", "169.254.169.254", "10.0.0.1:1",
-                                  "192.168.1.1:1", "0.0.0.0:1", "2130706433:1", "0x7f000001:1", "[::ffff:127.0.0.1]:1",
-                                  "[fe80::1]:1", "100.64.0.1:1", "224.0.0.1:1", "255.255.255.255:1", "example.invalid",
-                                  "user:pw@127.0.0.1:1", "", "[", "127.0.0.1:99999"]),
-                 st.sampled_from(["/", "/latest/meta-data/", "/../../etc/passwd", "?a=1#b", "", "/%00"]))
-published = st.one_of(st.dates().map(lambda d: d.isoformat()),
-                      st.datetimes().map(lambda d: d.isoformat() + "Z"), wild_text, json_values)
+urls = st.builds(
+    lambda scheme, host, path: f"{scheme}://{host}{path}",
+    st.sampled_from(["http", "https", "HTTP", "ftp", "file", "gopher", "javascript", "data", "ws"]),
+    st.sampled_from(
+        [
+            "127.0.0.1:1",
+            "localhost:1",
+            "[::1]:1",
+            "169.254.169.254",
+            "10.0.0.1:1",
+            "192.168.1.1:1",
+            "0.0.0.0:1",
+            "2130706433:1",
+            "0x7f000001:1",
+            "[::ffff:127.0.0.1]:1",
+            "[fe80::1]:1",
+            "100.64.0.1:1",
+            "224.0.0.1:1",
+            "255.255.255.255:1",
+            "example.invalid",
+            "user:pw@127.0.0.1:1",
+            "",
+            "[",
+            "127.0.0.1:99999",
+        ]
+    ),
+    st.sampled_from(["/", "/latest/meta-data/", "/../../etc/passwd", "?a=1#b", "", "/%00"]),
+)
+published = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat() + "Z"),
+    wild_text,
+    json_values,
+)
 observations = st.fixed_dictionaries(
-    {"subject": st.one_of(subjects, wild_text), "metric": st.sampled_from(["price", "volume", "rsi"]),
-     "date": st.one_of(st.dates().map(lambda d: d.isoformat()), wild_text), "value": numbers},
-    optional={"low": numbers, "high": numbers, "source": json_values, "symbol": wild_text, "extra": json_values})
-bodies = st.fixed_dictionaries({}, optional={
-    "html": documents, "text": documents,
-    "url": st.one_of(wild_text, st.just("http://127.0.0.1:1/page.html"), urls, json_values),
-    "published": published, "path": st.one_of(wild_text, json_values),
-    "references": st.one_of(st.lists(observations, max_size=3), json_values),
-    "claim": st.one_of(sentence, wild_text, json_values),
-    "tolerances": st.one_of(st.dictionaries(st.sampled_from(["price", "rsi", "nope"]), numbers, max_size=2), json_values),
-    "junk": json_values,
-})
+    {
+        "subject": st.one_of(subjects, wild_text),
+        "metric": st.sampled_from(["price", "volume", "rsi"]),
+        "date": st.one_of(st.dates().map(lambda d: d.isoformat()), wild_text),
+        "value": numbers,
+    },
+    optional={
+        "low": numbers,
+        "high": numbers,
+        "source": json_values,
+        "symbol": wild_text,
+        "extra": json_values,
+    },
+)
+bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "html": documents,
+        "text": documents,
+        "url": st.one_of(wild_text, st.just("http://127.0.0.1:1/page.html"), urls, json_values),
+        "published": published,
+        "path": st.one_of(wild_text, json_values),
+        "references": st.one_of(st.lists(observations, max_size=3), json_values),
+        "claim": st.one_of(sentence, wild_text, json_values),
+        "tolerances": st.one_of(
+            st.dictionaries(st.sampled_from(["price", "rsi", "nope"]), numbers, max_size=2), json_values
+        ),
+        "junk": json_values,
+    },
+)
 raw_bodies = st.one_of(
     bodies.map(lambda b: json.dumps(b).encode()),  # ensure_ascii: lone surrogates travel as \\ud800
     json_values.map(lambda v: json.dumps(v).encode()),
     st.binary(max_size=300),
     bodies.map(lambda b: json.dumps(b)[: len(json.dumps(b)) // 2].encode()),  # truncated JSON
-    st.tuples(bodies, st.sampled_from(["utf-16", "utf-32", "utf-8-sig", "latin-1"])).map(  # odd body encodings
-        lambda b: json.dumps(b[0]).encode(b[1])),
+    st.tuples(
+        bodies, st.sampled_from(["utf-16", "utf-32", "utf-8-sig", "latin-1"])
+    ).map(  # odd body encodings
+        lambda b: json.dumps(b[0]).encode(b[1])
+    ),
     st.integers(1, 5000).map(lambda n: b'{"text": ' + b"[" * n + b"]" * n + b"}"),  # nested JSON
 )
 
 
 @FUZZ
-@given(path=st.sampled_from(["/v1/extract", "/v1/verify"]), content=raw_bodies,
-       query=st.sampled_from(["", "?store=false", "?store=true", "?store=maybe", "?across=true", "?x=1"]),
-       content_type=st.sampled_from(["application/json", "application/json", "text/plain", None]))
-def test_fuzz_posts_never_give_500(server: Server, path: str, content: bytes, query: str,
-                                   content_type: str | None) -> None:
+@given(
+    path=st.sampled_from(["/v1/extract", "/v1/verify"]),
+    content=raw_bodies,
+    query=st.sampled_from(["", "?store=false", "?store=true", "?store=maybe", "?across=true", "?x=1"]),
+    content_type=st.sampled_from(["application/json", "application/json", "text/plain", None]),
+)
+def test_fuzz_posts_never_give_500(
+    server: Server, path: str, content: bytes, query: str, content_type: str | None
+) -> None:
     headers = {"content-type": content_type} if content_type else {}
     response = server.http.post(path + query, content=content, headers=headers)
     assert response.status_code < 500 or response.status_code in (503, 504), response.text  # never a 500
@@ -806,13 +1042,21 @@ def test_fuzz_left_the_server_healthy(server: Server) -> None:
     server.assert_no_internal_errors()
 
 
-query_values = st.one_of(st.text(max_size=30), st.integers(min_value=-(10**25), max_value=10**25).map(str),
-                         st.sampled_from(["2025", "2025-05", "2025-05-08", "0000", "9999-12-31", "price", "%00"]))
+query_values = st.one_of(
+    st.text(max_size=30),
+    st.integers(min_value=-(10**25), max_value=10**25).map(str),
+    st.sampled_from(["2025", "2025-05", "2025-05-08", "0000", "9999-12-31", "price", "%00"]),
+)
 
 
 @settings(max_examples=80, deadline=timedelta(seconds=60), suppress_health_check=[HealthCheck.too_slow])
-@given(params=st.dictionaries(st.sampled_from(["subject", "metric", "since", "until", "source", "limit", "offset",
-                                               "junk"]), query_values, max_size=5))
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["subject", "metric", "since", "until", "source", "limit", "offset", "junk"]),
+        query_values,
+        max_size=5,
+    )
+)
 def test_fuzz_claims_query_never_gives_500(db_server: Server, params: dict[str, str]) -> None:
     response = db_server.get("/v1/claims", params=params)
     assert response.status_code in (200, 422), response.text
@@ -829,10 +1073,18 @@ def test_db_server_healthy_after_fuzz(db_server: Server) -> None:
 
 
 def test_serve_usage_errors_exit_2(tmp_path: Path) -> None:
-    for args, words in ((["--db", "claims.jsonl"], "not a database"), (["--timeout", "0"], "--timeout"),
-                        (["--max-concurrency", "0"], "--max-concurrency"),
-                        (["--config", str(tmp_path / "missing.toml")], "settings file not found")):
-        done = subprocess.run([sys.executable, "-m", "extractor", "serve", *args], capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)
+    for args, words in (
+        (["--db", "claims.jsonl"], "not a database"),
+        (["--timeout", "0"], "--timeout"),
+        (["--max-concurrency", "0"], "--max-concurrency"),
+        (["--config", str(tmp_path / "missing.toml")], "settings file not found"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "extractor", "serve", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
         assert done.returncode == 2, done.stderr
         assert words in done.stderr and "Traceback" not in done.stderr

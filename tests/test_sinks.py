@@ -58,11 +58,20 @@ def write(target: str, *articles: Article) -> list[int]:
 # --------------------------------------------------------------------------- targets
 
 
-@pytest.mark.parametrize(("target", "kind"), [
-    ("out/claims.db", "sqlite"), ("x.sqlite", "sqlite"), ("x.SQLITE3", "sqlite"), ("sqlite:///x.db", "sqlite"),
-    ("postgresql://u@h/db", "postgresql"), ("postgres://u@h/db", "postgresql"),
-    ("postgresql+psycopg://u@h/db", "postgresql"), ("claims.jsonl", "jsonl"), ("-", "stdout"),
-])
+@pytest.mark.parametrize(
+    ("target", "kind"),
+    [
+        ("out/claims.db", "sqlite"),
+        ("x.sqlite", "sqlite"),
+        ("x.SQLITE3", "sqlite"),
+        ("sqlite:///x.db", "sqlite"),
+        ("postgresql://u@h/db", "postgresql"),
+        ("postgres://u@h/db", "postgresql"),
+        ("postgresql+psycopg://u@h/db", "postgresql"),
+        ("claims.jsonl", "jsonl"),
+        ("-", "stdout"),
+    ],
+)
 def test_sink_kind(target: str, kind: str) -> None:
     assert sink_kind(target) == kind
 
@@ -117,13 +126,17 @@ def test_query_filters(fresh_db: str) -> None:
 
     assert records(sql.read_claims(fresh_db, subject="bitcoin")) == expect(lambda c: c.subject == "Bitcoin")
     assert records(sql.read_claims(fresh_db, subject="spx")) == expect(lambda c: c.symbol == "SPX")
-    assert records(sql.read_claims(fresh_db, source="coingecko")) == expect(lambda c: c.attributed_to == "CoinGecko")
+    assert records(sql.read_claims(fresh_db, source="coingecko")) == expect(
+        lambda c: c.attributed_to == "CoinGecko"
+    )
     assert records(sql.read_claims(fresh_db, source="kobeissi")) == expect(
-        lambda c: c.attributed_to == "The Kobeissi Letter")
+        lambda c: c.attributed_to == "The Kobeissi Letter"
+    )
     assert sql.read_claims(fresh_db, source="%") == []  # LIKE wildcards are taken literally
     assert sql.read_claims(fresh_db, metric="yield") == []
     assert records(sql.read_claims(fresh_db, since="2025-05-03", until="2025-05-05")) == expect(
-        lambda c: "2025-05-03" <= c.as_of <= "2025-05-05")
+        lambda c: "2025-05-03" <= c.as_of <= "2025-05-05"
+    )
     page = sql.read_claims(fresh_db, limit=4, offset=2)
     assert [c.claim_id for c in page] == [c.claim_id for c in everything[2:6]]
     with pytest.raises(InputError, match="ISO date"):
@@ -133,8 +146,9 @@ def test_query_filters(fresh_db: str) -> None:
 def test_dates_of_other_precisions(fresh_db: str) -> None:
     """A month or year as_of matches the days it contains; a date-time matches its day."""
     article = make_article(1, n_claims=4)
-    for claim, as_of in zip(article.claims, ["2025", "2025-05", "2025-05-08T23:59:00-04:00", "2025-06-01"],
-                            strict=True):
+    for claim, as_of in zip(
+        article.claims, ["2025", "2025-05", "2025-05-08T23:59:00-04:00", "2025-06-01"], strict=True
+    ):
         claim.as_of = as_of
     write(fresh_db, article)
 
@@ -152,7 +166,9 @@ def test_rewriting_the_same_article_changes_nothing(fresh_db: str) -> None:
     before = table_rows(fresh_db)
     assert write(fresh_db, *articles) == [0, 0, 0]
     after = table_rows(fresh_db)
-    assert {t: rows for t, rows in after.items() if t != "runs"} == {t: rows for t, rows in before.items() if t != "runs"}
+    assert {t: rows for t, rows in after.items() if t != "runs"} == {
+        t: rows for t, rows in before.items() if t != "runs"
+    }
     assert len(after["claims"]) == 15 and len(after["articles"]) == 3
 
 
@@ -161,8 +177,8 @@ def test_rewrite_replaces_the_articles_claims(fresh_db: str) -> None:
     first = make_article(1, n_claims=4)
     write(fresh_db, first, make_article(2))
     second = make_article(1, n_claims=4)
-    del second.claims[0]                                   # removed
-    second.claims[0].confidence = 0.42                     # same claim_id, changed field
+    del second.claims[0]  # removed
+    second.claims[0].confidence = 0.42  # same claim_id, changed field
     second.claims[1] = make_article(1, n_claims=4, variant=7).claims[1]  # a new claim
     second.title = "Article 1, corrected"
     assert write(fresh_db, second) == [1]
@@ -349,19 +365,33 @@ def claims_of(draw: st.DrawFn, article: Article) -> list[Claim]:
     """Claims of `article` over the whole range of the model's fields."""
     claims = []
     for k in range(draw(st.integers(0, 4))):
-        claims.append(Claim(
-            claim_id=stable_hash(article.id, k), article=article.ref(),
-            metric=draw(st.sampled_from(METRICS)), subject=draw(TEXT),
-            subject_type=draw(st.sampled_from(SUBJECT_TYPES)), symbol=draw(st.none() | TEXT),
-            value=draw(FLOATS), value_max=draw(st.none() | FLOATS), unit=draw(TEXT),
-            qualifiers=draw(st.dictionaries(TEXT, TEXT, max_size=4)),
-            as_of=draw(st.none() | TEXT), period=draw(st.none() | TEXT),
-            attributed_to=draw(st.none() | TEXT), hedge=draw(st.none() | TEXT),
-            evidence=Evidence(text=draw(TEXT), sentence=draw(TEXT), start=draw(st.integers(0, 2**62)),
-                              end=draw(st.integers(0, 2**62))),
-            mentions=draw(st.integers(1, 2**31 - 1)), confidence=draw(st.floats(0, 1)),
-            rule=draw(st.none() | TEXT),
-        ))
+        claims.append(
+            Claim(
+                claim_id=stable_hash(article.id, k),
+                article=article.ref(),
+                metric=draw(st.sampled_from(METRICS)),
+                subject=draw(TEXT),
+                subject_type=draw(st.sampled_from(SUBJECT_TYPES)),
+                symbol=draw(st.none() | TEXT),
+                value=draw(FLOATS),
+                value_max=draw(st.none() | FLOATS),
+                unit=draw(TEXT),
+                qualifiers=draw(st.dictionaries(TEXT, TEXT, max_size=4)),
+                as_of=draw(st.none() | TEXT),
+                period=draw(st.none() | TEXT),
+                attributed_to=draw(st.none() | TEXT),
+                hedge=draw(st.none() | TEXT),
+                evidence=Evidence(
+                    text=draw(TEXT),
+                    sentence=draw(TEXT),
+                    start=draw(st.integers(0, 2**62)),
+                    end=draw(st.integers(0, 2**62)),
+                ),
+                mentions=draw(st.integers(1, 2**31 - 1)),
+                confidence=draw(st.floats(0, 1)),
+                rule=draw(st.none() | TEXT),
+            )
+        )
     return claims
 
 
@@ -369,8 +399,11 @@ def claims_of(draw: st.DrawFn, article: Article) -> list[Claim]:
 def articles(draw: st.DrawFn) -> Article:
     article = Article(
         id=uuid.uuid4().hex[:16],  # fresh per example: examples share one target
-        url=draw(st.none() | TEXT), path=draw(st.none() | TEXT), title=draw(st.none() | TEXT),
-        site=draw(st.none() | TEXT), published=draw(st.none() | TEXT),
+        url=draw(st.none() | TEXT),
+        path=draw(st.none() | TEXT),
+        title=draw(st.none() | TEXT),
+        site=draw(st.none() | TEXT),
+        published=draw(st.none() | TEXT),
     )
     article.claims = draw(claims_of(article))
     return article
@@ -436,8 +469,15 @@ def test_two_processes_write_overlapping_articles(fresh_db: str, tmp_path: Path)
     every claim is stored exactly once and counted as new exactly once."""
     code = WORKER.format(tests=str(TESTS))
     jobs = [("0", "60", "1"), ("89", "29", "-1")]
-    procs = [subprocess.Popen([sys.executable, "-c", code, fresh_db, *job, str(tmp_path)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for job in jobs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, fresh_db, *job, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for job in jobs
+    ]
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("ready-*"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -463,8 +503,13 @@ def terminate_backends(application_name: str) -> int:
     from conftest import PG_URL
 
     with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE application_name = %s AND pid <> pg_backend_pid()", (application_name,)).fetchall())
+        return len(
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s AND pid <> pg_backend_pid()",
+                (application_name,),
+            ).fetchall()
+        )
 
 
 @pytest.mark.postgres

@@ -22,7 +22,7 @@ from extractor.schemas import Article
 from extractor.sinks import open_sink
 from extractor.verify import Observation, References, dates, load_references, verify_article
 from extractor.verify.references import read_observations
-from extractor.verify.settings import Tolerances, rounding, tolerances
+from extractor.verify.tolerances import Tolerances, rounding, tolerances
 
 VERIFY_DIR = ROOT / "corpus" / "verify"
 EXPECTED = json.loads((VERIFY_DIR / "expected.json").read_text(encoding="utf-8"))
@@ -31,8 +31,14 @@ PRICES = ROOT / EXPECTED["reference"]
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """`claims verify ARGS` in a subprocess, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "extractor", "verify", *args], capture_output=True, text=True,
-                          cwd=ROOT, check=False, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "extractor", "verify", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def invoke(*args: str) -> Result:
@@ -40,7 +46,9 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(app, ["verify", *args], env={"COLUMNS": "200"})
 
 
-def article_from(text: str, url: str, published: str = "2025-05-08T16:00:00+00:00", title: str | None = None) -> Article:
+def article_from(
+    text: str, url: str, published: str = "2025-05-08T16:00:00+00:00", title: str | None = None
+) -> Article:
     """An extracted article from plain text (the URL gives it its id)."""
     article = process_article(text, url=url, published=published, kind="text")
     if title:
@@ -67,8 +75,11 @@ def corpus_reports(references: References) -> dict[str, object]:
 
 
 def contradictions(report) -> set[tuple[str, str, float, str]]:
-    return {(v.claim.metric, v.claim.subject, round(v.claim.value, 4), v.check)
-            for v in report.verdicts if v.verdict == "contradicted"}
+    return {
+        (v.claim.metric, v.claim.subject, round(v.claim.value, 4), v.check)
+        for v in report.verdicts
+        if v.verdict == "contradicted"
+    }
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -83,14 +94,30 @@ def test_corpus_article_is_contradicted_exactly_where_expected(corpus_reports, n
     for item in expected:
         value = float(item["value"])
         if item.get("value_or_negated"):  # the extractor may keep or drop the minus sign
-            value = next((v for m, s, v, _ in found if m == item["metric"] and s == item["subject"] and abs(v) == value), value)
+            value = next(
+                (
+                    v
+                    for m, s, v, _ in found
+                    if m == item["metric"] and s == item["subject"] and abs(v) == value
+                ),
+                value,
+            )
         wanted.add((item["metric"], item["subject"], round(value, 4), item["check"]))
     assert found == wanted, f"{name}: missing {wanted - found}, unexpected {found - wanted}"
     assert report.counts["contradicted"] == len({(m, s, v) for m, s, v, _ in wanted})
 
 
-@pytest.mark.parametrize("check", ["reference", "change_follows", "words_vs_sign", "impossible_value", "same_fact",
-                                   "as_of_after_published"])
+@pytest.mark.parametrize(
+    "check",
+    [
+        "reference",
+        "change_follows",
+        "words_vs_sign",
+        "impossible_value",
+        "same_fact",
+        "as_of_after_published",
+    ],
+)
 def test_each_kind_of_error_is_in_the_corpus(check):
     kinds = {item["check"] for a in EXPECTED["articles"].values() for item in a["contradicted"]}
     assert check in kinds
@@ -101,7 +128,9 @@ def test_clean_articles_have_support_and_no_contradiction(corpus_reports):
     assert len(clean) >= 2
     for name in clean:
         report = corpus_reports[name]
-        assert report.counts["contradicted"] == 0, [v.reason for v in report.verdicts if v.verdict == "contradicted"]
+        assert report.counts["contradicted"] == 0, [
+            v.reason for v in report.verdicts if v.verdict == "contradicted"
+        ]
         checks = {v.check for v in report.verdicts if v.verdict == "supported"}
         assert {"reference", "change_follows"} <= checks, f"{name}: supported only by {checks}"
 
@@ -167,12 +196,15 @@ def russell() -> Article:
     return article_from(RUSSELL, "https://example.com/russell")
 
 
-@pytest.mark.parametrize(("text", "verdict"), [
-    ("Russell 2000 short interest 4.6% of shares outstanding", "supported"),
-    ("Russell 2000 short interest 5.2% of shares outstanding", "contradicted"),
-    ("Bitcoin dominance 62%", "unverifiable"),
-    ("Bitcoin price $103,000", "supported"),  # a rounded restatement of $103,150
-])
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Russell 2000 short interest 4.6% of shares outstanding", "supported"),
+        ("Russell 2000 short interest 5.2% of shares outstanding", "contradicted"),
+        ("Bitcoin dominance 62%", "unverifiable"),
+        ("Bitcoin price $103,000", "supported"),  # a rounded restatement of $103,150
+    ],
+)
 def test_one_claim_against_the_article(russell, text, verdict):
     report = verify_article(russell, claim_text=text)
     (v,) = report.verdicts
@@ -205,7 +237,9 @@ Short interest in the Russell 2000 stood at 4.6% of shares outstanding on Wednes
 def database(tmp_path) -> tuple[str, Article]:
     """A SQLite database with the original article, a syndicated copy of it, and a rival article."""
     db = str(tmp_path / "x.db")
-    original = article_from(ORIGINAL, "https://wire.example/original", title="Wire: Bitcoin funds keep buying")
+    original = article_from(
+        ORIGINAL, "https://wire.example/original", title="Wire: Bitcoin funds keep buying"
+    )
     copy = article_from(ORIGINAL, "https://partner.example/copy", title="Partner: Bitcoin funds keep buying")
     copy.duplicate_of = original.id
     rival = article_from(RIVAL, "https://other.example/rival", title="Other Desk: ETF demand cools")
@@ -230,7 +264,9 @@ def test_across_articles_conflicts_name_both_articles(database):
 def test_across_articles_agreement_counts_independent_articles_only(database):
     db, original = database
     report = verify_article(original, db_url=db)
-    (support,) = [v for v in report.verdicts if v.check == "across_articles" and v.claim.metric == "short_interest"]
+    (support,) = [
+        v for v in report.verdicts if v.check == "across_articles" and v.claim.metric == "short_interest"
+    ]
     assert support.verdict == "supported"
     assert support.reason.startswith("1 independent article agrees") and "Other Desk" in support.reason
     assert "Partner" not in support.reason
@@ -258,7 +294,7 @@ def test_cli_exit_codes_and_json():
     assert report["verdicts"][0]["claim"]["schema"] == "claims/1"
 
     result = run_cli(str(dirty), str(clean), "-r", str(PRICES), "--format", "json")
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 4, result.stderr
     reports = json.loads(result.stdout)
     contradicted = [v for v in reports[0]["verdicts"] if v["verdict"] == "contradicted"]
     assert {v["check"] for v in contradicted} == {"reference", "change_follows"}
@@ -269,28 +305,34 @@ def test_cli_exit_codes_and_json():
 
 def test_cli_table_is_readable():
     result = invoke(str(VERIFY_DIR / "ether-flash-words-against-signs.html"), "-r", str(PRICES))
-    assert result.exit_code == 1, result.stderr
+    assert result.exit_code == 4, result.stderr
     assert "contradicted" in result.stdout and "words_vs_sign" in result.stdout and "rose" in result.stdout
     assert "claims:" in result.stdout
 
 
 def test_cli_claim_option():
     path = VERIFY_DIR / "stocks-wrap-dated-after-publication.html"
-    assert invoke(str(path), "--claim", "Russell 2000 short interest 4.6% of shares outstanding").exit_code == 0
-    result = invoke(str(path), "--claim", "Russell 2000 short interest 5.1% of shares outstanding", "-f", "json")
-    assert result.exit_code == 1
+    assert (
+        invoke(str(path), "--claim", "Russell 2000 short interest 4.6% of shares outstanding").exit_code == 0
+    )
+    result = invoke(
+        str(path), "--claim", "Russell 2000 short interest 5.1% of shares outstanding", "-f", "json"
+    )
+    assert result.exit_code == 4
     assert json.loads(result.stdout)[0]["verdicts"][0]["verdict"] == "contradicted"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["missing.html"], "missing.html: no such file or folder"),
-    (["{clean}", "--tolerance", "price"], "--tolerance: 'price' is not METRIC=VALUE"),
-    (["{clean}", "--tolerance", "volatility=0.1"], "--tolerance: unknown metric 'volatility'"),
-    (["{clean}", "--reference", "nowhere.csv"], "nowhere.csv: no such reference file"),
-    (["{clean}", "--db", "nowhere.db"], "nowhere.db: no such database file"),
-    (["{clean}", "--claim", "markets were choppy"], "--claim: no claim found"),
-])
-def test_cli_usage_and_input_errors_exit_2_with_one_line(args, message):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{clean}", "--tolerance", "price"], "--tolerance: 'price' is not METRIC=VALUE"),
+        (["{clean}", "--tolerance", "volatility=0.1"], "--tolerance: unknown metric 'volatility'"),
+        (["{clean}", "--reference", "nowhere.csv"], "nowhere.csv: no such reference file"),
+        (["{clean}", "--db", "nowhere.db"], "nowhere.db: no such database file"),
+        (["{clean}", "--claim", "markets were choppy"], "--claim: no claim found"),
+    ],
+)
+def test_cli_usage_errors_exit_2_with_one_line(args, message):
     clean = str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html")
     result = invoke(*[a.replace("{clean}", clean) for a in args])
     assert result.exit_code == 2, result.stdout + result.stderr
@@ -299,9 +341,19 @@ def test_cli_usage_and_input_errors_exit_2_with_one_line(args, message):
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_cli_missing_input_exits_1_and_the_others_are_still_verified():
+    clean = VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"
+    result = invoke("missing.html", str(clean), "-f", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.strip() == "error: missing.html: no such file or folder"
+    assert [r["article"]["path"] for r in json.loads(result.stdout)] == [str(clean)]
+
+
 def test_cli_error_in_a_subprocess_is_one_line_without_traceback():
-    result = run_cli("missing.html", str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"), "-f", "json")
-    assert result.returncode == 2
+    result = run_cli(
+        "missing.html", str(VERIFY_DIR / "clean-crypto-flash-btc-ether-rally.html"), "-f", "json"
+    )
+    assert result.returncode == 1
     assert result.stderr.strip() == "error: missing.html: no such file or folder"
     assert json.loads(result.stdout)[0]["counts"]["contradicted"] == 0  # the readable input is still reported
 
@@ -309,10 +361,15 @@ def test_cli_error_in_a_subprocess_is_one_line_without_traceback():
 def test_cli_tolerance_override_changes_the_verdict():
     # $94,850 is 2.1 % under the day's low of $96,913.88: a 3 % price tolerance accepts it
     dirty = str(VERIFY_DIR / "btc-flash-price-never-traded.html")
-    result = invoke(dirty, "-r", str(PRICES), "-f", "json", "--tolerance", "price=0.03", "-t", "volume_change=0.5")
+    result = invoke(
+        dirty, "-r", str(PRICES), "-f", "json", "--tolerance", "price=0.03", "-t", "volume_change=0.5"
+    )
     assert result.exit_code == 0, result.stdout
     verdicts = json.loads(result.stdout)[0]["verdicts"]
-    assert any(v["check"] == "reference" and v["claim"]["value"] == 94850 and v["verdict"] == "supported" for v in verdicts)
+    assert any(
+        v["check"] == "reference" and v["claim"]["value"] == 94850 and v["verdict"] == "supported"
+        for v in verdicts
+    )
 
 
 # --------------------------------------------------------------------------- the pieces
@@ -320,13 +377,24 @@ def test_cli_tolerance_override_changes_the_verdict():
 
 def test_reference_files_in_both_shapes(tmp_path):
     daily = tmp_path / "daily.csv"
-    daily.write_text("subject,symbol,metric,date,open,high,low,close,volume,source\n"
-                     "Bitcoin,BTC,price,2025-05-08,97034.25,103969.54,96913.88,103241.46,1,yahoo\n", encoding="utf-8")
+    daily.write_text(
+        "subject,symbol,metric,date,open,high,low,close,volume,source\n"
+        "Bitcoin,BTC,price,2025-05-08,97034.25,103969.54,96913.88,103241.46,1,yahoo\n",
+        encoding="utf-8",
+    )
     plain = tmp_path / "obs.jsonl"
-    plain.write_text('{"subject": "Russell 2000", "metric": "short_interest", "date": "2025-05-08", "value": 4.6}\n',
-                     encoding="utf-8")
+    plain.write_text(
+        '{"subject": "Russell 2000", "metric": "short_interest", "date": "2025-05-08", "value": 4.6}\n',
+        encoding="utf-8",
+    )
     (btc,) = read_observations(daily)
-    assert (btc.value, btc.low, btc.high, btc.symbol, btc.source) == (103241.46, 96913.88, 103969.54, "BTC", "yahoo")
+    assert (btc.value, btc.low, btc.high, btc.symbol, btc.source) == (
+        103241.46,
+        96913.88,
+        103969.54,
+        "BTC",
+        "yahoo",
+    )
     (si,) = read_observations(plain)
     assert (si.subject, si.metric, si.value, si.low) == ("Russell 2000", "short_interest", 4.6, None)
     bad = tmp_path / "bad.csv"
@@ -344,26 +412,32 @@ def test_reference_file_of_the_corpus_is_real_daily_data():
         assert obs.source and "daily.csv" in obs.source
 
 
-@pytest.mark.parametrize(("as_of", "subject_type", "day"), [
-    ("2025-05-08T23:30:00-04:00", "crypto", "2025-05-09"),  # crypto: the UTC day
-    ("2025-05-08T23:30:00-04:00", "index", "2025-05-08"),  # stocks and indices: the New York day
-    ("2025-05-09T01:00:00+00:00", "stock", "2025-05-08"),
-    ("2025-05-08", "crypto", "2025-05-08"),
-    ("2025-05", "crypto", None),
-])
+@pytest.mark.parametrize(
+    ("as_of", "subject_type", "day"),
+    [
+        ("2025-05-08T23:30:00-04:00", "crypto", "2025-05-09"),  # crypto: the UTC day
+        ("2025-05-08T23:30:00-04:00", "index", "2025-05-08"),  # stocks and indices: the New York day
+        ("2025-05-09T01:00:00+00:00", "stock", "2025-05-08"),
+        ("2025-05-08", "crypto", "2025-05-08"),
+        ("2025-05", "crypto", None),
+    ],
+)
 def test_market_day(as_of, subject_type, day):
     assert dates.market_day(as_of, subject_type) == day
 
 
-@pytest.mark.parametrize(("as_of", "published", "after"), [
-    ("2025-05-15", "2025-05-08T17:05:00-04:00", True),
-    ("2025-05-08", "2025-05-08T17:05:00-04:00", False),
-    ("2025-05-08T15:00:00+00:00", "2025-05-08T14:42:00+00:00", True),
-    ("2025-05-08T19:00:00+00:00", "2025-05-08", False),
-    ("2025-05", "2025-05-08", False),
-    ("2025-06", "2025-05-08", True),
-    (None, "2025-05-08", False),
-])
+@pytest.mark.parametrize(
+    ("as_of", "published", "after"),
+    [
+        ("2025-05-15", "2025-05-08T17:05:00-04:00", True),
+        ("2025-05-08", "2025-05-08T17:05:00-04:00", False),
+        ("2025-05-08T15:00:00+00:00", "2025-05-08T14:42:00+00:00", True),
+        ("2025-05-08T19:00:00+00:00", "2025-05-08", False),
+        ("2025-05", "2025-05-08", False),
+        ("2025-06", "2025-05-08", True),
+        (None, "2025-05-08", False),
+    ],
+)
 def test_as_of_after_publication(as_of, published, after):
     assert dates.is_after(as_of, published) is after
 

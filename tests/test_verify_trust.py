@@ -336,7 +336,7 @@ def test_table_lists_contradictions_first_with_their_sentences():
         ["verify", str(path), "-r", str(ROOT / "corpus" / "reference" / "prices.csv")],
         env={"COLUMNS": "220"},
     )
-    assert result.exit_code == 1, result.stdout
+    assert result.exit_code == 4, result.stdout
     verdicts = re.findall(r"│ (supported|contradicted|unverifiable) ", result.stdout)
     n = verdicts.count("contradicted")
     assert n == 2 and verdicts[:n] == ["contradicted"] * n

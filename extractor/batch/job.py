@@ -1,6 +1,6 @@
 """The driver of a batch run: records → engine → near-duplicates → sink (with its progress).
 
-In: a record stream (`batch.sources.iter_records`), an engine (`runner.LocalEngine` or
+In: a record stream (`inputs.dumps.iter_records`), an engine (`runner.LocalEngine` or
 `ray_engine.RayEngine`), an open sink, the errors file, the near-duplicate index and a display.
 Out: `Counts`, and `exit_code(counts)`.
 
@@ -17,10 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from extractor.batch.dedup import NearDuplicates
 from extractor.batch.failures import ErrorLog
+from extractor.batch.near_duplicates import NearDuplicates
 from extractor.batch.process import Outcome
-from extractor.batch.sources import Record
+from extractor.inputs.pages import Source
 from extractor.sinks import DoneRecord, Progress, Sink
 
 NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3
@@ -61,7 +61,7 @@ class Engine(Protocol):
 
     name: str
 
-    def map(self, records: Iterable[Record]) -> Iterator[Outcome]: ...
+    def map(self, records: Iterable[Source]) -> Iterator[Outcome]: ...
 
     def __enter__(self) -> Engine: ...
 
@@ -79,8 +79,9 @@ class Display(Protocol):
 class BatchJob:
     """One run; `run(records)` returns its counts."""
 
-    def __init__(self, engine: Engine, sink: Sink, errors: ErrorLog,
-                 duplicates: NearDuplicates, display: Display) -> None:
+    def __init__(
+        self, engine: Engine, sink: Sink, errors: ErrorLog, duplicates: NearDuplicates, display: Display
+    ) -> None:
         self.engine = engine
         self.sink = sink
         self.errors = errors
@@ -88,7 +89,7 @@ class BatchJob:
         self.display = display
         self.counts = Counts()
 
-    def run(self, records: Iterable[Record]) -> Counts:
+    def run(self, records: Iterable[Source]) -> Counts:
         for outcome in self.engine.map(self._todo(records)):
             if outcome.ok:
                 self._write(outcome)
@@ -98,7 +99,7 @@ class BatchJob:
             self.display.done(self.counts)
         return self.counts
 
-    def _todo(self, records: Iterable[Record]) -> Iterator[Record]:
+    def _todo(self, records: Iterable[Source]) -> Iterator[Source]:
         for record in records:
             if record.done:
                 self.counts.skipped += 1

@@ -1,6 +1,6 @@
 """The one step a batch applies to each record: `RecordProcessor.process_record`.
 
-In: a `Record` (from `batch.sources`). Out: an `Outcome`: the `Article` with its claims and the
+In: a `Source` (from `inputs.dumps`). Out: an `Outcome`: the `Article` with its claims and the
 MinHash signature of its text, or the reason the record failed.
 
 `process_record` never raises: an unreadable record, a page over `scrape.max_input_bytes`, an
@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from extractor.batch.dedup import signature
-from extractor.batch.sources import Record
+from extractor.batch.near_duplicates import signature
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.pages import Source
 from extractor.pipeline import process_source
 from extractor.schemas import Article
 from extractor.settings import Settings
-from extractor.sources import Source
 
 
 @dataclass(slots=True)
@@ -38,7 +37,7 @@ class Outcome:
     key: str
     input: str
     article: Article | None = None
-    signature: bytes | None = None  # MinHash of the article text (see `batch.dedup`)
+    signature: bytes | None = None  # MinHash of the article text (see `batch.near_duplicates`)
     reason: str | None = None
     url: str | None = None
 
@@ -71,7 +70,7 @@ def timeout_reason(seconds: float) -> str:
     return f"took longer than {seconds:g} s (batch.record_timeout); skipped"
 
 
-def process_within_budget(processor: RecordProcessor, record: Record) -> Outcome:
+def process_within_budget(processor: RecordProcessor, record: Source) -> Outcome:
     """`processor.process_record(record)`, interrupted after `batch.record_timeout` seconds.
 
     On the main thread (local workers) an interval timer raises `RecordTimeout` from SIGALRM;
@@ -85,10 +84,10 @@ def process_within_budget(processor: RecordProcessor, record: Record) -> Outcome
             return _with_alarm(processor, record, budget)
         return _with_timer_thread(processor, record, budget)
     except RecordTimeout:  # also one that fires just as the record ends: caught all the same
-        return Outcome(key=record.key, input=record.input, url=record.url, reason=timeout_reason(budget))
+        return Outcome(key=record.name, input=record.input, url=record.url, reason=timeout_reason(budget))
 
 
-def _with_alarm(processor: RecordProcessor, record: Record, budget: float) -> Outcome:
+def _with_alarm(processor: RecordProcessor, record: Source, budget: float) -> Outcome:
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         signal.setitimer(signal.ITIMER_REAL, budget)
@@ -98,7 +97,7 @@ def _with_alarm(processor: RecordProcessor, record: Record, budget: float) -> Ou
         signal.signal(signal.SIGALRM, previous)
 
 
-def _with_timer_thread(processor: RecordProcessor, record: Record, budget: float) -> Outcome:
+def _with_timer_thread(processor: RecordProcessor, record: Source, budget: float) -> Outcome:
     target = threading.get_ident()
     lock = threading.Lock()
     finished = False
@@ -106,7 +105,9 @@ def _with_timer_thread(processor: RecordProcessor, record: Record, budget: float
     def interrupt() -> None:
         with lock:  # never after the record is finished: the exception would land elsewhere
             if not finished:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(RecordTimeout))
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(RecordTimeout)
+                )
 
     timer = threading.Timer(budget, interrupt)
     timer.daemon = True
@@ -139,9 +140,9 @@ class RecordProcessor:
 
         self.nlp = default_pipeline()
 
-    def process_record(self, record: Record) -> Outcome:
+    def process_record(self, record: Source) -> Outcome:
         """The overridable step: one record in, one outcome out; never raises."""
-        failed = Outcome(key=record.key, input=record.input, url=record.url)
+        failed = Outcome(key=record.name, input=record.input, url=record.url)
         if record.error:
             failed.reason = record.error
             return failed
@@ -160,17 +161,27 @@ class RecordProcessor:
         except Exception as exc:  # any page that breaks trafilatura or the rules: logged, the run goes on
             failed.reason = one_line(exc)
             return failed
-        return Outcome(key=record.key, input=record.input, article=article,
-                       signature=signature(article.text), url=article.url)
+        return Outcome(
+            key=record.name,
+            input=record.input,
+            article=article,
+            signature=signature(article.text),
+            url=article.url,
+        )
 
-    def extract(self, record: Record) -> Article:
+    def extract(self, record: Source) -> Article:
         """The pipeline on the record; WARC-Date is used only when the page gives no date."""
         if self.nlp is None:
             self.setup()
-        source = Source(name=record.key, content=record.content, url=record.url, kind=record.kind)
-        article = process_source(source, published=record.published, path=record.path,
-                                 settings=self.settings, nlp=self.nlp)
+        article = process_source(
+            record, published=record.published, path=record.path, settings=self.settings, nlp=self.nlp
+        )
         if article.published is None and record.fallback_published:
-            article = process_source(source, published=record.fallback_published, path=record.path,
-                                     settings=self.settings, nlp=self.nlp)
+            article = process_source(
+                record,
+                published=record.fallback_published,
+                path=record.path,
+                settings=self.settings,
+                nlp=self.nlp,
+            )
         return article

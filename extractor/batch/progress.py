@@ -70,10 +70,17 @@ class ProgressDisplay(QuietDisplay):
     def __init__(self, console: Console | None = None) -> None:
         super().__init__(console)
         self.progress = Progress(
-            TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
-            TextColumn("{task.fields[claims]} claims · {task.fields[errors]} errors"), RateColumn(),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=self.console, transient=False,
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("records"),
+            TextColumn("{task.fields[claims]} claims · {task.fields[errors]} errors"),
+            RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
         )
         self.task = self.progress.add_task("batch", total=None, claims=0, errors=0, rate=0.0)
         self._total: int | None = None  # records in the inputs, once counted

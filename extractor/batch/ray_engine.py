@@ -1,6 +1,6 @@
 """The Ray engine: records in, outcomes out, on Ray Data actors (a local instance or a cluster).
 
-In: an iterable of `Record`s (read lazily by the driver) and a `RecordProcessor`. Out: an
+In: an iterable of `Source`s (read lazily by the driver) and a `RecordProcessor`. Out: an
 iterator of `Outcome`s in input order, consumed by the driver, which writes the sink.
 
 The driver cuts the record stream into bounded chunks (`chunk_size` records, default 1,024);
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from extractor.batch.process import Outcome, RecordProcessor, one_line, process_within_budget
-from extractor.batch.sources import Record
 from extractor.errors import InputError
+from extractor.inputs.pages import Source
 
 DEFAULT_CHUNK = 1024
 BATCH_SIZE = 8  # records per map_batches call
@@ -55,7 +55,7 @@ def ray_available() -> bool:
     return True
 
 
-def chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def chunks(records: Iterable[Source], size: int) -> Iterator[list[Source]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -66,8 +66,13 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, processor: RecordProcessor, workers: int, address: str | None = None,
-                 chunk_size: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self,
+        processor: RecordProcessor,
+        workers: int,
+        address: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> None:
         self.processor = processor
         self.workers = max(1, workers)
         self.address = address
@@ -88,7 +93,9 @@ class RayEngine:
                     # "local": a new instance, even when `ray start` left one running here
                     ray.init(address="local", num_cpus=self.workers, include_dashboard=False, **quiet)
             except Exception as exc:  # Ray raises many kinds: the user needs the reason
-                raise InputError(self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})") from None
+                raise InputError(
+                    self.address or "ray", f"cannot start or reach Ray ({one_line(exc)})"
+                ) from None
             self._started = True
         self._configure()
         return self
@@ -110,7 +117,7 @@ class RayEngine:
             if hasattr(context, flag):
                 setattr(context, flag, False)
 
-    def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
+    def map(self, records: Iterable[Source]) -> Iterator[Outcome]:
         """Outcomes of `records`, in order, one bounded chunk at a time.
 
         Actors are not restarted (`max_restarts=0`): a record that kills its actor would
@@ -127,9 +134,9 @@ class RayEngine:
             except Exception as exc:  # an actor died: Ray raises its own kinds
                 reason = f"Ray actor failed in this chunk ({one_line(exc)})"
                 for record in chunk[done:]:
-                    yield Outcome(key=record.key, input=record.input, url=record.url, reason=reason)
+                    yield Outcome(key=record.name, input=record.input, url=record.url, reason=reason)
 
-    def _run_chunk(self, chunk: list[Record], processor: bytes) -> Iterator[Outcome]:
+    def _run_chunk(self, chunk: list[Source], processor: bytes) -> Iterator[Outcome]:
         import ray.data
 
         dataset = ray.data.from_items([{"record": pickle.dumps(r)} for r in chunk])

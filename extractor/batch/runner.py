@@ -1,6 +1,6 @@
 """The local engine: records in, outcomes out, on worker processes of this machine.
 
-In: an iterable of `Record`s (read lazily) and a `RecordProcessor`. Out: an iterator of
+In: an iterable of `Source`s (read lazily) and a `RecordProcessor`. Out: an iterator of
 `Outcome`s in input order.
 
 Each worker process (`concurrent.futures.ProcessPoolExecutor`) receives the processor once and
@@ -38,7 +38,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from extractor.batch.process import Outcome, RecordProcessor, process_within_budget, timeout_reason
-from extractor.batch.sources import Record
+from extractor.inputs.pages import Source
 
 _processor: RecordProcessor | None = None  # the worker process's own copy
 PRELOAD = ["extractor.batch.process", "extractor.extract", "extractor.pipeline"]
@@ -73,7 +73,7 @@ def _exit_with(driver: int) -> None:
             os._exit(1)
 
 
-def _process(record: Record) -> Outcome:
+def _process(record: Source) -> Outcome:
     assert _processor is not None, "worker not initialised"
     return process_within_budget(_processor, record)
 
@@ -100,12 +100,16 @@ class LocalEngine:
             self._pool = None
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=_init_worker, initargs=(self.processor, os.getpid()))
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(self.processor, os.getpid()),
+        )
 
-    def map(self, records: Iterable[Record]) -> Iterator[Outcome]:
+    def map(self, records: Iterable[Source]) -> Iterator[Outcome]:
         """Outcomes of `records`, in order, with at most `in_flight` records read ahead."""
-        window: deque[tuple[Record, Future[Outcome]]] = deque()
+        window: deque[tuple[Source, Future[Outcome]]] = deque()
         for record in records:
             window.append((record, self._submit(record)))
             if len(window) >= self.in_flight:
@@ -113,7 +117,7 @@ class LocalEngine:
         while window:
             yield from self._next(window)
 
-    def _submit(self, record: Record) -> Future[Outcome]:
+    def _submit(self, record: Source) -> Future[Outcome]:
         assert self._pool is not None, "use the engine as a context manager"
         try:
             return self._pool.submit(_process, record)
@@ -121,7 +125,7 @@ class LocalEngine:
             self._restart()
             return self._pool.submit(_process, record)
 
-    def _next(self, window: deque[tuple[Record, Future[Outcome]]]) -> Iterator[Outcome]:
+    def _next(self, window: deque[tuple[Source, Future[Outcome]]]) -> Iterator[Outcome]:
         # The oldest record is running once every record before it is done, which is now: its
         # clock starts here at the latest (so it gets at least its budget, at most twice it).
         record, future = window.popleft()
@@ -132,14 +136,18 @@ class LocalEngine:
             window.clear()
             yield from self._isolate(suspects)
         except FutureTimeout:
-            yield Outcome(key=record.key, input=record.input, url=record.url,
-                          reason=timeout_reason(self.budget) + "; its worker was replaced")
+            yield Outcome(
+                key=record.name,
+                input=record.input,
+                url=record.url,
+                reason=timeout_reason(self.budget) + "; its worker was replaced",
+            )
             others = [r for r, _ in window]
             window.clear()
             self._kill_pool()
             window.extend((r, self._submit(r)) for r in others)
 
-    def _isolate(self, suspects: list[Record]) -> Iterator[Outcome]:
+    def _isolate(self, suspects: list[Source]) -> Iterator[Outcome]:
         """After a crash: each record that was in flight alone, on a fresh worker."""
         self._restart(workers=1)
         for record in suspects:
@@ -147,12 +155,20 @@ class LocalEngine:
             try:
                 yield self._pool.submit(_process, record).result(timeout=self.budget + HARD_GRACE)
             except BrokenProcessPool:
-                yield Outcome(key=record.key, input=record.input, url=record.url,
-                              reason="worker process died on this record (crash or out of memory)")
+                yield Outcome(
+                    key=record.name,
+                    input=record.input,
+                    url=record.url,
+                    reason="worker process died on this record (crash or out of memory)",
+                )
                 self._restart(workers=1)
             except FutureTimeout:
-                yield Outcome(key=record.key, input=record.input, url=record.url,
-                              reason=timeout_reason(self.budget) + "; its worker was replaced")
+                yield Outcome(
+                    key=record.name,
+                    input=record.input,
+                    url=record.url,
+                    reason=timeout_reason(self.budget) + "; its worker was replaced",
+                )
                 self._kill_pool(workers=1)
         self._restart()
 

@@ -1,7 +1,9 @@
 """The `claims` command: a thin typer app, one module per command group.
 
-Each command is a few lines around a library function; errors the package raises on purpose
-(`MarketClaimsError`) become one line on stderr and exit code 2, never a traceback.
+Each command is a few lines around a library function. What they share — the common options,
+`fail()` and the exit codes (`ExitCode`) — is in `options.py`: an error the package raises on
+purpose (`MarketClaimsError`) becomes one line on stderr and the exit code the rule gives it,
+never a traceback.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
+from extractor.cli.options import fail
 from extractor.errors import MarketClaimsError
 from extractor.schemas import METRICS, Claim
 from extractor.sinks import sql
@@ -39,7 +40,9 @@ db_app = typer.Typer(
 
 DbOption = Annotated[
     str,
-    typer.Option("--db", help="SQLite file (*.db, *.sqlite, *.sqlite3), sqlite:/// URL or postgresql:// URL."),
+    typer.Option(
+        "--db", help="SQLite file (*.db, *.sqlite, *.sqlite3), sqlite:/// URL or postgresql:// URL."
+    ),
 ]
 
 
@@ -55,9 +58,25 @@ class StatsFormat(StrEnum):
 
 
 CSV_COLUMNS = (
-    "claim_id", "article_id", "article_url", "article_path", "as_of", "subject", "subject_type", "symbol",
-    "metric", "value", "value_max", "unit", "qualifiers", "period", "attributed_to", "hedge", "mentions",
-    "confidence", "evidence_text",
+    "claim_id",
+    "article_id",
+    "article_url",
+    "article_path",
+    "as_of",
+    "subject",
+    "subject_type",
+    "symbol",
+    "metric",
+    "value",
+    "value_max",
+    "unit",
+    "qualifiers",
+    "period",
+    "attributed_to",
+    "hedge",
+    "mentions",
+    "confidence",
+    "evidence_text",
 )
 
 
@@ -72,10 +91,10 @@ def _errors(db: str) -> Iterator[None]:
     try:
         yield
     except MarketClaimsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except DBAPIError as exc:
         lines = str(exc.orig).strip().splitlines()
-        _fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
+        fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
 
 
 def _console() -> Console:
@@ -83,11 +102,6 @@ def _console() -> Console:
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
         return Console(highlight=False)
     return Console(highlight=False, width=200)
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 # --------------------------------------------------------------------------- stats
@@ -114,8 +128,11 @@ def _print_stats(name: str, counts: dict[str, Any]) -> None:
     console.print(f"articles {counts['articles']}   claims {counts['claims']}   runs {counts['runs']}")
     run = counts["last_run"]
     if run:
-        console.print(f"last run {run['id']}: started {run['started_at']}, finished {run['finished_at'] or '-'}, "
-                      f"counts {json.dumps(run['counts'])}", markup=False)
+        console.print(
+            f"last run {run['id']}: started {run['started_at']}, finished {run['finished_at'] or '-'}, "
+            f"counts {json.dumps(run['counts'])}",
+            markup=False,
+        )
     for title, key in (("metric", "by_metric"), ("subject", "by_subject"), ("source", "by_source")):
         table = Table(title=f"claims per {title}", title_justify="left")
         table.add_column(title)
@@ -135,7 +152,9 @@ def query_command(
     metric: Annotated[str | None, typer.Option(help="Metric, e.g. short_interest.")] = None,
     since: Annotated[str | None, typer.Option(help="as_of on or after this date (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[str | None, typer.Option(help="as_of on or before this date (YYYY[-MM[-DD]]).")] = None,
-    source: Annotated[str | None, typer.Option(help="Part of attributed_to, any case (e.g. kobeissi).")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Part of attributed_to, any case (e.g. kobeissi).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many claims; 0 for all.")] = 100,
     offset: Annotated[int, typer.Option(help="Skip this many claims first.")] = 0,
     format: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
@@ -144,8 +163,16 @@ def query_command(
     with _errors(db):
         if metric is not None and metric not in METRICS:
             raise MarketClaimsError(f"--metric {metric}: unknown metric; one of {', '.join(METRICS)}")
-        found = sql.read_claims(db, subject=subject, metric=metric, since=since, until=until, source=source,
-                                limit=limit or None, offset=offset)
+        found = sql.read_claims(
+            db,
+            subject=subject,
+            metric=metric,
+            since=since,
+            until=until,
+            source=source,
+            limit=limit or None,
+            offset=offset,
+        )
     if format is QueryFormat.json:
         typer.echo(json.dumps([c.to_record() for c in found], indent=2, ensure_ascii=False))
     elif format is QueryFormat.csv:
@@ -170,7 +197,16 @@ def _table_cells(c: Claim) -> tuple[str, ...]:
     value = _number(c.value) + (f" to {_number(c.value_max)}" if c.value_max is not None else "")
     qualifiers = " ".join(f"{k}={v}" for k, v in c.qualifiers.items())
     subject = f"{c.subject} ({c.symbol})" if c.symbol else c.subject
-    return (c.as_of or "", subject, c.metric, value, c.unit, qualifiers, c.period or "", c.attributed_to or "")
+    return (
+        c.as_of or "",
+        subject,
+        c.metric,
+        value,
+        c.unit,
+        qualifiers,
+        c.period or "",
+        c.attributed_to or "",
+    )
 
 
 def _claims_table(found: list[Claim]) -> Table:
@@ -180,8 +216,12 @@ def _claims_table(found: list[Claim]) -> Table:
     table = Table(title=f"{len(found)} claims", title_justify="left", box=box.SIMPLE_HEAD)
     for i in shown:
         name = TABLE_COLUMNS[i]
-        table.add_column(name, justify="right" if name == "value" else "left", overflow="fold",
-                         no_wrap=name in ("as_of", "metric", "value", "unit", "period"))
+        table.add_column(
+            name,
+            justify="right" if name == "value" else "left",
+            overflow="fold",
+            no_wrap=name in ("as_of", "metric", "value", "unit", "period"),
+        )
     for row in rows:
         table.add_row(*(Text(row[i]) for i in shown))  # Text: data is never read as markup
     return table
@@ -191,7 +231,9 @@ def _csv_row(c: Claim) -> dict[str, Any]:
     record = c.to_record()
     return {
         **{k: record[k] for k in CSV_COLUMNS if k in record},
-        "article_id": c.article.id, "article_url": c.article.url, "article_path": c.article.path,
+        "article_id": c.article.id,
+        "article_url": c.article.url,
+        "article_path": c.article.path,
         "qualifiers": json.dumps(c.qualifiers, ensure_ascii=False, sort_keys=True),
         "evidence_text": c.evidence.text,
     }
@@ -210,7 +252,9 @@ def _write_csv(found: list[Claim]) -> None:
 @db_app.command("export")
 def export_command(
     db: DbOption = "claims.db",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSONL file to write; stdout if omitted.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSONL file to write; stdout if omitted.")
+    ] = None,
 ) -> None:
     """All claims as JSON Lines (one claim record a line, with its article block), in text order."""
     with _errors(db):

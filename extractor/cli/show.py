@@ -21,11 +21,17 @@ from typing import Annotated
 
 import typer
 
-from extractor.cli.extract import check_published, report
+from extractor.cli.options import (
+    ConfigOption,
+    ExitCode,
+    PublishedOption,
+    ReferenceOption,
+    fail,
+    load_settings,
+)
 from extractor.errors import InputError, MarketClaimsError
+from extractor.inputs.pages import iter_sources
 from extractor.pipeline import process_source
-from extractor.settings import Settings
-from extractor.sources import iter_sources
 from extractor.verify import load_references, verify_article
 from extractor.view import render_article
 
@@ -34,15 +40,7 @@ def show(
     input: Annotated[
         str, typer.Argument(metavar="INPUT", help="An HTML or text file, a URL, or - for stdin.")
     ],
-    reference: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--reference",
-            "-r",
-            metavar="FILE",
-            help="Reference observations (CSV or JSONL; repeatable), as for `claims verify`: the page shows each claim's verdict against them.",
-        ),
-    ] = None,
+    reference: ReferenceOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -56,37 +54,27 @@ def show(
     all_figures: Annotated[
         bool, typer.Option("--all-figures", help="Also show, dimmed, the figures that made no claim.")
     ] = False,
-    published: Annotated[
-        str | None,
-        typer.Option(
-            help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.",
-            callback=check_published,
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="A settings TOML file overriding the shipped defaults.")
-    ] = None,
+    published: PublishedOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Show an article as an HTML page: every claim highlighted where it was found, its record and verdict on hover.
 
     The page is one file with no external resources. Exit code: 0 written, 1 the input could not
     be read (one line on stderr), 2 a usage error.
     """
+    settings = load_settings(config)
     try:
-        settings = Settings.load(config)
         refs = load_references(reference) if reference else None
     except MarketClaimsError as exc:
-        report(exc)
-        raise typer.Exit(2) from None
+        fail(exc)
     sources = iter(iter_sources([input], settings))
     item = next(sources, None)
     if next(sources, None) is not None:
-        report(
+        fail(
             InputError(
                 input, "claims show takes one article; this input holds several (use a file, not a folder)"
             )
         )
-        raise typer.Exit(2)
     try:
         if item is None:
             raise InputError(input, "no article")
@@ -97,8 +85,7 @@ def show(
         )
         verdicts = verify_article(article, references=refs)
     except MarketClaimsError as exc:
-        report(exc)
-        raise typer.Exit(1) from None
+        fail(exc, ExitCode.INPUT_FAILED)
     page = render_article(article, verdicts, all_figures=all_figures)
     if not article.claims:
         typer.echo(f"note: {input}: no claims found in this article", err=True)
@@ -114,8 +101,7 @@ def show(
         try:
             target.write_text(page, encoding="utf-8")
         except OSError as exc:
-            report(InputError(str(target), f"cannot write the page: {exc.strerror or exc}"))
-            raise typer.Exit(2) from None
+            fail(InputError(str(target), f"cannot write the page: {exc.strerror or exc}"))
         typer.echo(
             f"{target}: {len(article.claims)} claim{'' if len(article.claims) == 1 else 's'}", err=True
         )

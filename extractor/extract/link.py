@@ -685,7 +685,7 @@ def _nearest_cue(
     )
 
 
-def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) -> Hit | None:
+def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) -> Hit | None:  # noqa: C901 - one test per reason a metric word is not the figure's, in reading order
     best, best_score = None, 10_000
     labels = {h.label for h in sentence.of("metrics")}
     relative = relative_clauses(sentence)
@@ -899,7 +899,7 @@ def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
     return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
 
 
-def _qualifiers(
+def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of the contract's table
     sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous
 ) -> dict[str, str]:
     out: dict[str, str] = {}

@@ -166,7 +166,7 @@ def char_to_token(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
-def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:
+def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:  # noqa: C901 - one pattern per kind of name no gazetteer lists
     """Subjects no gazetteer lists: "Name (NASDAQ: TICK)", "$TSLA", and trading pairs "BTC/ETH"."""
     hits: list[Hit] = []
 
@@ -478,7 +478,7 @@ def tickers_to_names(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def named_movers(
+def named_movers(  # noqa: C901 - the steps that find a name's start and end, read top to bottom
     doc: Doc, move_hits: list[Hit], taken: list[Hit], sectors: set[int] | None = None
 ) -> list[Hit]:
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",

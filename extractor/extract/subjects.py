@@ -62,7 +62,7 @@ def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
     return None, None
 
 
-def subject_candidates(sentence, fig, seg, metric, ordered, context):
+def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C901 - the guesses in order of trust, one generator a reader follows top to bottom
     """Who the figure is about, best guess first: the name it is said "for"/"in"; the names listed
     in the same order as the figures; the nearest name before it in its clause, then in its
     sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""

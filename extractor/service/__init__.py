@@ -3,7 +3,7 @@
     create_app(settings: ServiceSettings | None = None, db_url: str | None = None) -> FastAPI
 
 See `extractor.service.app` for the endpoints and docs/service.md for how to run and call it.
-`create_app` is imported on first use, so `extractor.service.settings` stays cheap to import
+`create_app` is imported on first use, so `extractor.service.service_settings` stays cheap to import
 (the `claims` command reads its defaults without loading FastAPI).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractor.service.settings import ServiceSettings
+from extractor.service.service_settings import ServiceSettings
 
 
 def __getattr__(name: str) -> Any:

@@ -17,34 +17,27 @@ change; a 500 only comes from the last-resort handler (a bug, logged with its tr
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from spacy.language import Language
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extractor.errors import InputError, MarketClaimsError
-from extractor.extract import default_pipeline
-from extractor.pipeline import process_article
 from extractor.schemas import Article, Metric
-from extractor.service.database import Database
-from extractor.service.limits import BodySizeLimit, Busy, TimedOut
-from extractor.service.models import (
+from extractor.service import verify as verify_routes
+from extractor.service.api_schemas import (
     DOCUMENT_EXAMPLES,
     HTML_EXAMPLE,
     TEXT_EXAMPLE,
     ArticleOut,
     ClaimsPage,
-    DocumentRequest,
     ErrorBody,
     ExtractRequest,
     FieldError,
@@ -53,49 +46,22 @@ from extractor.service.models import (
     article_record,
     check_string,
 )
-from extractor.service.settings import ServiceSettings, from_env
+from extractor.service.core import ERRORS, NO_DATABASE, ApiError, ServiceState, State, log, run_document
+from extractor.service.database import Database
+from extractor.service.limits import BodySizeLimit
+from extractor.service.pages import router as pages_router
+from extractor.service.service_settings import ServiceSettings, from_env
 from extractor.service.workers import ExtractionPool, Job
 from extractor.settings import Settings
 
-log = logging.getLogger("extractor.service")
-T = TypeVar("T")
 
-# --------------------------------------------------------------------------- state and errors
-
-
-@dataclass
-class ServiceState:
-    """What one worker process shares between requests."""
-
-    settings: ServiceSettings
-    pipeline_settings: Settings
-    pool: ExtractionPool  # the extraction processes (started at startup)
-    database: Database | None = None
-    nlp: Language | None = None  # set at startup: for what runs in this process (verify's `claim`)
-
-    def load_rules(self) -> None:
-        """Build the spaCy pipeline (rule model included) and run it once on each kind of input."""
-        self.nlp = default_pipeline()
-        process_article(TEXT_EXAMPLE, kind="text", settings=self.pipeline_settings, nlp=self.nlp)
-        process_article(HTML_EXAMPLE, kind="html", settings=self.pipeline_settings, nlp=self.nlp)
-
-
-class ApiError(Exception):
-    """An error the client can act on: status, the field at fault, a readable reason."""
-
-    def __init__(self, status: int, field: str, message: str, type: str = "invalid",
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{field}: {message}")
-        self.status = status
-        self.field = field
-        self.message = message
-        self.type = type
-        self.headers = headers
-
-
-def error_response(status: int, errors: list[FieldError], headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, errors: list[FieldError], headers: dict[str, str] | None = None
+) -> JSONResponse:
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return JSONResponse(ErrorBody(detail=detail, errors=errors).model_dump(), status_code=status, headers=headers)
+    return JSONResponse(
+        ErrorBody(detail=detail, errors=errors).model_dump(), status_code=status, headers=headers
+    )
 
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -109,10 +75,16 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
         if kind == "json_invalid":
             name = "body"
             position = loc[1] if len(loc) > 1 else "?"
-            message = f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
+            message = (
+                f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
+            )
         elif loc[:1] == ["body"] and len(loc) == 1 and kind == "missing":
             message = "a JSON object is required (Content-Type: application/json) with html, text or url"
-        elif loc[:1] == ["body"] and len(loc) == 1 and kind in ("model_attributes_type", "dict_type", "model_type"):
+        elif (
+            loc[:1] == ["body"]
+            and len(loc) == 1
+            and kind in ("model_attributes_type", "dict_type", "model_type")
+        ):
             message = "expected a JSON object (Content-Type: application/json) with html, text or url"
         elif kind == "extra_forbidden":
             message = "unknown field"
@@ -129,20 +101,32 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, [FieldError(field=exc.field, message=exc.message, type=exc.type)],
-                              exc.headers)
+        return error_response(
+            exc.status, [FieldError(field=exc.field, message=exc.message, type=exc.type)], exc.headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         target = "path" if exc.status_code in (404, 405) else "body"
-        return error_response(exc.status_code, [FieldError(field=target, message=str(exc.detail), type="http")],
-                              getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            [FieldError(field=target, message=str(exc.detail), type="http")],
+            getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # last resort: a bug
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, [FieldError(
-            field="server", message=f"internal error ({type(exc).__name__}); see the server log", type="internal")])
+        return error_response(
+            500,
+            [
+                FieldError(
+                    field="server",
+                    message=f"internal error ({type(exc).__name__}); see the server log",
+                    type="internal",
+                )
+            ],
+        )
 
 
 # --------------------------------------------------------------------------- the app
@@ -158,8 +142,12 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
     state = ServiceState(
         settings=settings,
         pipeline_settings=Settings.load(settings.config),
-        pool=ExtractionPool(settings.max_concurrency, settings.timeout_seconds, settings.config,
-                            warmups=[Job("text", TEXT_EXAMPLE.encode()), Job("html", HTML_EXAMPLE.encode())]),
+        pool=ExtractionPool(
+            settings.max_concurrency,
+            settings.timeout_seconds,
+            settings.config,
+            warmups=[Job("text", TEXT_EXAMPLE.encode()), Job("html", HTML_EXAMPLE.encode())],
+        ),
         database=Database(db_url) if db_url else None,
     )
 
@@ -168,7 +156,9 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         await run_in_threadpool(state.load_rules)
         await state.pool.start()
         if state.database is not None:
-            reason = await run_in_threadpool(state.database.ping)  # open early; failure only makes /readyz 503
+            reason = await run_in_threadpool(
+                state.database.ping
+            )  # open early; failure only makes /readyz 503
             if reason != "ok":
                 log.warning("database not reachable at startup: %s", reason)
         yield
@@ -181,21 +171,18 @@ def create_app(settings: ServiceSettings | None = None, db_url: str | None = Non
         summary="Turn market-commentary articles into normalized claims (contract claims/1).",
         version="1",
         lifespan=lifespan,
-        responses={422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}},
+        responses={
+            422: {"model": ErrorBody, "description": "A field is missing, malformed or of the wrong type."}
+        },
     )
     app.state.service = state
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     install_error_handlers(app)
     add_routes(app)
-    try:
-        from extractor.service import verify as verify_routes
-    except ImportError:  # extractor.verify not installed: the service runs without /v1/verify
-        log.warning("extractor.verify is not available: POST /v1/verify is disabled")
-    else:
-        verify_routes.add_routes(app)
-    from extractor.service.pages import router as pages
-
-    app.include_router(pages)  # GET /, POST /view, GET /v1/articles/{id}/view: the HTML view
+    verify_routes.add_routes(app)
+    app.include_router(pages_router)  # GET /, POST /view, GET /v1/articles/{id}/view: the HTML view
     return app
 
 
@@ -205,70 +192,8 @@ def app_from_env() -> FastAPI:
     return create_app(settings, db_url)
 
 
-def service_state(request: Request) -> ServiceState:
-    return request.app.state.service
-
-
-State = Annotated[ServiceState, Depends(service_state)]
-
-# --------------------------------------------------------------------------- extraction, shared with verify
-
-
-async def run_document(state: ServiceState, document: DocumentRequest,
-                       finish: Callable[[Article], T] | None = None) -> T | Article:
-    """Extract `document` in one of the worker's extraction processes, under its time limit (a
-    job over it is killed), then `finish(article)` (e.g. verify it) in a thread; returns what
-    `finish` returns, or the article.
-
-    Errors: 413 (document over scrape.max_input_bytes), 422 (InputError: empty, binary, no
-    article text, not English, unreachable or internal URL; a figure out of range; a bad
-    `claim`), 503 (every slot busy), 504 (time limit).
-    """
-    job = make_job(state, document)
-    where = document.field
-    try:
-        article = await state.pool.run(job)
-        return await run_in_threadpool(finish, article) if finish is not None else article
-    except Busy:
-        raise ApiError(503, "server", f"all {state.settings.max_concurrency} extraction slots of this worker are "
-                       "busy; retry later", "busy",
-                       headers={"Retry-After": str(state.settings.retry_after_seconds)}) from None
-    except TimedOut:
-        raise ApiError(504, where, f"extraction took longer than the limit of {state.settings.timeout_seconds:g} "
-                       "seconds (timeout_seconds); it was stopped", "timeout") from None
-    except InputError as exc:
-        raise ApiError(422, "claim" if exc.input == "--claim" else where, exc.reason, "input_error") from None
-    except OverflowError as exc:  # a figure or date the normalizer cannot represent
-        reason = exc.args[-1] if exc.args else type(exc).__name__
-        raise ApiError(422, where, f"a number or date in the document is out of range ({reason})",
-                       "out_of_range") from None
-
-
-def make_job(state: ServiceState, document: DocumentRequest) -> Job:
-    """The work for one document: its bytes (html/text), or a bare `url` to fetch."""
-    limit = state.pipeline_settings.scrape.max_input_bytes
-    if document.html is not None or document.text is not None:
-        content = (document.html if document.html is not None else document.text or "").encode("utf-8")
-        if len(content) > limit:
-            raise ApiError(413, document.field, f"the document is {len(content):,} bytes, over the limit of "
-                           f"{limit:,} (scrape.max_input_bytes)", "document_too_large")
-        return Job(document.field, content, url=document.url, published=document.published, path=document.path)
-    if not state.settings.allow_url_fetch:
-        raise ApiError(422, "url", "this server does not download URLs (allow_url_fetch is off): send html or text",
-                       "fetch_disabled")
-    return Job("url", url=document.url, published=document.published, path=document.path)
-
-
 # --------------------------------------------------------------------------- routes
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "Body over max_body_bytes, or document over scrape.max_input_bytes."},
-    422: {"model": ErrorBody, "description": "Malformed JSON, a wrong or missing field, or a document the "
-                                             "pipeline refuses (empty, binary, no article text, not English)."},
-    503: {"model": ErrorBody, "description": "Every extraction slot of the worker is busy (see Retry-After)."},
-    504: {"model": ErrorBody, "description": "The extraction ran over timeout_seconds."},
-}
-NO_DATABASE = {"model": ErrorBody, "description": "The server has no database (start it with --db)."}
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -282,18 +207,30 @@ def check_date(value: str | None, name: str) -> str | None:
             raise ValueError
         date(parts[0], *(parts[1:] + [1, 1])[:2])
     except ValueError:
-        raise ApiError(422, name, f"{value!r} is not a date: YYYY-MM-DD, YYYY-MM or YYYY (year 1..9998)",
-                       "date") from None
+        raise ApiError(
+            422, name, f"{value!r} is not a date: YYYY-MM-DD, YYYY-MM or YYYY (year 1..9998)", "date"
+        ) from None
     return value
 
 
 def add_routes(app: FastAPI) -> None:
     """POST /v1/extract, GET /v1/claims, /healthz and /readyz."""
 
-    @app.post("/v1/extract", response_model=ArticleOut, tags=["claims"],
-              responses={**ERRORS, 409: NO_DATABASE, 200: {"headers": {
-                  "X-Claims-Stored": {"description": "`true` when store=true wrote the claims"},
-                  "X-Claims-New": {"description": "claims the database did not hold yet (store=true)"}}}})
+    @app.post(
+        "/v1/extract",
+        response_model=ArticleOut,
+        tags=["claims"],
+        responses={
+            **ERRORS,
+            409: NO_DATABASE,
+            200: {
+                "headers": {
+                    "X-Claims-Stored": {"description": "`true` when store=true wrote the claims"},
+                    "X-Claims-New": {"description": "claims the database did not hold yet (store=true)"},
+                }
+            },
+        },
+    )
     async def extract(
         state: State,
         body: Annotated[ExtractRequest, Body(openapi_examples=DOCUMENT_EXAMPLES)],
@@ -301,7 +238,9 @@ def add_routes(app: FastAPI) -> None:
     ) -> JSONResponse:
         """The article and its claims, exactly as `claims extract --format json` gives them."""
         if store and state.database is None:
-            raise ApiError(409, "store", "store=true needs a database: start the server with --db URL", "no_database")
+            raise ApiError(
+                409, "store", "store=true needs a database: start the server with --db URL", "no_database"
+            )
         article = await run_document(state, body)
         assert isinstance(article, Article)
         headers = {}
@@ -313,17 +252,34 @@ def add_routes(app: FastAPI) -> None:
             headers = {"X-Claims-Stored": "true", "X-Claims-New": str(new)}
         return JSONResponse(article_record(article), headers=headers)
 
-    @app.get("/v1/claims", response_model=ClaimsPage, tags=["claims"],
-             responses={409: NO_DATABASE, 503: {"model": ErrorBody, "description": "The database is unreachable."}})
+    @app.get(
+        "/v1/claims",
+        response_model=ClaimsPage,
+        tags=["claims"],
+        responses={
+            409: NO_DATABASE,
+            503: {"model": ErrorBody, "description": "The database is unreachable."},
+        },
+    )
     def list_claims(
         state: State,
-        subject: Annotated[str | None, Query(max_length=500, description="Canonical name or symbol, any case.")] = None,
+        subject: Annotated[
+            str | None, Query(max_length=500, description="Canonical name or symbol, any case.")
+        ] = None,
         metric: Annotated[Metric | None, Query(description="A metric of the vocabulary.")] = None,
-        since: Annotated[str | None, Query(description="as_of on or after: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
-        until: Annotated[str | None, Query(description="as_of on or before: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+        since: Annotated[
+            str | None, Query(description="as_of on or after: YYYY-MM-DD, YYYY-MM or YYYY.")
+        ] = None,
+        until: Annotated[
+            str | None, Query(description="as_of on or before: YYYY-MM-DD, YYYY-MM or YYYY.")
+        ] = None,
         source: Annotated[str | None, Query(max_length=500, description="attributed_to, any case.")] = None,
-        limit: Annotated[int | None, Query(ge=1, description="Claims per page (default and maximum: "
-                                                             "default_page_limit, max_page_limit).")] = None,
+        limit: Annotated[
+            int | None,
+            Query(
+                ge=1, description="Claims per page (default and maximum: default_page_limit, max_page_limit)."
+            ),
+        ] = None,
         offset: Annotated[int, Query(ge=0, le=2**62, description="Claims to skip.")] = 0,
     ) -> ClaimsPage:
         """Claims of the database matching every given filter, ordered by as_of, subject, metric."""
@@ -341,28 +297,50 @@ def add_routes(app: FastAPI) -> None:
             raise ApiError(422, "limit", f"at most {maximum} (max_page_limit)", "less_than_equal")
         limit = limit or state.settings.default_page_limit
         try:
-            found = state.database.read(subject=subject, metric=metric, since=since, until=until, source=source,
-                                        limit=limit, offset=offset)
+            found = state.database.read(
+                subject=subject,
+                metric=metric,
+                since=since,
+                until=until,
+                source=source,
+                limit=limit,
+                offset=offset,
+            )
         except InputError as exc:
             raise ApiError(422, exc.input, exc.reason) from None
         except MarketClaimsError as exc:
             raise ApiError(503, "database", str(exc), "database") from None
-        return ClaimsPage(claims=found, count=len(found), limit=limit, offset=offset,
-                          next_offset=offset + limit if len(found) == limit else None)
+        return ClaimsPage(
+            claims=found,
+            count=len(found),
+            limit=limit,
+            offset=offset,
+            next_offset=offset + limit if len(found) == limit else None,
+        )
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> Health:
         """The process is up and its event loop answers (even while extractions run)."""
         return Health()
 
-    @app.get("/readyz", response_model=Readiness, tags=["health"],
-             responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}})
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["health"],
+        responses={503: {"model": Readiness, "description": "Rules not loaded or database unreachable."}},
+    )
     async def readyz(state: State) -> JSONResponse:
         """Ready when the rules are loaded, an extraction slot is free and, when the server has a
         database, it answers a query."""
-        database = "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
+        database = (
+            "not configured" if state.database is None else await run_in_threadpool(state.database.ping)
+        )
         rules = state.nlp is not None
         ready = rules and database in ("ok", "not configured") and state.pool.free > 0
-        body = Readiness(status="ready" if ready else "not ready", rules="loaded" if rules else "not loaded",
-                         database=database, extraction=state.pool.describe())
+        body = Readiness(
+            status="ready" if ready else "not ready",
+            rules="loaded" if rules else "not loaded",
+            database=database,
+            extraction=state.pool.describe(),
+        )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

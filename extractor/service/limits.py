@@ -33,8 +33,11 @@ class BodySizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, f"the request body is {declared:,} bytes, over the limit of "
-                                     f"{self.max_bytes:,} bytes (max_body_bytes)")
+            await self._refuse(
+                send,
+                f"the request body is {declared:,} bytes, over the limit of "
+                f"{self.max_bytes:,} bytes (max_body_bytes)",
+            )
             return
         chunks: list[bytes] = []
         size = 0
@@ -43,16 +46,23 @@ class BodySizeLimit:
             try:
                 message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
             except TimeoutError:
-                await self._refuse(send, f"the request body did not arrive within {self.timeout:g} seconds "
-                                         "(body_timeout_seconds)", status=408, type="body_timeout")
+                await self._refuse(
+                    send,
+                    f"the request body did not arrive within {self.timeout:g} seconds (body_timeout_seconds)",
+                    status=408,
+                    type="body_timeout",
+                )
                 return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send, f"the request body grew past the limit of {self.max_bytes:,} bytes "
-                                         "(max_body_bytes) while streaming")
+                await self._refuse(
+                    send,
+                    f"the request body grew past the limit of {self.max_bytes:,} bytes "
+                    "(max_body_bytes) while streaming",
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -69,16 +79,27 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, message: str, status: int = 413, type: str = "body_too_large") -> None:
+    async def _refuse(
+        self, send: Send, message: str, status: int = 413, type: str = "body_too_large"
+    ) -> None:
         """A 413 (or 408) with the service's error body; the connection is closed (the rest of the body is unread)."""
-        body = json.dumps({
-            "detail": f"body: {message}",
-            "errors": [{"field": "body", "message": message, "type": type}],
-        }).encode()
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]})
+        body = json.dumps(
+            {
+                "detail": f"body: {message}",
+                "errors": [{"field": "body", "message": message, "type": type}],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from extractor.errors import MarketClaimsError
+from extractor.inputs.pages import kind_of
 from extractor.schemas import Article, ArticleRef, Claim
-from extractor.service.app import ApiError, State, run_document
-from extractor.service.models import DocumentRequest, check_string
-from extractor.sources import kind_of
+from extractor.service.api_schemas import DocumentRequest, check_string
+from extractor.service.core import ApiError, State, run_document
 from extractor.verify import verify_article
 from extractor.view import render_article, render_error, render_paste_form, stored_article
 

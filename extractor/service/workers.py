@@ -30,7 +30,7 @@ from extractor.service.limits import Busy, TimedOut
 
 log = logging.getLogger("extractor.service")
 START_SECONDS = 180  # a child that is not ready by then (a loaded machine) is given up on
-PRELOAD = ["extractor.service.workers", "extractor.pipeline", "extractor.sources", "extractor.fetch"]
+PRELOAD = ["extractor.service.workers", "extractor.pipeline", "extractor.inputs.pages", "extractor.fetch"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,19 @@ class WorkerFailed(RuntimeError):
 
 def run_job(job: Job, settings: Any, nlp: Any) -> Article:
     """The blocking work for one job (also the warm-up), in the child process."""
+    from extractor.inputs.pages import fetch
     from extractor.pipeline import process_article, process_source
-    from extractor.sources import fetch
 
     if job.content is not None:
-        article = process_article(job.content, url=job.url, published=job.published, path=job.path,
-                                  kind=job.field, settings=settings, nlp=nlp)
+        article = process_article(
+            job.content,
+            url=job.url,
+            published=job.published,
+            path=job.path,
+            kind=job.field,
+            settings=settings,
+            nlp=nlp,
+        )
     else:
         source = fetch(job.url or "", settings)
         article = process_source(source, published=job.published, path=job.path, settings=settings, nlp=nlp)
@@ -116,7 +123,9 @@ class Slot:
 class ExtractionPool:
     """`size` child processes taking one job each at a time (see the module docstring)."""
 
-    def __init__(self, size: int, timeout: float, config: str | None, warmups: list[Job] | None = None) -> None:
+    def __init__(
+        self, size: int, timeout: float, config: str | None, warmups: list[Job] | None = None
+    ) -> None:
         self.size = size
         self.timeout = timeout
         self.config = config
@@ -144,8 +153,12 @@ class ExtractionPool:
 
     async def _spawn(self) -> Slot:
         parent, child = self.context.Pipe(duplex=True)
-        process = self.context.Process(target=child_main, args=(child, self.config, self.warmups),
-                                       name="market-claims-extraction", daemon=True)
+        process = self.context.Process(
+            target=child_main,
+            args=(child, self.config, self.warmups),
+            name="market-claims-extraction",
+            daemon=True,
+        )
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executor, process.start)
         child.close()

@@ -105,4 +105,15 @@ def open_sink(target: str | None, *, run_info: dict[str, Any] | None = None) -> 
     return sink
 
 
-__all__ = ["DEFAULT_TARGET", "DoneRecord", "JsonlSink", "Progress", "Sink", "SqlSink", "open_sink", "read_claims", "sink_kind", "stats"]
+__all__ = [
+    "DEFAULT_TARGET",
+    "DoneRecord",
+    "JsonlSink",
+    "Progress",
+    "Sink",
+    "SqlSink",
+    "open_sink",
+    "read_claims",
+    "sink_kind",
+    "stats",
+]

@@ -83,7 +83,9 @@ def _scan_claim_ids(path: Path) -> tuple[set[str], set[str], bool]:
                 if not line.endswith(b"\n"):  # torn last write: drop it
                     f.truncate(start)
                     return ids, article_ids, False
-                raise SinkError(f"{path}:{number}: not a claim record; is this a claims JSONL file?") from None
+                raise SinkError(
+                    f"{path}:{number}: not a claim record; is this a claims JSONL file?"
+                ) from None
             unterminated = not line.endswith(b"\n")
     return ids, article_ids, unterminated
 
@@ -91,8 +93,14 @@ def _scan_claim_ids(path: Path) -> tuple[set[str], set[str], bool]:
 class JsonlSink:
     """A sink appending claim records to a JSON Lines file (or stdout); see the module docstring."""
 
-    def __init__(self, stream: TextIO, path: Path | None = None, *, seen: set[str] | None = None,
-                 articles: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        path: Path | None = None,
+        *,
+        seen: set[str] | None = None,
+        articles: set[str] | None = None,
+    ) -> None:
         self.path = path
         self.name = str(path) if path else "-"
         self._stream = stream
@@ -129,7 +137,9 @@ class JsonlSink:
                 self._stream.flush()
             except OSError as exc:
                 self._drop_partial_write()
-                raise SinkError(f"{self.name}: cannot write article {article.id} ({exc.strerror or exc})") from None
+                raise SinkError(
+                    f"{self.name}: cannot write article {article.id} ({exc.strerror or exc})"
+                ) from None
         self._seen.update(c.claim_id for c in fresh)
         if fresh:
             self._articles.add(article.id)
@@ -179,8 +189,11 @@ class JsonlSink:
 
     def finish_run(self, counts: dict[str, Any] | None = None) -> None:
         if self.runs and self.runs[-1]["counts"] is None:
-            self.runs[-1]["counts"] = {"articles_written": self.articles_written,
-                                       "claims_written": self.claims_written, **(counts or {})}
+            self.runs[-1]["counts"] = {
+                "articles_written": self.articles_written,
+                "claims_written": self.claims_written,
+                **(counts or {}),
+            }
 
     def close(self) -> None:
         self.finish_run()

@@ -34,7 +34,7 @@ class DoneRecord:
     input: str  # the input it came from
     article: str  # the article id
     duplicate_of: str | None = None
-    minhash: bytes | None = None  # MinHash of the text (see `batch.dedup`), to rebuild the index
+    minhash: bytes | None = None  # MinHash of the text (see `batch.near_duplicates`), to rebuild the index
 
 
 @dataclass(slots=True)

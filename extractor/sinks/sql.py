@@ -234,8 +234,11 @@ def _migrate(conn: Connection) -> None:
     for migration in MIGRATIONS:
         if migration.version > current:
             migration.apply(conn)
-            conn.execute(schema_version.insert().values(
-                version=migration.version, description=migration.description, applied_at=_now()))
+            conn.execute(
+                schema_version.insert().values(
+                    version=migration.version, description=migration.description, applied_at=_now()
+                )
+            )
 
 
 # --------------------------------------------------------------------------- connecting
@@ -247,7 +250,7 @@ def database_url(target: str) -> str:
         return target
     for prefix in POSTGRES_PREFIXES:
         if target.startswith(prefix):
-            return "postgresql+psycopg://" + target[len(prefix):]
+            return "postgresql+psycopg://" + target[len(prefix) :]
     if target.lower().endswith(SQLITE_SUFFIXES) and "://" not in target:
         return "sqlite:///" + str(Path(target).expanduser().absolute())
     raise SinkError(f"{target}: not a database; expected {ACCEPTED}")
@@ -302,7 +305,11 @@ def _version(engine: Engine) -> int:
 
 def _check_exists(engine: Engine, url: str, name: str) -> None:
     database = make_url(url).database
-    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:") and not Path(database).exists():
+    if (
+        engine.dialect.name == "sqlite"
+        and database not in (None, "", ":memory:")
+        and not Path(database).exists()
+    ):
         raise SinkError(f"{name}: no such database file")
     if _version(engine) == 0:
         raise SinkError(f"{name}: not a market-claims database (no schema_version table)")
@@ -317,7 +324,9 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, json_serializer=serializer)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, json_serializer=serializer, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(
+        url, json_serializer=serializer, pool_pre_ping=True, connect_args={"connect_timeout": 10}
+    )
 
 
 def _json_dumps(value: Any) -> str:
@@ -376,14 +385,25 @@ def _reading(conn: Connection) -> Connection:
 
 # what a server restart or a dropped connection looks like: the transaction is tried again on
 # a new connection (the pool pings before handing one out)
-_CONNECTION_LOST = ("server closed the connection", "terminating connection", "connection refused",
-                    "connection failed", "the database system is starting up",
-                    "the database system is shutting down", "consuming input failed", "connection is closed")
+_CONNECTION_LOST = (
+    "server closed the connection",
+    "terminating connection",
+    "connection refused",
+    "connection failed",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "consuming input failed",
+    "connection is closed",
+)
 
 
 def _is_retryable(exc: DBAPIError) -> bool:
     message = str(exc.orig).lower()
-    if "database is locked" in message or "database table is locked" in message or "database is busy" in message:
+    if (
+        "database is locked" in message
+        or "database table is locked" in message
+        or "database is busy" in message
+    ):
         return True
     if exc.connection_invalidated or any(text in message for text in _CONNECTION_LOST):
         return True
@@ -401,7 +421,9 @@ def _retrying(name: str, attempt: Callable[[], T]) -> T:
             if not _is_retryable(exc):
                 raise SinkError(f"{name}: {_first_line(exc)}") from exc
             if number == WRITE_ATTEMPTS:
-                raise SinkError(f"{name}: still locked after {WRITE_ATTEMPTS} attempts ({_first_line(exc)})") from exc
+                raise SinkError(
+                    f"{name}: still locked after {WRITE_ATTEMPTS} attempts ({_first_line(exc)})"
+                ) from exc
             time.sleep(min(2.0, 0.02 * 2**number) * random.uniform(0.5, 1.0))
     raise AssertionError("unreachable")
 
@@ -419,7 +441,9 @@ def _now() -> str:
 
 
 @lru_cache(maxsize=32)
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...], key: str, touch: tuple[str, ...]) -> Any:
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], key: str, touch: tuple[str, ...]
+) -> Any:
     """INSERT of `columns`, or UPDATE of the row with the same `key` when a compared value differs.
 
     Columns named in `touch` (e.g. a timestamp) are written but not compared. Built once per
@@ -434,30 +458,51 @@ def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...], key:
     )
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str,
-            touch: tuple[str, ...] = ()) -> None:
+def _upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], key: str, touch: tuple[str, ...] = ()
+) -> None:
     conn.execute(_upsert_statement(conn.dialect.name, table, tuple(rows[0]), key, touch), rows)
 
 
 def article_row(article: Article) -> dict[str, Any]:
     return {
-        "id": article.id, "url": article.url, "path": article.path, "title": article.title,
-        "site": article.site, "published": article.published, "text_hash": article.text_hash,
-        "duplicate_of": article.duplicate_of, "processed_at": _now(),
+        "id": article.id,
+        "url": article.url,
+        "path": article.path,
+        "title": article.title,
+        "site": article.site,
+        "published": article.published,
+        "text_hash": article.text_hash,
+        "duplicate_of": article.duplicate_of,
+        "processed_at": _now(),
     }
 
 
 def claim_row(claim: Claim) -> dict[str, Any]:
     ev = claim.evidence
     return {
-        "claim_id": claim.claim_id, "article_id": claim.article.id, "schema": claim.schema_,
-        "metric": claim.metric, "subject": claim.subject, "subject_type": claim.subject_type,
-        "symbol": claim.symbol, "value": claim.value, "value_max": claim.value_max, "unit": claim.unit,
-        "qualifiers": claim.qualifiers, "as_of": claim.as_of, "period": claim.period,
-        "attributed_to": claim.attributed_to, "hedge": claim.hedge,
-        "evidence_text": ev.text, "evidence_sentence": ev.sentence,
-        "evidence_start": ev.start, "evidence_end": ev.end,
-        "mentions": claim.mentions, "confidence": claim.confidence, "rule": claim.rule,
+        "claim_id": claim.claim_id,
+        "article_id": claim.article.id,
+        "schema": claim.schema_,
+        "metric": claim.metric,
+        "subject": claim.subject,
+        "subject_type": claim.subject_type,
+        "symbol": claim.symbol,
+        "value": claim.value,
+        "value_max": claim.value_max,
+        "unit": claim.unit,
+        "qualifiers": claim.qualifiers,
+        "as_of": claim.as_of,
+        "period": claim.period,
+        "attributed_to": claim.attributed_to,
+        "hedge": claim.hedge,
+        "evidence_text": ev.text,
+        "evidence_sentence": ev.sentence,
+        "evidence_start": ev.start,
+        "evidence_end": ev.end,
+        "mentions": claim.mentions,
+        "confidence": claim.confidence,
+        "rule": claim.rule,
     }
 
 
@@ -473,7 +518,9 @@ def unique_claims(article: Article) -> list[Claim]:
         if claim.article.id != article.id:
             raise SinkError(f"claim {claim.claim_id} belongs to article {claim.article.id}, not {article.id}")
         if claim.claim_id not in seen:
-            seen[claim.claim_id] = claim if claim.article == ref else claim.model_copy(update={"article": ref})
+            seen[claim.claim_id] = (
+                claim if claim.article == ref else claim.model_copy(update={"article": ref})
+            )
     return list(seen.values())
 
 
@@ -541,13 +588,29 @@ class SqlSink:
                 new = _write_article(conn, article, rows)
                 # every record of this article is done as the article now stands (the last
                 # writer of an article wins, as in an uninterrupted run)
-                conn.execute(update(batch_records).where(batch_records.c.article_id == article.id,
-                                                         batch_records.c.claims != count).values(claims=count))
-                _upsert(conn, batch_records, [{
-                    "key": record.key, "input": record.input, "article_id": article.id,
-                    "duplicate_of": record.duplicate_of, "minhash": record.minhash, "claims": count,
-                    "run_id": self._run_id, "done_at": _now(),
-                }], "key", touch=("done_at", "run_id"))
+                conn.execute(
+                    update(batch_records)
+                    .where(batch_records.c.article_id == article.id, batch_records.c.claims != count)
+                    .values(claims=count)
+                )
+                _upsert(
+                    conn,
+                    batch_records,
+                    [
+                        {
+                            "key": record.key,
+                            "input": record.input,
+                            "article_id": article.id,
+                            "duplicate_of": record.duplicate_of,
+                            "minhash": record.minhash,
+                            "claims": count,
+                            "run_id": self._run_id,
+                            "done_at": _now(),
+                        }
+                    ],
+                    "key",
+                    touch=("done_at", "run_id"),
+                )
                 return new
 
         new = _retrying(f"{self.name} (article {article.id})", attempt)
@@ -557,12 +620,20 @@ class SqlSink:
 
     def done_records(self) -> Progress:
         """The batch records whose article still holds the claims it had when written."""
-        held = (select(claims.c.article_id, func.count().label("n")).group_by(claims.c.article_id).subquery())
+        held = select(claims.c.article_id, func.count().label("n")).group_by(claims.c.article_id).subquery()
         b = batch_records.c
-        query = (select(b.key, b.input, b.article_id, b.duplicate_of, b.minhash,
-                        (func.coalesce(held.c.n, 0) == b.claims).label("intact"))
-                 .outerjoin_from(batch_records, held, held.c.article_id == b.article_id)
-                 .order_by(b.done_at, b.key))
+        query = (
+            select(
+                b.key,
+                b.input,
+                b.article_id,
+                b.duplicate_of,
+                b.minhash,
+                (func.coalesce(held.c.n, 0) == b.claims).label("intact"),
+            )
+            .outerjoin_from(batch_records, held, held.c.article_id == b.article_id)
+            .order_by(b.done_at, b.key)
+        )
         progress = Progress()
 
         def attempt() -> None:
@@ -571,8 +642,13 @@ class SqlSink:
             with _reading(self.engine.connect()) as conn:
                 for key, input_, article_id, duplicate_of, minhash, intact in conn.execute(query):
                     if intact:
-                        progress.done[key] = DoneRecord(key, input_, article_id, duplicate_of,
-                                                        bytes(minhash) if minhash is not None else None)
+                        progress.done[key] = DoneRecord(
+                            key,
+                            input_,
+                            article_id,
+                            duplicate_of,
+                            bytes(minhash) if minhash is not None else None,
+                        )
                     else:
                         progress.lost += 1
 
@@ -600,11 +676,17 @@ class SqlSink:
         if self._run_id is None:
             return
         run_id, self._run_id = self._run_id, None
-        merged = {"articles_written": self.articles_written, "claims_written": self.claims_written, **(counts or {})}
+        merged = {
+            "articles_written": self.articles_written,
+            "claims_written": self.claims_written,
+            **(counts or {}),
+        }
 
         def attempt() -> None:
             with self.engine.begin() as conn:
-                conn.execute(update(runs).where(runs.c.id == run_id).values(finished_at=_now(), counts=merged))
+                conn.execute(
+                    update(runs).where(runs.c.id == run_id).values(finished_at=_now(), counts=merged)
+                )
 
         _retrying(self.name, attempt)
 
@@ -643,8 +725,14 @@ def _after(until: str) -> str:
     return (date(*parts) + timedelta(days=1)).isoformat()
 
 
-def _filters(subject: str | None, metric: str | None, since: str | None, until: str | None,
-             source: str | None, article_id: str | None) -> list[Any]:
+def _filters(
+    subject: str | None,
+    metric: str | None,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    article_id: str | None,
+) -> list[Any]:
     """WHERE clauses of `read_claims` (as_of is ISO text, so dates compare as strings).
 
     `since`: as_of on or after it, or a coarser as_of (month, year) that contains it.
@@ -661,7 +749,9 @@ def _filters(subject: str | None, metric: str | None, since: str | None, until: 
         bound = _check_date(since, "since")
         where.append(or_(c.as_of >= bound, func.substr(literal(bound), 1, func.length(c.as_of)) == c.as_of))
     if until:
-        first_day = c.as_of.concat(func.substr(literal("0000-01-01"), func.length(c.as_of) + 1))  # 2025-05 → 2025-05-01
+        first_day = c.as_of.concat(
+            func.substr(literal("0000-01-01"), func.length(c.as_of) + 1)
+        )  # 2025-05 → 2025-05-01
         where.append(first_day < _after(_check_date(until, "until")))
     if source:
         where.append(func.lower(c.attributed_to).contains(source.lower(), autoescape=True))
@@ -672,24 +762,47 @@ def _filters(subject: str | None, metric: str | None, since: str | None, until: 
 
 def _claim_from_row(row: Any) -> Claim:
     m = row._mapping
-    return Claim.model_validate({
-        "schema": m["schema"], "claim_id": m["claim_id"],
-        "article": {"id": m["article_id"], "url": m["url"], "path": m["path"], "title": m["title"],
-                    "published": m["published"]},
-        "metric": m["metric"], "subject": m["subject"], "subject_type": m["subject_type"],
-        "symbol": m["symbol"], "value": m["value"], "value_max": m["value_max"], "unit": m["unit"],
-        "qualifiers": m["qualifiers"] or {}, "as_of": m["as_of"], "period": m["period"],
-        "attributed_to": m["attributed_to"], "hedge": m["hedge"],
-        "evidence": {"text": m["evidence_text"], "sentence": m["evidence_sentence"],
-                     "start": m["evidence_start"], "end": m["evidence_end"]},
-        "mentions": m["mentions"], "confidence": m["confidence"], "rule": m["rule"],
-    })
+    return Claim.model_validate(
+        {
+            "schema": m["schema"],
+            "claim_id": m["claim_id"],
+            "article": {
+                "id": m["article_id"],
+                "url": m["url"],
+                "path": m["path"],
+                "title": m["title"],
+                "published": m["published"],
+            },
+            "metric": m["metric"],
+            "subject": m["subject"],
+            "subject_type": m["subject_type"],
+            "symbol": m["symbol"],
+            "value": m["value"],
+            "value_max": m["value_max"],
+            "unit": m["unit"],
+            "qualifiers": m["qualifiers"] or {},
+            "as_of": m["as_of"],
+            "period": m["period"],
+            "attributed_to": m["attributed_to"],
+            "hedge": m["hedge"],
+            "evidence": {
+                "text": m["evidence_text"],
+                "sentence": m["evidence_sentence"],
+                "start": m["evidence_start"],
+                "end": m["evidence_end"],
+            },
+            "mentions": m["mentions"],
+            "confidence": m["confidence"],
+            "rule": m["rule"],
+        }
+    )
 
 
 def _claims_query(where: list[Any], limit: int | None, offset: int, order: str) -> Any:
     a, c = articles.c, claims.c
-    query = (select(claims, a.url, a.path, a.title, a.published)
-             .join(articles, c.article_id == a.id).where(*where))
+    query = (
+        select(claims, a.url, a.path, a.title, a.published).join(articles, c.article_id == a.id).where(*where)
+    )
     if order == "article":  # the order of the text: what `export` uses
         query = query.order_by(c.article_id, c.evidence_start, c.claim_id)
     else:
@@ -714,10 +827,19 @@ def _reader(db: str | Engine) -> Iterator[Connection]:
             engine.dispose()
 
 
-def iter_claims(db: str | Engine, *, subject: str | None = None, metric: str | None = None,
-                since: str | None = None, until: str | None = None, source: str | None = None,
-                article_id: str | None = None, limit: int | None = None, offset: int = 0,
-                order: str = "as_of") -> Iterator[Claim]:
+def iter_claims(
+    db: str | Engine,
+    *,
+    subject: str | None = None,
+    metric: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    article_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    order: str = "as_of",
+) -> Iterator[Claim]:
     """Stream the claims matching the filters (all given filters must hold); see `read_claims`."""
     where = _filters(subject, metric, since, until, source, article_id)
     with _reader(db) as conn:
@@ -726,17 +848,37 @@ def iter_claims(db: str | Engine, *, subject: str | None = None, metric: str | N
             yield _claim_from_row(row)
 
 
-def read_claims(db: str | Engine, *, subject: str | None = None, metric: str | None = None,
-                since: str | None = None, until: str | None = None, source: str | None = None,
-                article_id: str | None = None, limit: int | None = None, offset: int = 0) -> list[Claim]:
+def read_claims(
+    db: str | Engine,
+    *,
+    subject: str | None = None,
+    metric: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    article_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Claim]:
     """The claims of database `db` (a target string or an engine from `connect`) as `Claim` models.
 
     subject: canonical name or symbol, case-insensitive; metric: exact; source: part of
     attributed_to, case-insensitive ("kobeissi"); since / until: ISO dates (YYYY[-MM[-DD]])
     bounding as_of, both inclusive; ordered by as_of (unknown last), subject, metric, claim_id.
     """
-    return list(iter_claims(db, subject=subject, metric=metric, since=since, until=until, source=source,
-                            article_id=article_id, limit=limit, offset=offset))
+    return list(
+        iter_claims(
+            db,
+            subject=subject,
+            metric=metric,
+            since=since,
+            until=until,
+            source=source,
+            article_id=article_id,
+            limit=limit,
+            offset=offset,
+        )
+    )
 
 
 def _count_by(conn: Connection, column: Any, top: int | None) -> list[tuple[str | None, int]]:
@@ -766,6 +908,18 @@ def stats(db: str | Engine, *, top: int | None = None) -> dict[str, Any]:
 
 
 __all__ = [
-    "MIGRATIONS", "SqlSink", "articles", "batch_records", "claims", "connect", "database_url", "display_name",
-    "iter_claims", "metadata", "read_claims", "runs", "schema_version", "stats",
+    "MIGRATIONS",
+    "SqlSink",
+    "articles",
+    "batch_records",
+    "claims",
+    "connect",
+    "database_url",
+    "display_name",
+    "iter_claims",
+    "metadata",
+    "read_claims",
+    "runs",
+    "schema_version",
+    "stats",
 ]

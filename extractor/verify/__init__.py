@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from extractor.schemas import Article, Claim
 from extractor.verify.across import check_across, open_database
 from extractor.verify.checks import internal_checks
-from extractor.verify.models import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 from extractor.verify.one_claim import check_claim
 from extractor.verify.references import References, check_references, load_references, reference_metric
-from extractor.verify.settings import Tolerances
-from extractor.verify.settings import tolerances as make_tolerances
+from extractor.verify.tolerances import Tolerances
+from extractor.verify.tolerances import tolerances as make_tolerances
+from extractor.verify.verdicts import CHECKS, VERDICTS, Observation, Verdict, VerifyReport
 
 
 def verify_article(
@@ -43,7 +43,11 @@ def verify_article(
     database that cannot be read).
     """
     tol = tolerances if isinstance(tolerances, Tolerances) else make_tolerances(tolerances)
-    refs = references if isinstance(references, References) or references is None else References(list(references))
+    refs = (
+        references
+        if isinstance(references, References) or references is None
+        else References(list(references))
+    )
     if claim_text is not None:
         return _report(article, check_claim(claim_text, article, tol), [])
     claims = sorted(article.claims, key=lambda c: (c.evidence.start, c.claim_id))
@@ -56,7 +60,8 @@ def verify_article(
     judged = {v.claim.claim_id for v in verdicts}
     verdicts += [
         Verdict(claim=c, verdict="unverifiable", check="none", reason=_nothing_to_check(c, refs, db_url))
-        for c in claims if c.claim_id not in judged
+        for c in claims
+        if c.claim_id not in judged
     ]
     order = {c.claim_id: i for i, c in enumerate(claims)}
     verdicts.sort(key=lambda v: (order[v.claim.claim_id], CHECKS.index(v.check)))
@@ -85,8 +90,10 @@ def _nothing_to_check(claim: Claim, refs: References | None, db_url: str | None)
     reasons = []
     if refs is not None:
         if reference_metric(claim) is None:
-            reasons.append(f"the reference cannot check a {claim.metric.replace('_', ' ')}"
-                           + (f" ({claim.qualifiers['level']})" if "level" in claim.qualifiers else ""))
+            reasons.append(
+                f"the reference cannot check a {claim.metric.replace('_', ' ')}"
+                + (f" ({claim.qualifiers['level']})" if "level" in claim.qualifiers else "")
+            )
         elif refs.covers(claim):
             reasons.append(f"no reference row for {claim.subject} on the day of {claim.as_of}")
         else:
@@ -99,5 +106,11 @@ def _nothing_to_check(claim: Claim, refs: References | None, db_url: str | None)
 
 
 __all__ = [
-    "Observation", "References", "Tolerances", "Verdict", "VerifyReport", "load_references", "verify_article",
+    "Observation",
+    "References",
+    "Tolerances",
+    "Verdict",
+    "VerifyReport",
+    "load_references",
+    "verify_article",
 ]

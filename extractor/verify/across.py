@@ -23,8 +23,8 @@ from extractor.schemas import Article, Claim
 from extractor.sinks import read_claims, sql
 from extractor.verify import dates
 from extractor.verify.checks import describe, fact_key, is_stated_value, restates, same_moment, show
-from extractor.verify.models import Verdict
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
+from extractor.verify.verdicts import Verdict
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,11 @@ def check_across(article: Article, claims: list[Claim], engine: Engine, tol: Tol
         day = dates.day(claim.as_of)
         if day is None:
             continue
-        others = [c for c in read_claims(engine, subject=claim.subject, metric=claim.metric, since=day, until=day)
-                  if c.article.id not in links.not_independent and same_fact(claim, c)]
+        others = [
+            c
+            for c in read_claims(engine, subject=claim.subject, metric=claim.metric, since=day, until=day)
+            if c.article.id not in links.not_independent and same_fact(claim, c)
+        ]
         by_article: dict[str, list[Claim]] = {}
         for other in others:
             by_article.setdefault(other.article.id, []).append(other)
@@ -91,23 +94,39 @@ def check_across(article: Article, claims: list[Claim], engine: Engine, tol: Tol
                 agreeing.append(match)
                 continue
             other = stated[0]
-            strength = same_moment(claim, other) if is_stated_value(claim) and is_stated_value(other) else None
+            strength = (
+                same_moment(claim, other) if is_stated_value(claim) and is_stated_value(other) else None
+            )
             if strength is None:
                 continue  # two values of one day that need not be of the same moment: no contradiction
-            out.append(Verdict(
-                claim=claim, verdict="contradicted", check="across_articles",
-                reason=f"\u201c{_name(other)}\u201d ({other.article.id}) gives the {describe(claim)} as "
-                       f"{show(other.value, other.unit)}; this article ({claim.article.id}) says "
-                       f"{show(claim.value, claim.unit)}",
-                checked_against=other, expected=other.value, strength=strength,
-            ))
+            out.append(
+                Verdict(
+                    claim=claim,
+                    verdict="contradicted",
+                    check="across_articles",
+                    reason=f"\u201c{_name(other)}\u201d ({other.article.id}) gives the {describe(claim)} as "
+                    f"{show(other.value, other.unit)}; this article ({claim.article.id}) says "
+                    f"{show(claim.value, claim.unit)}",
+                    checked_against=other,
+                    expected=other.value,
+                    strength=strength,
+                )
+            )
         if agreeing:
-            names = ", ".join(f"\u201c{_name(c)}\u201d" for c in agreeing[:3]) + (" …" if len(agreeing) > 3 else "")
-            out.append(Verdict(
-                claim=claim, verdict="supported", check="across_articles",
-                reason=f"{len(agreeing)} independent article{'s agree' if len(agreeing) > 1 else ' agrees'}: {names}",
-                checked_against=agreeing[0], expected=agreeing[0].value, strength="moderate",
-            ))
+            names = ", ".join(f"\u201c{_name(c)}\u201d" for c in agreeing[:3]) + (
+                " …" if len(agreeing) > 3 else ""
+            )
+            out.append(
+                Verdict(
+                    claim=claim,
+                    verdict="supported",
+                    check="across_articles",
+                    reason=f"{len(agreeing)} independent article{'s agree' if len(agreeing) > 1 else ' agrees'}: {names}",
+                    checked_against=agreeing[0],
+                    expected=agreeing[0].value,
+                    strength="moderate",
+                )
+            )
     return out
 
 

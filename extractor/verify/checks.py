@@ -17,8 +17,8 @@ from collections import defaultdict
 
 from extractor.schemas import Claim
 from extractor.verify import dates, sense, spans
-from extractor.verify.models import Strength, Verdict, VerdictKind
-from extractor.verify.settings import Tolerances, rounding
+from extractor.verify.tolerances import Tolerances, rounding
+from extractor.verify.verdicts import Strength, Verdict, VerdictKind
 
 # --------------------------------------------------------------------------- formatting
 
@@ -48,10 +48,24 @@ def describe(claim: Claim) -> str:
     return f"{claim.metric} of {claim.subject}" + (f" on {claim.as_of}" if claim.as_of else "")
 
 
-def _verdict(claim: Claim, verdict: VerdictKind, check: str, reason: str, against: Claim | None = None,
-             expected: float | tuple[float, float] | None = None, strength: Strength | None = "strong") -> Verdict:
-    return Verdict(claim=claim, verdict=verdict, check=check, reason=reason, checked_against=against,
-                   expected=expected, strength=strength if verdict != "unverifiable" else None)
+def _verdict(
+    claim: Claim,
+    verdict: VerdictKind,
+    check: str,
+    reason: str,
+    against: Claim | None = None,
+    expected: float | tuple[float, float] | None = None,
+    strength: Strength | None = "strong",
+) -> Verdict:
+    return Verdict(
+        claim=claim,
+        verdict=verdict,
+        check=check,
+        reason=reason,
+        checked_against=against,
+        expected=expected,
+        strength=strength if verdict != "unverifiable" else None,
+    )
 
 
 # --------------------------------------------------------------------------- 1. one fact, two values
@@ -62,16 +76,38 @@ def fact_key(claim: Claim) -> tuple[object, ...]:
     qualifiers and the day of `as_of` (claims with a clock time are moments: two different
     times are two facts). Whether they are also the same moment is `same_moment`."""
     when = claim.as_of if dates.has_time(claim.as_of) else dates.day(claim.as_of) or claim.as_of
-    return (claim.metric, claim.subject.lower(), claim.unit, claim.period,
-            tuple(sorted(claim.qualifiers.items())), when)
+    return (
+        claim.metric,
+        claim.subject.lower(),
+        claim.unit,
+        claim.period,
+        tuple(sorted(claim.qualifiers.items())),
+        when,
+    )
 
 
 # metrics that move all day: a date alone does not say which moment a value is of
-INSTANT_METRICS = {"price", "price_level", "market_cap", "dominance", "open_interest", "funding_rate", "rsi",
-                   "yield", "correlation"}
+INSTANT_METRICS = {
+    "price",
+    "price_level",
+    "market_cap",
+    "dominance",
+    "open_interest",
+    "funding_rate",
+    "rsi",
+    "yield",
+    "correlation",
+}
 # words that date a figure to the moment of writing
-NOW_WORDS = ("currently", "at the time of writing", "at press time", "as of writing", "at the time of this writing",
-             "right now", "as of press time")
+NOW_WORDS = (
+    "currently",
+    "at the time of writing",
+    "at press time",
+    "as of writing",
+    "at the time of this writing",
+    "right now",
+    "as of press time",
+)
 
 
 def is_stated_value(claim: Claim) -> bool:
@@ -93,7 +129,11 @@ def same_moment(a: Claim, b: Claim) -> Strength | None:
     if a.qualifiers.get("session") in ("close", "open"):
         return "strong"
     if a.metric not in INSTANT_METRICS:
-        if a.metric in CHANGE_OF and not (a.period or "since" in a.qualifiers) and a.subject_type in ("crypto", "pair"):
+        if (
+            a.metric in CHANGE_OF
+            and not (a.period or "since" in a.qualifiers)
+            and a.subject_type in ("crypto", "pair")
+        ):
             return None  # a crypto move with no window: since when, the text does not say
         return "strong"
     if all(any(w in c.evidence.sentence.lower() for w in NOW_WORDS) for c in (a, b)):
@@ -128,8 +168,12 @@ def same_fact(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
     """
     groups: dict[tuple[object, ...], list[Claim]] = defaultdict(list)
     for claim in claims:
-        if (claim.value_max is None and not spans.is_starting_level(claim) and not spans.is_comparison(claim)
-                and is_stated_value(claim)):
+        if (
+            claim.value_max is None
+            and not spans.is_starting_level(claim)
+            and not spans.is_comparison(claim)
+            and is_stated_value(claim)
+        ):
             groups[fact_key(claim)].append(claim)
     out = []
     for group in groups.values():
@@ -140,12 +184,18 @@ def same_fact(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
             strength = same_moment(first, claim)
             if strength is None:
                 continue
-            out.append(_verdict(
-                claim, "contradicted", "same_fact",
-                f"the article first gives the {describe(first)} as {show(first.value, first.unit)} "
-                f"(\u201c{first.evidence.text}\u201d), here {show(claim.value, claim.unit)}",
-                against=first, expected=first.value, strength=strength,
-            ))
+            out.append(
+                _verdict(
+                    claim,
+                    "contradicted",
+                    "same_fact",
+                    f"the article first gives the {describe(first)} as {show(first.value, first.unit)} "
+                    f"(\u201c{first.evidence.text}\u201d), here {show(claim.value, claim.unit)}",
+                    against=first,
+                    expected=first.value,
+                    strength=strength,
+                )
+            )
     return out
 
 
@@ -165,8 +215,12 @@ def _round_unit(value: float) -> float:
 
 # --------------------------------------------------------------------------- 2. changes against levels
 
-CHANGE_OF = {"price_change": "price", "volume_change": "volume", "market_cap_change": "market_cap",
-             "short_interest_change": "short_interest"}
+CHANGE_OF = {
+    "price_change": "price",
+    "volume_change": "volume",
+    "market_cap_change": "market_cap",
+    "short_interest_change": "short_interest",
+}
 RELATIVE_UNITS = {"percent"}
 
 
@@ -197,7 +251,11 @@ def change_follows(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
         start, end, against, strength = found
         if start == end.value:
             continue  # the same level twice is a restatement the extractor dated twice, not a move
-        if change.unit not in RELATIVE_UNITS and change.unit != end.unit and (change.unit, end.unit) != ("pp", "percent"):
+        if (
+            change.unit not in RELATIVE_UNITS
+            and change.unit != end.unit
+            and (change.unit, end.unit) != ("pp", "percent")
+        ):
             continue
         if change.unit in RELATIVE_UNITS:
             if start == 0:
@@ -209,14 +267,30 @@ def change_follows(claims: list[Claim], tol: Tolerances) -> list[Verdict]:
         moved = f"{show(start, end.unit)} \u2192 {show(end.value, end.unit)}"
         shown = show(round(implied, 2), change.unit)
         if tol.agree(change.metric, change.unit, change.value, implied):
-            out.append(_verdict(change, "supported", "change_follows",
-                                f"{show(change.value, change.unit)} follows from {moved} "
-                                f"({shown})", against=against, expected=implied, strength=strength))
+            out.append(
+                _verdict(
+                    change,
+                    "supported",
+                    "change_follows",
+                    f"{show(change.value, change.unit)} follows from {moved} ({shown})",
+                    against=against,
+                    expected=implied,
+                    strength=strength,
+                )
+            )
         else:
-            out.append(_verdict(change, "contradicted", "change_follows",
-                                f"{show(change.value, change.unit)} does not follow from {moved}: "
-                                f"that is {'+' if implied > 0 else ''}{shown}",
-                                against=against, expected=implied, strength=strength))
+            out.append(
+                _verdict(
+                    change,
+                    "contradicted",
+                    "change_follows",
+                    f"{show(change.value, change.unit)} does not follow from {moved}: "
+                    f"that is {'+' if implied > 0 else ''}{shown}",
+                    against=against,
+                    expected=implied,
+                    strength=strength,
+                )
+            )
     return out
 
 
@@ -233,8 +307,13 @@ def _endpoints(change: Claim, base: str, claims: list[Claim]) -> tuple[float, Cl
     levels = [c for c in claims if c.metric == base and c.subject.lower() == subject and c.value_max is None]
     here = [c for c in levels if c.evidence.sentence == change.evidence.sentence]
     starts = [c for c in here if spans.is_starting_level(c)]
-    ends = [c for c in here if not spans.is_starting_level(c) and _is_endpoint(c)
-            and dates.days_between(c.as_of, change.as_of) in (0, None)]
+    ends = [
+        c
+        for c in here
+        if not spans.is_starting_level(c)
+        and _is_endpoint(c)
+        and dates.days_between(c.as_of, change.as_of) in (0, None)
+    ]
     if not ends:
         return None
     after = [c for c in ends if c.evidence.end >= change.evidence.end]
@@ -243,8 +322,13 @@ def _endpoints(change: Claim, base: str, claims: list[Claim]) -> tuple[float, Cl
         return starts[0].value, end, starts[0], "strong"
     if change.unit in RELATIVE_UNITS:
         for step in claims:
-            if (step.metric == change.metric and step.subject.lower() == subject and step.unit == end.unit
-                    and step.evidence.sentence == change.evidence.sentence and step.value_max is None):
+            if (
+                step.metric == change.metric
+                and step.subject.lower() == subject
+                and step.unit == end.unit
+                and step.evidence.sentence == change.evidence.sentence
+                and step.value_max is None
+            ):
                 return end.value - step.value, end, step, "strong"
     previous = _window_start(change, end, [c for c in levels if c not in here and _is_endpoint(c)])
     if previous is not None:
@@ -290,18 +374,93 @@ def _window_days(period: str | None) -> int | None:
 
 # --------------------------------------------------------------------------- 3. words against signs
 
-SIGNED_METRICS = {"price_change", "volume_change", "market_cap_change", "short_interest_change",
-                  "fund_flow", "exchange_netflow"}
+SIGNED_METRICS = {
+    "price_change",
+    "volume_change",
+    "market_cap_change",
+    "short_interest_change",
+    "fund_flow",
+    "exchange_netflow",
+}
 DOWN_WORDS = {
-    "fell", "fall", "falls", "falling", "fallen", "dropped", "drop", "drops", "dropping", "declined", "decline",
-    "declines", "declining", "decrease", "decreased", "slid", "slide", "slides", "slipped", "slip", "lost", "loss",
-    "losses", "lower", "down", "outflow", "outflows", "tumbled", "tumble", "plunged", "plunge", "sank", "sink",
-    "shed", "retreated", "dipped", "dip", "eased", "slumped", "slump", "redemptions", "withdrawals", "negative",
+    "fell",
+    "fall",
+    "falls",
+    "falling",
+    "fallen",
+    "dropped",
+    "drop",
+    "drops",
+    "dropping",
+    "declined",
+    "decline",
+    "declines",
+    "declining",
+    "decrease",
+    "decreased",
+    "slid",
+    "slide",
+    "slides",
+    "slipped",
+    "slip",
+    "lost",
+    "loss",
+    "losses",
+    "lower",
+    "down",
+    "outflow",
+    "outflows",
+    "tumbled",
+    "tumble",
+    "plunged",
+    "plunge",
+    "sank",
+    "sink",
+    "shed",
+    "retreated",
+    "dipped",
+    "dip",
+    "eased",
+    "slumped",
+    "slump",
+    "redemptions",
+    "withdrawals",
+    "negative",
 }
 UP_WORDS = {
-    "rose", "rise", "rises", "rising", "risen", "gained", "gain", "gains", "climbed", "climb", "climbs", "jumped",
-    "jump", "jumps", "up", "higher", "inflow", "inflows", "surged", "surge", "soared", "soar", "rallied", "rally",
-    "added", "advanced", "increase", "increased", "spiked", "spike", "grew", "rebounded", "positive",
+    "rose",
+    "rise",
+    "rises",
+    "rising",
+    "risen",
+    "gained",
+    "gain",
+    "gains",
+    "climbed",
+    "climb",
+    "climbs",
+    "jumped",
+    "jump",
+    "jumps",
+    "up",
+    "higher",
+    "inflow",
+    "inflows",
+    "surged",
+    "surge",
+    "soared",
+    "soar",
+    "rallied",
+    "rally",
+    "added",
+    "advanced",
+    "increase",
+    "increased",
+    "spiked",
+    "spike",
+    "grew",
+    "rebounded",
+    "positive",
 }
 
 
@@ -380,11 +539,21 @@ def impossible_values(claims: list[Claim]) -> list[Verdict]:
         start, end, written = spans.figure(claim)
         if found is None and claim.metric in NON_NEGATIVE and written == "-":
             as_written = claim.evidence.sentence[start:end].strip()
-            found = f"written \u201c{as_written}\u201d: a {claim.metric.replace('_', ' ')} cannot be negative", None
+            found = (
+                f"written \u201c{as_written}\u201d: a {claim.metric.replace('_', ' ')} cannot be negative",
+                None,
+            )
         if found is not None:
             reason, bounds = found
-            out.append(_verdict(claim, "contradicted", "impossible_value",
-                                f"{show(claim.value, claim.unit)}: {reason}", expected=bounds))
+            out.append(
+                _verdict(
+                    claim,
+                    "contradicted",
+                    "impossible_value",
+                    f"{show(claim.value, claim.unit)}: {reason}",
+                    expected=bounds,
+                )
+            )
     return out
 
 
@@ -396,8 +565,14 @@ def as_of_after_published(claims: list[Claim], published: str | None) -> list[Ve
     out = []
     for claim in claims:
         if dates.is_after(claim.as_of, published):
-            out.append(_verdict(claim, "contradicted", "as_of_after_published",
-                                f"dated {claim.as_of}, after the article was published ({published})"))
+            out.append(
+                _verdict(
+                    claim,
+                    "contradicted",
+                    "as_of_after_published",
+                    f"dated {claim.as_of}, after the article was published ({published})",
+                )
+            )
     return out
 
 

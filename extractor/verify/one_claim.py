@@ -18,16 +18,21 @@ from extractor.pipeline import assemble
 from extractor.schemas import Article, Claim, stable_hash
 from extractor.verify import dates
 from extractor.verify.checks import describe, restates, show
-from extractor.verify.models import Verdict
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
+from extractor.verify.verdicts import Verdict
 
 
-def parse_claim(text: str, published: str | None, nlp: Language | None = None) -> list[tuple[Claim, ClaimDraft]]:
+def parse_claim(
+    text: str, published: str | None, nlp: Language | None = None
+) -> list[tuple[Claim, ClaimDraft]]:
     """The claims the text states, each with its draft (which says whether the date was written)."""
     drafts = extract_claims(nlp or default_pipeline(), text, published)
     if not drafts:
-        raise InputError("--claim", f"no claim found in {text!r}: name a subject, a metric and a figure, "
-                                    "e.g. \"Bitcoin price $62,350\" or \"Russell 2000 short interest 4.6%\"")
+        raise InputError(
+            "--claim",
+            f"no claim found in {text!r}: name a subject, a metric and a figure, "
+            'e.g. "Bitcoin price $62,350" or "Russell 2000 short interest 4.6%"',
+        )
     source = Article(id=stable_hash("claim", text), title="--claim", text=text, published=published)
     return list(zip(assemble(source, text, drafts, 0.0), drafts, strict=True))
 
@@ -59,20 +64,48 @@ def check_claim(text: str, article: Article, tol: Tolerances, nlp: Language | No
     for claim, draft in parse_claim(text, article.published, nlp):
         same = candidates(claim, draft, article.claims)
         stated = show(claim.value, claim.unit)
-        agreeing = next((c for c in same if tol.agree(c.metric, c.unit, claim.value, c.value)
-                         or restates(claim.value, c.value)), None)
+        agreeing = next(
+            (
+                c
+                for c in same
+                if tol.agree(c.metric, c.unit, claim.value, c.value) or restates(claim.value, c.value)
+            ),
+            None,
+        )
         if agreeing is not None:
-            out.append(Verdict(claim=claim, verdict="supported", check="claim",
-                               reason=f"the article states {show(agreeing.value, agreeing.unit)} "
-                                      f"(\u201c{agreeing.evidence.text}\u201d)",
-                               checked_against=agreeing, expected=agreeing.value, strength="strong"))
+            out.append(
+                Verdict(
+                    claim=claim,
+                    verdict="supported",
+                    check="claim",
+                    reason=f"the article states {show(agreeing.value, agreeing.unit)} "
+                    f"(\u201c{agreeing.evidence.text}\u201d)",
+                    checked_against=agreeing,
+                    expected=agreeing.value,
+                    strength="strong",
+                )
+            )
         elif same:
             nearest = min(same, key=lambda c: abs(c.value - claim.value))
-            out.append(Verdict(claim=claim, verdict="contradicted", check="claim",
-                               reason=f"the article gives the {describe(nearest)} as "
-                                      f"{show(nearest.value, nearest.unit)}, not {stated}",
-                               checked_against=nearest, expected=nearest.value, strength="moderate"))
+            out.append(
+                Verdict(
+                    claim=claim,
+                    verdict="contradicted",
+                    check="claim",
+                    reason=f"the article gives the {describe(nearest)} as "
+                    f"{show(nearest.value, nearest.unit)}, not {stated}",
+                    checked_against=nearest,
+                    expected=nearest.value,
+                    strength="moderate",
+                )
+            )
         else:
-            out.append(Verdict(claim=claim, verdict="unverifiable", check="claim",
-                               reason=f"the article does not mention the {claim.metric} of {claim.subject}"))
+            out.append(
+                Verdict(
+                    claim=claim,
+                    verdict="unverifiable",
+                    check="claim",
+                    reason=f"the article does not mention the {claim.metric} of {claim.subject}",
+                )
+            )
     return out

@@ -36,9 +36,9 @@ from extractor.errors import InputError
 from extractor.schemas import Claim
 from extractor.verify import dates
 from extractor.verify.checks import NON_NEGATIVE, show
-from extractor.verify.models import Observation, Strength, Verdict, VerdictKind
 from extractor.verify.sense import Sense, sense_of
-from extractor.verify.settings import Tolerances
+from extractor.verify.tolerances import Tolerances
+from extractor.verify.verdicts import Observation, Strength, Verdict, VerdictKind
 
 OBSERVATION_COLUMNS = ("subject", "metric", "date", "value")
 DAILY_COLUMNS = ("subject", "date", "close")
@@ -72,9 +72,12 @@ def _csv_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(text.splitlines())
     header = [c.strip().lower() for c in reader.fieldnames or []]
     if not (set(OBSERVATION_COLUMNS) <= set(header) or set(DAILY_COLUMNS) <= set(header)):
-        raise InputError(name, "reference CSV needs the columns subject,metric,date,value "
-                               "(or subject,symbol,metric,date,open,high,low,close,volume,source); "
-                               f"found {','.join(header) or 'no header'}")
+        raise InputError(
+            name,
+            "reference CSV needs the columns subject,metric,date,value "
+            "(or subject,symbol,metric,date,open,high,low,close,volume,source); "
+            f"found {','.join(header) or 'no header'}",
+        )
     reader.fieldnames = header
     yield from enumerate(reader, start=2)
 
@@ -94,6 +97,7 @@ def _jsonl_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _observation(name: str, line: int, row: dict[str, Any]) -> Observation:
     """One row in either shape as an `Observation`."""
+
     def get(key: str) -> Any:
         value = row.get(key)
         return None if value is None or (isinstance(value, str) and not value.strip()) else value
@@ -245,7 +249,11 @@ def market_days(claim: Claim) -> list[tuple[str, bool]]:
         return []
     days = [(day, True)]
     published = claim.article.published
-    if not dates.has_time(claim.as_of) and dates.has_time(published) and dates.day(claim.as_of) == dates.day(published):
+    if (
+        not dates.has_time(claim.as_of)
+        and dates.has_time(published)
+        and dates.day(claim.as_of) == dates.day(published)
+    ):
         for moment in dates.days_before(published, hours=24, subject_type=claim.subject_type):
             if moment not in {d for d, _ in days}:
                 days.append((moment, False))
@@ -271,8 +279,11 @@ def check_reference(claim: Claim, references: References, tol: Tolerances) -> Ve
         return None
     meaning = sense_of(claim)
     if meaning.kind in NOT_OBSERVED:
-        return _unverifiable(claim, f"{_stated(claim)} is {NOT_OBSERVED[meaning.kind]}"
-                             + (f" (\u201c{meaning.word}\u201d)" if meaning.word else ""))
+        return _unverifiable(
+            claim,
+            f"{_stated(claim)} is {NOT_OBSERVED[meaning.kind]}"
+            + (f" (\u201c{meaning.word}\u201d)" if meaning.word else ""),
+        )
     judged = [(judge(claim, obs, tol, meaning), obs, own) for obs, own in rows]
     for verdict, _, own in judged:
         if verdict.verdict == "supported":
@@ -282,15 +293,23 @@ def check_reference(claim: Claim, references: References, tol: Tolerances) -> Ve
     covered = {obs.date for _, obs, _ in judged}
     missing = [day for day, _ in days if day not in covered]
     if missing:
-        return _unverifiable(claim, f"{verdict.reason}; the reference has no row for {', '.join(missing)}, "
-                                    "the other day the figure may speak of")
+        return _unverifiable(
+            claim,
+            f"{verdict.reason}; the reference has no row for {', '.join(missing)}, "
+            "the other day the figure may speak of",
+        )
     if meaning.kind == "crossing":
         return _unverifiable(claim, f"{verdict.reason}: the text does not say the crossing was on that day")
     if meaning.kind == "unclear":
-        return _unverifiable(claim, f"{verdict.reason}, but the text does not state it as a price traded that day")
+        return _unverifiable(
+            claim, f"{verdict.reason}, but the text does not state it as a price traded that day"
+        )
     if _implausible(claim, [o for _, o, _ in judged]):
-        return _unverifiable(claim, f"{verdict.reason}: more than {IMPLAUSIBLE_FACTOR:g}x off every price of the "
-                                    f"day, most likely a figure about something else than {claim.subject}")
+        return _unverifiable(
+            claim,
+            f"{verdict.reason}: more than {IMPLAUSIBLE_FACTOR:g}x off every price of the "
+            f"day, most likely a figure about something else than {claim.subject}",
+        )
     verdict.strength = "moderate" if len(days) > 1 else _strength(claim, meaning, True)
     return verdict
 
@@ -298,7 +317,9 @@ def check_reference(claim: Claim, references: References, tol: Tolerances) -> Ve
 def _strength(claim: Claim, meaning: Sense, own_day: bool) -> Strength:
     if not own_day or meaning.kind == "unclear":
         return "weak"
-    if meaning.kind == "observed" and (dates.has_time(claim.as_of) or claim.qualifiers.get("session") == "close"):
+    if meaning.kind == "observed" and (
+        dates.has_time(claim.as_of) or claim.qualifiers.get("session") == "close"
+    ):
         return "strong"
     return "moderate"
 
@@ -316,7 +337,9 @@ def _implausible(claim: Claim, rows: list[Observation]) -> bool:
 
 
 def _stated(claim: Claim) -> str:
-    return show(claim.value, claim.unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, claim.unit)}"
+    return (
+        show(claim.value, claim.unit) if not claim.hedge else f"{claim.hedge} {show(claim.value, claim.unit)}"
+    )
 
 
 def _unverifiable(claim: Claim, reason: str) -> Verdict:
@@ -325,10 +348,42 @@ def _unverifiable(claim: Claim, reason: str) -> Verdict:
 
 # what a hedge word makes of a figure: a floor ("above $100,000"), a ceiling ("nearly $2,000"),
 # or a round number ("around $64,000", read with at least `ABOUT_TOLERANCE`)
-AT_LEAST = {"over", "more than", "just over", "above", "upwards of", "north of", "at least", "in excess of",
-            "well over", "well above", "just above"}
-AT_MOST = {"below", "under", "less than", "just under", "nearly", "almost", "just shy of", "just below", "well below"}
-ABOUT = {"approximately", "about", "around", "roughly", "some", "close to", "an estimated", "circa", "approx", "near"}
+AT_LEAST = {
+    "over",
+    "more than",
+    "just over",
+    "above",
+    "upwards of",
+    "north of",
+    "at least",
+    "in excess of",
+    "well over",
+    "well above",
+    "just above",
+}
+AT_MOST = {
+    "below",
+    "under",
+    "less than",
+    "just under",
+    "nearly",
+    "almost",
+    "just shy of",
+    "just below",
+    "well below",
+}
+ABOUT = {
+    "approximately",
+    "about",
+    "around",
+    "roughly",
+    "some",
+    "close to",
+    "an estimated",
+    "circa",
+    "approx",
+    "near",
+}
 ABOUT_TOLERANCE = 0.02
 
 
@@ -362,26 +417,52 @@ def judge(claim: Claim, obs: Observation, tol: Tolerances, meaning: Sense | None
         return _judge_bound(claim, obs, t, close_only, stated, where, claim.hedge in AT_LEAST)
     if close_only:
         if _near(claim.value, obs.value, t, tol, claim):
-            return _v(claim, "supported", f"{stated} agrees with the reference {value_name} "
-                                          f"{show(obs.value, unit)} {where}", obs, obs.value)
-        return _v(claim, "contradicted", f"{stated} against the reference {value_name} "
-                                         f"{show(obs.value, unit)} {where}", obs, obs.value)
+            return _v(
+                claim,
+                "supported",
+                f"{stated} agrees with the reference {value_name} {show(obs.value, unit)} {where}",
+                obs,
+                obs.value,
+            )
+        return _v(
+            claim,
+            "contradicted",
+            f"{stated} against the reference {value_name} {show(obs.value, unit)} {where}",
+            obs,
+            obs.value,
+        )
     assert obs.low is not None and obs.high is not None
     low, high = obs.low * (1 - t), obs.high * (1 + t)
     day_range = f"{show(obs.low, unit)} \u2013 {show(obs.high, unit)}"
     if low <= claim.value <= high:
-        return _v(claim, "supported", f"{stated} is within the day's range {day_range} {where}", obs,
-                  (obs.low, obs.high))
+        return _v(
+            claim,
+            "supported",
+            f"{stated} is within the day's range {day_range} {where}",
+            obs,
+            (obs.low, obs.high),
+        )
     if claim.metric == "price" and _near(claim.value, obs.value, t, tol, claim):
-        return _v(claim, "supported", f"{stated} agrees with the close {show(obs.value, unit)} {where}", obs,
-                  obs.value)
+        return _v(
+            claim,
+            "supported",
+            f"{stated} agrees with the close {show(obs.value, unit)} {where}",
+            obs,
+            obs.value,
+        )
     side = "below the day's low" if claim.value < low else "above the day's high"
-    return _v(claim, "contradicted", f"{stated} is {side}: the reference range is {day_range}, close "
-                                     f"{show(obs.value, unit)}, {where}", obs, (obs.low, obs.high))
+    return _v(
+        claim,
+        "contradicted",
+        f"{stated} is {side}: the reference range is {day_range}, close {show(obs.value, unit)}, {where}",
+        obs,
+        (obs.low, obs.high),
+    )
 
 
-def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, stated: str,
-                 where: str, at_least: bool) -> Verdict:
+def _judge_bound(
+    claim: Claim, obs: Observation, t: float, close_only: bool, stated: str, where: str, at_least: bool
+) -> Verdict:
     """A figure given as a floor or a ceiling against the close, or against the day's high / low."""
     reached: float | None
     if close_only:
@@ -397,11 +478,20 @@ def _judge_bound(claim: Claim, obs: Observation, t: float, close_only: bool, sta
 
 
 def _near(value: float, reference: float, t: float, tol: Tolerances, claim: Claim) -> bool:
-    return abs(value - reference) <= max(t * max(abs(value), abs(reference)),
-                                         tol.allowance(claim.metric, claim.unit, value, reference))
+    return abs(value - reference) <= max(
+        t * max(abs(value), abs(reference)), tol.allowance(claim.metric, claim.unit, value, reference)
+    )
 
 
-def _v(claim: Claim, verdict: VerdictKind, reason: str, obs: Observation,
-       expected: float | tuple[float, float]) -> Verdict:
-    return Verdict(claim=claim, verdict=verdict, check="reference", reason=reason, checked_against=obs,
-                   expected=expected, strength="moderate")
+def _v(
+    claim: Claim, verdict: VerdictKind, reason: str, obs: Observation, expected: float | tuple[float, float]
+) -> Verdict:
+    return Verdict(
+        claim=claim,
+        verdict=verdict,
+        check="reference",
+        reason=reason,
+        checked_against=obs,
+        expected=expected,
+        strength="moderate",
+    )

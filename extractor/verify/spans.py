@@ -44,7 +44,7 @@ def figure(claim: Claim) -> tuple[int, int, str | None]:
     if last is None:
         return start, end, None
     sign = last.group("sign")
-    if sign and _RANGE_BEFORE.search(sentence[:last.start()]):
+    if sign and _RANGE_BEFORE.search(sentence[: last.start()]):
         sign = None  # "$92,000 – $102,000": a dash between two figures joins a range, it is no minus sign
     return last.start(), last.end(), (None if not sign else "+" if sign.strip() == "+" else "-")
 
@@ -56,7 +56,7 @@ def words_before(claim: Claim, limit: int = 6) -> list[str]:
     start, _, _ = figure(claim)
     head = sentence[:start]
     cuts = [m.end() for m in _CLAUSE_BREAK.finditer(head)] + [m.end() for m in _FIGURE.finditer(head)]
-    clause = head[max(cuts, default=0):]
+    clause = head[max(cuts, default=0) :]
     return [w.lower() for w in _WORD.findall(clause)][-limit:]
 
 

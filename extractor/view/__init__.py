@@ -174,7 +174,8 @@ def extra_spans(text: str, claims: list[ClaimView], taken: list[Span], all_figur
     out: list[Span] = []
     want = {id(cv): cv.claim.mentions - 1 for cv in claims if cv.claim.mentions > 1}
     # numbers inside dates ("May 8, 2025") and windows ("24 hours") are no figures of their own
-    timing = [Span("date", d.start, d.end) for d in (*find_dates(text), *find_durations(text))]
+    timing = [Span("date", d.start, d.end) for d in find_dates(text)]
+    timing += [Span("date", d.start, d.end) for d in find_durations(text)]
     for q in find_quantities(text):
         where = (q.start, q.end)
         if q.end <= q.start or _overlaps(where, taken) or _overlaps(where, out):

@@ -22,11 +22,25 @@ PAGE_SUFFIXES = {".html", ".htm", ".txt"}
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    name: str  # as the user gave it (a path, a URL, "-")
-    content: bytes
-    url: str | None = None
+    """One page the user gave, on its way into the pipeline (`pipeline.process_source`).
+
+    Read here from a page file, a folder, a URL or stdin, or by `inputs.dumps` from a dump (a
+    JSON Lines line, a WARC record, an archive member), which fills the fields below `charset`.
+    """
+
+    # how errors name the page and (in a batch) its resume key: the spec as given (a path, a URL,
+    # "-") or its place in a dump (`dump.jsonl:17`, `crawl.warc.gz#12`, `pages.zip!a.html`)
+    name: str
+    content: bytes = b""
     kind: str = "html"  # "html" or "text"
+    url: str | None = None
     charset: str | None = None  # as the server declared it (Content-Type), for fetched pages
+    input: str = ""  # the input spec a dump page came from, as given
+    path: str | None = None  # `article.path`; None: the name (or nothing when `url` is known)
+    published: str | None = None  # overrides the page's own date
+    fallback_published: str | None = None  # used only when the page gives no date (WARC-Date)
+    error: str | None = None  # why a dump page could not be read
+    done: bool = False  # finished by an earlier batch run (content not read)
 
 
 def is_url(spec: str) -> bool:
@@ -44,7 +58,11 @@ def kind_of(name: str, content: bytes) -> str:
     if b"\x00" in head[:4]:  # UTF-16 or UTF-32: sniff the ASCII bytes of the markup
         head = head.replace(b"\x00", b"")
     head = head[:2048].lstrip().lower()
-    return "html" if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head else "text"
+    return (
+        "html"
+        if head.startswith((b"<!doctype", b"<html", b"<?xml")) or b"<body" in head or b"<p>" in head
+        else "text"
+    )
 
 
 def read_file(path: Path, name: str, settings: Settings) -> Source:
@@ -54,7 +72,10 @@ def read_file(path: Path, name: str, settings: Settings) -> Source:
         raise InputError(name, "not a regular file")
     size = path.stat().st_size
     if size > settings.scrape.max_input_bytes:
-        raise InputError(name, f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)")
+        raise InputError(
+            name,
+            f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)",
+        )
     content = path.read_bytes()
     return Source(name=name, content=content, kind=kind_of(name, content))
 
@@ -77,7 +98,9 @@ def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | Inpu
             elif is_url(spec):
                 yield fetch(spec, settings)
             elif Path(spec).is_dir():
-                files = sorted(p for p in Path(spec).rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+                files = sorted(
+                    p for p in Path(spec).rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
+                )
                 if not files:
                     yield InputError(spec, "folder holds no .html, .htm or .txt files")
                 for file in files:

@@ -22,35 +22,56 @@ class ServiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_body_bytes: int = Field(
-        default=6_000_000, gt=0,
-        description="Largest request body accepted, in bytes; a bigger one gets 413 before it is read whole.")
+        default=6_000_000,
+        gt=0,
+        description="Largest request body accepted, in bytes; a bigger one gets 413 before it is read whole.",
+    )
     timeout_seconds: float = Field(
-        default=30.0, gt=0,
-        description="Time limit of one extraction (fetch + scrape + extract), in seconds; over it: 504.")
+        default=30.0,
+        gt=0,
+        description="Time limit of one extraction (fetch + scrape + extract), in seconds; over it: 504.",
+    )
     max_concurrency: int = Field(
-        default=4, ge=1,
-        description="Extractions running at once in one worker; a request beyond that gets 503 + Retry-After.")
-    retry_after_seconds: int = Field(default=1, ge=0, description="Retry-After sent with a 503 for a full worker.")
+        default=4,
+        ge=1,
+        description="Extractions running at once in one worker; a request beyond that gets 503 + Retry-After.",
+    )
+    retry_after_seconds: int = Field(
+        default=1, ge=0, description="Retry-After sent with a 503 for a full worker."
+    )
     max_page_limit: int = Field(default=1000, ge=1, description="Largest `limit` of GET /v1/claims.")
-    default_page_limit: int = Field(default=100, ge=1, description="`limit` of GET /v1/claims when none is given.")
+    default_page_limit: int = Field(
+        default=100, ge=1, description="`limit` of GET /v1/claims when none is given."
+    )
     header_timeout_seconds: float = Field(
-        default=10.0, gt=0,
-        description="Time a client has to send a request's line and headers; over it the connection is closed.")
+        default=10.0,
+        gt=0,
+        description="Time a client has to send a request's line and headers; over it the connection is closed.",
+    )
     body_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="Time a client has to send the whole request body; over it: 408.")
+        default=30.0, gt=0, description="Time a client has to send the whole request body; over it: 408."
+    )
     keep_alive_seconds: float = Field(
-        default=5.0, gt=0, description="An idle kept-alive connection is closed after this many seconds.")
+        default=5.0, gt=0, description="An idle kept-alive connection is closed after this many seconds."
+    )
     max_connections: int = Field(
-        default=1000, ge=1,
-        description="Open connections (and requests) one worker holds; beyond that uvicorn answers 503.")
+        default=1000,
+        ge=1,
+        description="Open connections (and requests) one worker holds; beyond that uvicorn answers 503.",
+    )
     allow_url_fetch: bool = Field(
-        default=True, description="Whether POST bodies may name a `url` for the server to download.")
-    config: str | None = Field(default=None, description="Pipeline settings TOML (as `claims extract --config`).")
+        default=True, description="Whether POST bodies may name a `url` for the server to download."
+    )
+    config: str | None = Field(
+        default=None, description="Pipeline settings TOML (as `claims extract --config`)."
+    )
 
     @model_validator(mode="after")
     def _default_within_max(self) -> ServiceSettings:
         if self.default_page_limit > self.max_page_limit:
-            raise ValueError(f"default_page_limit {self.default_page_limit} exceeds max_page_limit {self.max_page_limit}")
+            raise ValueError(
+                f"default_page_limit {self.default_page_limit} exceeds max_page_limit {self.max_page_limit}"
+            )
         return self
 
 

@@ -5,14 +5,21 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractor.dedup import remove_repeats
+from extractor.repeated_paragraphs import remove_repeats
 
 PARA = "Bitcoin's exchange netflows turned negative, with a net outflow of 5,200 BTC from exchanges."
 
 
 def test_exact_and_near_repeats_are_removed_headings_kept():
     near = PARA.replace("turned negative", "turned negative again")
-    paragraphs = ["FAQ:", PARA, "Other news follows here and it is long enough to count as a paragraph.", near, "FAQ:", PARA]
+    paragraphs = [
+        "FAQ:",
+        PARA,
+        "Other news follows here and it is long enough to count as a paragraph.",
+        near,
+        "FAQ:",
+        PARA,
+    ]
     assert remove_repeats(paragraphs, threshold=92, min_chars=60) == paragraphs[:3] + ["FAQ:"]
 
 
@@ -22,7 +29,9 @@ def test_threshold_is_a_setting():
     assert len(remove_repeats([PARA, near], threshold=80, min_chars=10)) == 1
 
 
-paragraph_lists = st.lists(st.sampled_from([PARA, PARA.upper(), "short", "x" * 70, "y" * 70, PARA[:-1]]), max_size=12)
+paragraph_lists = st.lists(
+    st.sampled_from([PARA, PARA.upper(), "short", "x" * 70, "y" * 70, PARA[:-1]]), max_size=12
+)
 
 
 @given(paragraph_lists)

@@ -69,7 +69,9 @@ class Tolerances(BaseModel):
         data = self.model_dump(by_alias=True)
         for metric, value in overrides.items():
             if metric not in data:
-                raise InputError("--tolerance", f"unknown metric {metric!r}; one of {', '.join(sorted(data))}")
+                raise InputError(
+                    "--tolerance", f"unknown metric {metric!r}; one of {', '.join(sorted(data))}"
+                )
             data[metric] = value
         try:
             return Tolerances.model_validate(data)

@@ -67,7 +67,10 @@ TEXT_EXAMPLE = (
 DOCUMENT_EXAMPLES: dict[str, dict[str, Any]] = {
     "html": {
         "summary": "An HTML page (excerpt of corpus/articles/short-interest-nyse-nasdaq-late-august.html)",
-        "value": {"html": HTML_EXAMPLE, "path": "corpus/articles/short-interest-nyse-nasdaq-late-august.html"},
+        "value": {
+            "html": HTML_EXAMPLE,
+            "path": "corpus/articles/short-interest-nyse-nasdaq-late-august.html",
+        },
     },
     "text": {
         "summary": "Plain text (first line is the title) with its publication date",
@@ -91,14 +94,20 @@ class DocumentRequest(BaseModel):
     html: str | None = Field(default=None, description="The page's HTML.")
     text: str | None = Field(default=None, description="Plain text; its first line is the title.")
     url: str | None = Field(
-        default=None, max_length=2048,
-        description="http(s) URL of the page: downloaded when neither html nor text is given.")
+        default=None,
+        max_length=2048,
+        description="http(s) URL of the page: downloaded when neither html nor text is given.",
+    )
     published: str | None = Field(
-        default=None, max_length=64,
-        description="Publication date (ISO 8601); overrides the page's own, resolves 'yesterday' etc.")
+        default=None,
+        max_length=64,
+        description="Publication date (ISO 8601); overrides the page's own, resolves 'yesterday' etc.",
+    )
     path: str | None = Field(
-        default=None, max_length=1024,
-        description="How the input is named in the records (`article.path`), e.g. the file it came from.")
+        default=None,
+        max_length=1024,
+        description="How the input is named in the records (`article.path`), e.g. the file it came from.",
+    )
 
     @field_validator("html", "text")
     @classmethod
@@ -193,8 +202,11 @@ class Readiness(BaseModel):
     status: Literal["ready", "not ready"]
     rules: Literal["loaded", "not loaded"]
     database: str = Field(description="`not configured`, `ok`, or why the database cannot be reached.")
-    extraction: str = Field(default="", description="How many extraction slots are free, e.g. `4 of 4 extraction "
-                                                    "slots free` (none free: not ready).")
+    extraction: str = Field(
+        default="",
+        description="How many extraction slots are free, e.g. `4 of 4 extraction "
+        "slots free` (none free: not ready).",
+    )
 
 
 def article_record(article: Any) -> dict[str, Any]:

@@ -62,8 +62,9 @@ class NearDuplicates:
         if self._lsh is None or sig is None or article_id in self._order:
             return None
         minhash = _lean(sig)
-        candidates = [k for k in self._lsh.query(minhash)
-                      if self._minhashes[k].jaccard(minhash) >= self.threshold]
+        candidates = [
+            k for k in self._lsh.query(minhash) if self._minhashes[k].jaccard(minhash) >= self.threshold
+        ]
         if candidates:
             return min(candidates, key=self._order.__getitem__)
         self.add(article_id, minhash)

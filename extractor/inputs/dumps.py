@@ -1,4 +1,4 @@
-"""Dump readers: what `claims batch` is given, read into a stream of `Record`s.
+"""Dump readers: what `claims batch` is given, read into a stream of `Source`s.
 
 In: input specs as the user gives them, and `Fields` (which JSON keys hold what). An input is
 
@@ -10,12 +10,13 @@ In: input specs as the user gives them, and `Fields` (which JSON keys hold what)
   with warcio; the target URI fills `url`, and WARC-Date is the publication date of a page
   that gives none;
 * a `.tar`, `.tar.gz`/`.tgz` or `.zip` archive of pages;
-* a single page file (read with `extractor.sources`), or an http(s) URL.
+* a single page file (read with `extractor.inputs.pages`), or an http(s) URL.
 
-Out: `Record`s, streamed in input order (nothing is held but the current record). Each has a
-`key` that is stable across runs — `pages/a.html`, `dump.jsonl:17` (line 17),
-`crawl.warc.gz#12` (the 12th record of the file), `pages.zip!2025/a.html` (member) — so a
-resumed run can skip what is done. A record whose key is in `done` is yielded with
+Out: `Source`s (`inputs.pages.Source`, the type `claims extract` reads pages into), streamed in
+input order (nothing is held but the current one). Each has a `name` that is stable across
+runs — `pages/a.html`, `dump.jsonl:17` (line 17), `crawl.warc.gz#12` (the 12th record of the
+file), `pages.zip!2025/a.html` (member) — and is the key by which a resumed run skips what is
+done. A record whose name is in `done` is yielded with
 `done=True` and without reading its content. A record that cannot be read (oversized, bad
 JSON, no page field) is yielded with `error` set: the runner logs it and goes on.
 """
@@ -35,8 +36,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from extractor.errors import InputError
+from extractor.inputs.pages import PAGE_SUFFIXES, Source, fetch, is_url, kind_of, read_file
 from extractor.settings import Settings
-from extractor.sources import PAGE_SUFFIXES, fetch, is_url, kind_of, read_file
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -51,22 +52,6 @@ class Stream(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
     def readline(self, size: int = -1, /) -> bytes: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One page of a dump, on its way to `process_record`."""
-
-    key: str  # stable identity across runs (see the module docstring)
-    input: str  # the input spec it came from, as given
-    content: bytes = b""
-    kind: str = "html"  # "html" or "text"
-    url: str | None = None
-    path: str | None = None  # `article.path`; None: the key (or nothing when `url` is known)
-    published: str | None = None  # overrides the page's own date
-    fallback_published: str | None = None  # used only when the page gives no date (WARC-Date)
-    error: str | None = None  # why the record could not be read
-    done: bool = False  # finished by an earlier run (content not read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +88,13 @@ def check_inputs(specs: list[str]) -> None:
         raise InputError(spec, "no such file or folder")
 
 
-def iter_records(specs: list[str], settings: Settings, fields: Fields = Fields(),
-                 published: str | None = None, done: Collection[str] = ()) -> Iterator[Record]:
+def iter_records(
+    specs: list[str],
+    settings: Settings,
+    fields: Fields = Fields(),
+    published: str | None = None,
+    done: Collection[str] = (),
+) -> Iterator[Source]:
     """Every record of every input, in order. `published` is the default publication date of
     records that carry none of their own; keys in `done` come back as `done=True` records."""
     for spec in specs:
@@ -115,7 +105,7 @@ def iter_records(specs: list[str], settings: Settings, fields: Fields = Fields()
                 yield replace(record, published=record.published or published)
 
 
-def _read_spec(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Record]:
+def _read_spec(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Source]:
     if is_url(spec):
         yield _url_record(spec, settings, done)
     elif Path(spec).is_dir():
@@ -128,7 +118,7 @@ def _read_spec(spec: str, settings: Settings, fields: Fields, done: Collection[s
         yield from _read_file_spec(spec, settings, fields, done)
 
 
-def _read_file_spec(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Record]:
+def _read_file_spec(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Source]:
     lower = spec.lower()
     if lower.endswith(JSONL_SUFFIXES):
         yield from read_jsonl(spec, settings, fields, done)
@@ -159,41 +149,41 @@ def read_limited(stream: Stream, settings: Settings) -> tuple[bytes, str | None]
 # --------------------------------------------------------------------------- pages and folders
 
 
-def read_page_file(path: Path, key: str, spec: str, settings: Settings, done: Collection[str]) -> Record:
-    """One page file (`.gz` is decompressed); plain files through `extractor.sources.read_file`."""
+def read_page_file(path: Path, key: str, spec: str, settings: Settings, done: Collection[str]) -> Source:
+    """One page file (`.gz` is decompressed); plain files through `extractor.inputs.pages.read_file`."""
     if key in done:
-        return Record(key=key, input=spec, done=True)
+        return Source(name=key, input=spec, done=True)
     try:
         if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rb") as f:
                 content, error = read_limited(f, settings)
             name = page_name(path.name) or path.name[:-3]
-            return Record(key=key, input=spec, content=content, kind=kind_of(name, content), error=error)
+            return Source(name=key, input=spec, content=content, kind=kind_of(name, content), error=error)
         source = read_file(path, key, settings)
     except InputError as exc:
-        return Record(key=key, input=spec, error=exc.reason)
+        return Source(name=key, input=spec, error=exc.reason)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        return Record(key=key, input=spec, error=f"cannot read ({exc})")
-    return Record(key=key, input=spec, content=source.content, kind=source.kind)
+        return Source(name=key, input=spec, error=f"cannot read ({exc})")
+    return Source(name=key, input=spec, content=source.content, kind=source.kind)
 
 
-def read_folder(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
+def read_folder(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Source]:
     """The pages of a folder, recursively, in sorted order; keys are the paths (`spec/sub/a.html`)."""
     files = sorted(p for p in Path(spec).rglob("*") if p.is_file() and page_name(p.name))
     for file in files:
         yield read_page_file(file, str(file), spec, settings, done)
 
 
-def _url_record(url: str, settings: Settings, done: Collection[str]) -> Record:
+def _url_record(url: str, settings: Settings, done: Collection[str]) -> Source:
     if url in done:
-        return Record(key=url, input=url, done=True)
+        return Source(name=url, input=url, done=True)
     try:
         source = fetch(url, settings)
     except InputError as exc:
-        return Record(key=url, input=url, url=url, error=exc.reason)
+        return Source(name=url, input=url, url=url, error=exc.reason)
     if len(source.content) > settings.scrape.max_input_bytes:
-        return Record(key=url, input=url, url=url, error=too_large(len(source.content), settings))
-    return Record(key=url, input=url, content=source.content, kind=source.kind, url=url)
+        return Source(name=url, input=url, url=url, error=too_large(len(source.content), settings))
+    return Source(name=url, input=url, content=source.content, kind=source.kind, url=url)
 
 
 # --------------------------------------------------------------------------- JSON Lines
@@ -240,35 +230,53 @@ def _check_iso(value: Any, name: str) -> str | None:
     return str(value)
 
 
-def jsonl_record(obj: Any, key: str, spec: str, fields: Fields) -> Record:
+def jsonl_record(obj: Any, key: str, spec: str, fields: Fields) -> Source:
     """A JSON Lines object as a record (`html` wins over `text`; `title` heads plain text)."""
     if not isinstance(obj, dict):
-        return Record(key=key, input=spec, error="line is not a JSON object")
+        return Source(name=key, input=spec, error="line is not a JSON object")
     html, text = _field(obj, fields.html), _field(obj, fields.text)
     url, title, ident = _field(obj, fields.url), _field(obj, fields.title), _field(obj, fields.id)
     try:
         published = _check_iso(_field(obj, fields.published), fields.published)
     except ValueError as exc:
-        return Record(key=key, input=spec, error=str(exc))
+        return Source(name=key, input=spec, error=str(exc))
     path = str(ident) if ident not in (None, "") else None
     url = str(url) if url else None
     if isinstance(html, str) and html.strip():
-        return Record(key=key, input=spec, content=html.encode("utf-8"), kind="html", url=url, path=path,
-                      published=published)
+        return Source(
+            name=key,
+            input=spec,
+            content=html.encode("utf-8"),
+            kind="html",
+            url=url,
+            path=path,
+            published=published,
+        )
     if isinstance(text, str) and text.strip():
         body = f"{title}\n{text}" if isinstance(title, str) and title.strip() else text
-        return Record(key=key, input=spec, content=body.encode("utf-8"), kind="text", url=url, path=path,
-                      published=published)
-    return Record(key=key, input=spec, error=f"no page: neither {fields.html!r} nor {fields.text!r} holds a non-empty string")
+        return Source(
+            name=key,
+            input=spec,
+            content=body.encode("utf-8"),
+            kind="text",
+            url=url,
+            path=path,
+            published=published,
+        )
+    return Source(
+        name=key,
+        input=spec,
+        error=f"no page: neither {fields.html!r} nor {fields.text!r} holds a non-empty string",
+    )
 
 
-def read_jsonl(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Record]:
+def read_jsonl(spec: str, settings: Settings, fields: Fields, done: Collection[str]) -> Iterator[Source]:
     """One record per non-blank line; keys are `spec:LINE`."""
     limit = settings.scrape.max_input_bytes
     try:
         stream = _open_binary(spec)
     except OSError as exc:
-        yield Record(key=spec, input=spec, error=f"cannot read ({exc.strerror or exc})")
+        yield Source(name=spec, input=spec, error=f"cannot read ({exc.strerror or exc})")
         return
     with stream:
         try:
@@ -277,22 +285,26 @@ def read_jsonl(spec: str, settings: Settings, fields: Fields, done: Collection[s
                 if line is not None and not line.strip():
                     continue
                 if key in done:
-                    yield Record(key=key, input=spec, done=True)
+                    yield Source(name=key, input=spec, done=True)
                 elif line is None:
-                    yield Record(key=key, input=spec, error=f"line is over the limit of {limit:,} bytes (scrape.max_input_bytes)")
+                    yield Source(
+                        name=key,
+                        input=spec,
+                        error=f"line is over the limit of {limit:,} bytes (scrape.max_input_bytes)",
+                    )
                 else:
                     yield _parse_line(line, key, spec, fields)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            yield Record(key=f"{spec}:end", input=spec, error=f"dump cut short or corrupt ({exc})")
+            yield Source(name=f"{spec}:end", input=spec, error=f"dump cut short or corrupt ({exc})")
 
 
-def _parse_line(line: bytes, key: str, spec: str, fields: Fields) -> Record:
+def _parse_line(line: bytes, key: str, spec: str, fields: Fields) -> Source:
     try:
         obj = json.loads(line)
     except UnicodeDecodeError:
-        return Record(key=key, input=spec, error="line is not UTF-8")
+        return Source(name=key, input=spec, error="line is not UTF-8")
     except ValueError as exc:
-        return Record(key=key, input=spec, error=f"line is not JSON ({exc})")
+        return Source(name=key, input=spec, error=f"line is not JSON ({exc})")
     return jsonl_record(obj, key, spec, fields)
 
 
@@ -321,7 +333,7 @@ def _is_html_record(record: Any) -> bool:
     return False
 
 
-def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
+def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Source]:
     """The HTML response records of a WARC file; keys are `spec#N` (N-th record of the file, from 1).
     Other records are passed over."""
     from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
@@ -335,40 +347,54 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
                     continue
                 key = f"{spec}#{number}"
                 if key in done:
-                    yield Record(key=key, input=spec, done=True)
+                    yield Source(name=key, input=spec, done=True)
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI") or None
                 fallback = warc_date(record.rec_headers.get_header("WARC-Date"))
                 content, error = read_limited(record.content_stream(), settings)
-                yield Record(key=key, input=spec, content=content, kind="html", url=url,
-                             fallback_published=fallback, error=error)
+                yield Source(
+                    name=key,
+                    input=spec,
+                    content=content,
+                    kind="html",
+                    url=url,
+                    fallback_published=fallback,
+                    error=error,
+                )
     except ArchiveLoadFailed:
         # warcio's message quotes the file's first bytes: binary noise, not a reason
         what = "not a WARC file" if number == 0 else f"WARC file corrupt after record {number}"
-        yield Record(key=f"{spec}#end", input=spec, error=what)
+        yield Source(name=f"{spec}#end", input=spec, error=what)
     except Exception as exc:  # warcio fails on malformed records in many ways (even AttributeError)
         what = "not a WARC file" if number == 0 else f"WARC file cut short or corrupt after record {number}"
-        yield Record(key=f"{spec}#end", input=spec, error=f"{what} ({type(exc).__name__}: {str(exc)[:120]})")
+        yield Source(name=f"{spec}#end", input=spec, error=f"{what} ({type(exc).__name__}: {str(exc)[:120]})")
     else:
         if number == 0:
-            yield Record(key=f"{spec}#end", input=spec, error="not a WARC file (no WARC record in it)")
+            yield Source(name=f"{spec}#end", input=spec, error="not a WARC file (no WARC record in it)")
 
 
 # --------------------------------------------------------------------------- archives
 
 
-def _member_record(key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]],
-                   settings: Settings) -> Record:
+def _member_record(
+    key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]], settings: Settings
+) -> Source:
     if size > settings.scrape.max_input_bytes:
-        return Record(key=key, input=spec, path=key, error=too_large(size, settings))
+        return Source(name=key, input=spec, path=key, error=too_large(size, settings))
     with opener() as raw:
         stream: Stream = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
         content, error = read_limited(stream, settings)
-    return Record(key=key, input=spec, content=content, kind=kind_of(page_name(name) or name, content),
-                  path=key, error=error)
+    return Source(
+        name=key,
+        input=spec,
+        content=content,
+        kind=kind_of(page_name(name) or name, content),
+        path=key,
+        error=error,
+    )
 
 
-def read_tar(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
+def read_tar(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Source]:
     """The pages in a tar archive (streamed: members are read in archive order); keys are `spec!MEMBER`."""
     try:
         with tarfile.open(spec, "r|*") as archive:
@@ -377,7 +403,7 @@ def read_tar(spec: str, settings: Settings, done: Collection[str]) -> Iterator[R
                     continue
                 key = f"{spec}!{member.name}"
                 if key in done:
-                    yield Record(key=key, input=spec, done=True)
+                    yield Source(name=key, input=spec, done=True)
                     continue
 
                 def opener(member: tarfile.TarInfo = member) -> IO[bytes]:
@@ -387,10 +413,10 @@ def read_tar(spec: str, settings: Settings, done: Collection[str]) -> Iterator[R
 
                 yield _safe_member(key, spec, member.name, member.size, opener, settings)
     except (tarfile.TarError, OSError, EOFError) as exc:
-        yield Record(key=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
+        yield Source(name=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
 
 
-def read_zip(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Record]:
+def read_zip(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Source]:
     """The pages in a zip archive, in archive order; keys are `spec!MEMBER`."""
     try:
         with zipfile.ZipFile(spec) as archive:
@@ -399,20 +425,23 @@ def read_zip(spec: str, settings: Settings, done: Collection[str]) -> Iterator[R
                     continue
                 key = f"{spec}!{info.filename}"
                 if key in done:
-                    yield Record(key=key, input=spec, done=True)
+                    yield Source(name=key, input=spec, done=True)
                     continue
-                yield _safe_member(key, spec, info.filename, info.file_size, partial(archive.open, info), settings)
+                yield _safe_member(
+                    key, spec, info.filename, info.file_size, partial(archive.open, info), settings
+                )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield Record(key=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
+        yield Source(name=f"{spec}!end", input=spec, error=f"archive cut short or corrupt ({exc})")
 
 
-def _safe_member(key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]],
-                 settings: Settings) -> Record:
+def _safe_member(
+    key: str, spec: str, name: str, size: int, opener: Callable[[], IO[bytes]], settings: Settings
+) -> Source:
     """A member as a record; a member that fails to decompress becomes an error record."""
     try:
         return _member_record(key, spec, name, size, opener, settings)
     except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
-        return Record(key=key, input=spec, path=key, error=f"cannot read archive member ({exc})")
+        return Source(name=key, input=spec, path=key, error=f"cannot read archive member ({exc})")
 
 
 class Everything:

@@ -1,4 +1,4 @@
-"""Dedup: paragraphs in, paragraphs out with repeats removed.
+"""Repeated paragraphs: paragraphs in, paragraphs out with repeats removed.
 
 Pages repeat themselves: a paragraph printed twice by the CMS, a section copied under a second
 heading. A paragraph whose rapidfuzz similarity to an earlier kept paragraph reaches the

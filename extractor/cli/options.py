@@ -1,0 +1,94 @@
+"""What every `claims` command shares: its options, `fail()`, and one exit-code rule.
+
+Declare an option here once and use its `Annotated` alias in each command (as sqlite-utils
+does with its option decorators), so `--config` or `--published` reads and behaves the same
+everywhere. Errors the package raises on purpose (`MarketClaimsError`) end a command through
+`fail()`: one line on stderr naming the input and the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from extractor.errors import MarketClaimsError
+from extractor.settings import Settings
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every command (the README's table lists the same)."""
+
+    OK = 0
+    INPUT_FAILED = 1  # some INPUT could not be read or processed; the others still were
+    USAGE = 2  # a bad option: its value, a settings/reference file, a sink or database that cannot be used
+    NEARLY_ALL_FAILED = 3  # `claims batch`: nearly all (>= 90 %) of the records failed
+    CONTRADICTED = 4  # `claims verify`: some claim is contradicted (and every input was read)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, the shell's habit)
+
+
+def report(error: Exception | str) -> None:
+    """One line on stderr: the input and the reason (never wrapped, never a traceback)."""
+    typer.echo(f"error: {error}", err=True)
+
+
+def fail(error: Exception | str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    """Report `error` and end the command with `code` (a usage error unless said otherwise)."""
+    report(error)
+    raise typer.Exit(code)
+
+
+def load_settings(config: Path | None) -> Settings:
+    """The pipeline settings (`--config` over the shipped defaults); a bad file is a usage error."""
+    try:
+        return Settings.load(config)
+    except MarketClaimsError as exc:
+        fail(exc)
+
+
+def check_published(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2025-05-08 or 2025-05-08T10:00:00+00:00)"
+        ) from None
+    return value
+
+
+# --------------------------------------------------------------------------- the shared options
+
+Inputs = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="INPUT...", help="HTML/text files, folders (searched recursively), URLs, or - for stdin."
+    ),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="A settings TOML file overriding the shipped defaults.")
+]
+PublishedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--published",
+        help="Publication date (ISO 8601) for inputs that carry none; overrides the page's own.",
+        callback=check_published,
+    ),
+]
+ReferenceOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--reference",
+        "-r",
+        metavar="FILE",
+        help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.",
+    ),
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here instead of standard output.")
+]
