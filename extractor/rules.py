@@ -68,6 +68,12 @@ class Hit:
     entry: Entry | None = None
 
 
+def entry_of(hit: Hit) -> Entry:
+    """The gazetteer entry of a subject, source or venue hit (those always carry one)."""
+    assert hit.entry is not None, f"{hit.kind} hit {hit.label!r} without an entry"
+    return hit.entry
+
+
 @dataclass
 class RuleModel:
     path: Path

@@ -30,7 +30,7 @@ from extractor.extract.subjects import (
     remember_subjects,
     respectively,
 )
-from extractor.rules import Hit, lexicon
+from extractor.rules import Hit, entry_of, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
 SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
@@ -190,12 +190,13 @@ def _shared_by_each(sentence: Sentence, fig: Figure, draft: ClaimDraft) -> list[
         return []
     before = [h for h in sentence.of("subject") if h.end <= fig.start]  # "(NYSE:NUE)" holds a ":" border
     names = listed_together(doc, before)
-    if len(names) < 2 or draft.subject.name not in {h.entry.name for h in names}:
+    entries = [entry_of(h) for h in names]
+    if len(entries) < 2 or draft.subject.name not in {e.name for e in entries}:
         return []
     return [
-        replace(draft, subject=h.entry, qualifiers=dict(draft.qualifiers))
-        for h in names
-        if h.entry.name != draft.subject.name and (h.entry.type or "other") == (draft.subject.type or "other")
+        replace(draft, subject=e, qualifiers=dict(draft.qualifiers))
+        for e in entries
+        if e.name != draft.subject.name and (e.type or "other") == (draft.subject.type or "other")
     ]
 
 
@@ -343,10 +344,11 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         and cue.rule_id.startswith("fund_flow.verb")
     ):
         # "the Dow added 292.81 points": a verb of flows only speaks of flows for a fund
-        metric, cue, rule = metric_for("price", fig.unit, is_change), None, "default.price"
-        subject, counterpart = (
-            first_fitting(sentence, fig, seg, metric, ordered, context, kind) if metric else (None, None)
-        )
+        as_price = metric_for("price", fig.unit, is_change)
+        if as_price is None:
+            return None, sign
+        metric, cue, rule = as_price, None, "default.price"
+        subject, counterpart = first_fitting(sentence, fig, seg, metric, ordered, context, kind)
     if (
         metric == "volume"
         and fig.unit == "shares"
@@ -533,7 +535,7 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
     if not direction:
         return False
     before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
-    return bool(before) and max(before, key=lambda h: h.end).entry.type == "etf"
+    return bool(before) and entry_of(max(before, key=lambda h: h.end)).type == "etf"
 
 
 def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
@@ -582,7 +584,7 @@ def _record_level(level: Hit) -> bool:
 def _note_named_before(sentence: Sentence, fig: Figure, seg: int) -> bool:
     """A bond of a tenor ("the 10-year T-note", "the 2-year") is the nearest name before a percentage."""
     before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
-    return bool(before) and max(before, key=lambda h: h.end).entry.tenor is not None
+    return bool(before) and entry_of(max(before, key=lambda h: h.end)).tenor is not None
 
 
 def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
@@ -660,9 +662,10 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     if verb is None:
         return None
     turned = {"low": lexicon("turned_at_low"), "high": lexicon("turned_at_high")}
-    label = next((lb for lb, verbs in turned.items() if verb.lower_ in verbs), None)
-    if label is None:
+    turned_at = next((lb for lb, verbs in turned.items() if verb.lower_ in verbs), None)
+    if turned_at is None:
         return None
+    label = turned_at
     return Hit(
         "levels",
         label,
@@ -743,7 +746,7 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
         if (
             kind in {"coins", "money"}
             and any(t.lower_ == "exchanges" for t in sentence.span)
-            and not any(h.entry.type == "etf" for h in sentence.of("subject"))
+            and not any(entry_of(h).type == "etf" for h in sentence.of("subject"))
         ):
             return Hit(
                 "metrics",

@@ -1019,9 +1019,9 @@ def build_sentences(
         token = char_to_token(starts, d.start)
         before = {t.lower_ for t in doc[max(0, token - 4) : token]}
         sentence_of(token).dates.append((token, d, bool(before & REPORT_WORDS)))
-    for d in durations:
-        token = char_to_token(starts, d.start)
-        sentence_of(token).durations.append((token, d))
+    for window in durations:
+        token = char_to_token(starts, window.start)
+        sentence_of(token).durations.append((token, window))
     for s in sentences:
         s.figures = join_ranges(doc, text, s.figures)
         inherit_units(s.figures)

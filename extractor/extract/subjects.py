@@ -14,7 +14,7 @@ from extractor.extract.draft import Context
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.positions import relative_clauses
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
-from extractor.rules import Entry, Hit, lexicon
+from extractor.rules import Entry, Hit, entry_of, lexicon
 
 PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
 
@@ -41,12 +41,13 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
     for hit in sentence.of("subject"):
         if _compared_with(doc, sentence, hit):
             continue  # "XRP started a recovery wave, like Bitcoin and Ethereum": still about XRP
-        context.subject = hit.entry
-        context.by_type[hit.entry.type or "other"] = hit.entry
-        if not context.recent or context.recent[-1].name != hit.entry.name:
-            context.recent = [*context.recent[-3:], hit.entry]
-        if hit.entry.name.endswith(("ETFs", "funds", "Funds")):
-            context.aggregate = hit.entry
+        entry = entry_of(hit)
+        context.subject = entry
+        context.by_type[entry.type or "other"] = entry
+        if not context.recent or context.recent[-1].name != entry.name:
+            context.recent = [*context.recent[-3:], entry]
+        if entry.name.endswith(("ETFs", "funds", "Funds")):
+            context.aggregate = entry
 
 
 def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
@@ -482,7 +483,7 @@ def respectively(sentence: Sentence) -> dict[int, Entry]:
             names = listed_together(doc, before)
             if len(names) == len(run):
                 for f, h in zip(run, names, strict=True):
-                    pairs[f.start] = h.entry
+                    pairs[f.start] = entry_of(h)
         i = j + 1
     return pairs
 

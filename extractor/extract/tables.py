@@ -254,7 +254,7 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
         entry = (
             model.by_name.get(text.lower())
             or model.by_symbol.get(text)
-            or (model.by_symbol.get(ticker) if named else None)
+            or (model.by_symbol.get(ticker) if named and ticker else None)
             # "| 2-year | 4.35% |" in a table of yields: the row names the tenor, the gazetteer the note
             or next(
                 (
