@@ -83,7 +83,7 @@ def process_source(
     paragraphs = clean.paragraphs(page.text)
     if not paragraphs:
         raise InputError(source.name, "no article text found")
-    clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
+    clean.check_language(source.name, "\n".join(paragraphs), settings.scrape.languages)
     paragraphs = repeated_paragraphs.remove_repeats(
         paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
     )

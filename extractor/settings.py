@@ -30,7 +30,17 @@ class ScrapeSettings(BaseModel):
         default_factory=list
     )  # networks fetched although internal (tests, local use)
     min_text_chars: int = Field(ge=0)
-    min_english_ratio: float = Field(ge=0, le=1)
+    languages: list[str] = Field(min_length=1)  # ISO 639-1 codes of the languages accepted ("en")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not (len(code) == 2 and code.isalpha() and code.islower()):
+                raise ValueError(
+                    f"{code!r} is not an ISO 639-1 language code (two lower-case letters, e.g. en)"
+                )
+        return value
 
     @field_validator("fetch_allow")
     @classmethod

@@ -18,7 +18,14 @@ from extractor.batch.failures import default_errors_path
 from extractor.batch.near_duplicates import DEFAULT_THRESHOLD
 from extractor.batch.process import RecordProcessor
 from extractor.batch.run import BatchOptions, make_engine, run_batch
-from extractor.cli.options import ConfigOption, ExitCode, PublishedOption, fail, load_settings
+from extractor.cli.options import (
+    ConfigOption,
+    ExitCode,
+    LanguagesOption,
+    PublishedOption,
+    fail,
+    load_settings,
+)
 from extractor.errors import InputError, MarketClaimsError
 from extractor.inputs.dumps import Fields, check_inputs
 from extractor.sinks import DEFAULT_TARGET, open_sink
@@ -74,6 +81,7 @@ def batch(
     ] = None,
     published: PublishedOption = None,
     config: ConfigOption = None,
+    languages: LanguagesOption = None,
     dup_threshold: Annotated[
         float,
         typer.Option(
@@ -110,7 +118,7 @@ def batch(
     (>= 90 %) of the records this run attempted failed (each failure is one line on stderr and
     one in the errors file), 2 for a usage error or a sink that cannot be written.
     """
-    settings = load_settings(config)
+    settings = load_settings(config, languages)
     try:
         check_inputs(inputs)
     except InputError as exc:  # found before the run starts: nothing is done

@@ -17,6 +17,7 @@ from extractor.cli.options import (
     ConfigOption,
     ExitCode,
     Inputs,
+    LanguagesOption,
     OutputOption,
     PublishedOption,
     fail,
@@ -48,6 +49,7 @@ def extract(
     published: PublishedOption = None,
     output: OutputOption = None,
     config: ConfigOption = None,
+    languages: LanguagesOption = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -61,7 +63,7 @@ def extract(
     Exit code: 0 when every input was processed, 1 when some failed (each failure is one line
     on stderr naming the input and the reason), 2 for a usage error.
     """
-    settings = load_settings(config)
+    settings = load_settings(config, languages)
     try:
         sink = open_sink(to, run_info={"inputs": inputs, "version": __version__}) if to else None
     except MarketClaimsError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from extractor.errors import MarketClaimsError
 from extractor.settings import Settings
@@ -41,12 +42,21 @@ def fail(error: Exception | str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_settings(config: Path | None) -> Settings:
-    """The pipeline settings (`--config` over the shipped defaults); a bad file is a usage error."""
+def load_settings(config: Path | None, languages: list[str] | None = None) -> Settings:
+    """The pipeline settings (`--config` over the shipped defaults, `--languages` over both); a bad
+    file or value is a usage error."""
     try:
-        return Settings.load(config)
+        settings = Settings.load(config)
     except MarketClaimsError as exc:
         fail(exc)
+    if not languages:
+        return settings
+    codes = [code.strip().lower() for value in languages for code in value.split(",") if code.strip()]
+    try:
+        scrape = type(settings.scrape).model_validate({**settings.scrape.model_dump(), "languages": codes})
+    except ValidationError as exc:
+        fail(f"--languages: {exc.errors()[0]['msg']}")
+    return settings.model_copy(update={"scrape": scrape})
 
 
 def check_published(value: str | None) -> str | None:
@@ -87,6 +97,14 @@ ReferenceOption = Annotated[
         "-r",
         metavar="FILE",
         help="Reference observations (CSV or JSONL; repeatable): subject,metric,date,value[,low,high,source,symbol] or daily OHLC rows.",
+    ),
+]
+LanguagesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--languages",
+        metavar="CODES",
+        help="Languages a page may be in (ISO 639-1, comma-separated or repeated; default en). Others are reported and skipped.",
     ),
 ]
 OutputOption = Annotated[

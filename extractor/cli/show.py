@@ -24,6 +24,7 @@ import typer
 from extractor.cli.options import (
     ConfigOption,
     ExitCode,
+    LanguagesOption,
     PublishedOption,
     ReferenceOption,
     fail,
@@ -56,13 +57,14 @@ def show(
     ] = False,
     published: PublishedOption = None,
     config: ConfigOption = None,
+    languages: LanguagesOption = None,
 ) -> None:
     """Show an article as an HTML page: every claim highlighted where it was found, its record and verdict on hover.
 
     The page is one file with no external resources. Exit code: 0 written, 1 the input could not
     be read (one line on stderr), 2 a usage error.
     """
-    settings = load_settings(config)
+    settings = load_settings(config, languages)
     try:
         refs = load_references(reference) if reference else None
     except MarketClaimsError as exc:

@@ -23,6 +23,7 @@ from extractor.cli.options import (
     ConfigOption,
     ExitCode,
     Inputs,
+    LanguagesOption,
     PublishedOption,
     ReferenceOption,
     fail,
@@ -79,6 +80,7 @@ def verify(
     ] = None,
     published: PublishedOption = None,
     config: ConfigOption = None,
+    languages: LanguagesOption = None,
 ) -> None:
     """Verify the claims of market-commentary articles: supported, contradicted or unverifiable.
 
@@ -86,7 +88,7 @@ def verify(
     not be read, 2 for a usage error (each error is one line on stderr naming the input and the
     reason).
     """
-    settings = load_settings(config)
+    settings = load_settings(config, languages)
     try:
         tol = make_tolerances(tolerance)
         refs = load_references(reference) if reference else None
