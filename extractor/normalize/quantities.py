@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
@@ -391,7 +392,7 @@ def _word(ts: list[_Tok], i: int, limit: int, *words: str) -> bool:
     return i < limit and ts[i].kind == "word" and ts[i].low in words
 
 
-def _word_in(ts: list[_Tok], i: int, limit: int, vocabulary: AbstractSet[str]) -> bool:
+def _word_in(ts: list[_Tok], i: int, limit: int, vocabulary: AbstractSet[str] | Mapping[str, object]) -> bool:
     return i < limit and ts[i].kind == "word" and ts[i].low in vocabulary
 
 
@@ -901,8 +902,8 @@ def _currency_after(ts: list[_Tok], j: int, num: _Num) -> _Unit | None:
     if tok.gap == "" and k == j and tok.low in ATTACHED_CURRENCY:
         code, factor = ATTACHED_CURRENCY[tok.low]
         return _Unit(code, factor, k + 1)
-    if (code := _code(tok)) is not None:
-        unit = _Unit(code[0], 1, k + 1, scale=code[1])
+    if (coded := _code(tok)) is not None:
+        unit = _Unit(coded[0], 1, k + 1, scale=coded[1])
         if num.scale == 1 and (found := _scale_at(ts, k + 1, len(ts), False)):
             unit.scale, unit.end = found[0], found[1]
         return unit
