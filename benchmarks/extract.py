@@ -182,7 +182,7 @@ def main() -> None:
         verdict = "ok" if result["ratio"] <= AIMS[name] else "over"
         print(f"  cost ratio       : {result['ratio']:8.2f}x trafilatura alone (aim: <= {AIMS[name]}x: {verdict})")
         whole = shares["whole pipeline"] or 1.0
-        print(f"  stages (ms per page, share of the whole pipeline; nested stages are inside their parents):")
+        print("  stages (ms per page, share of the whole pipeline; nested stages are inside their parents):")
         for label, seconds in shares.items():
             print(f"    {label:24} {1000 * seconds / len(pages):7.2f} ms {100 * seconds / whole:5.1f} %")
     if not args.no_scores:
