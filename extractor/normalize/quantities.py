@@ -243,14 +243,16 @@ _MASK_RE = re.compile(
     """,
     re.X,
 )
+# Words come first: they are most of the tokens, and no digit form starts with a letter (the
+# vulgar fractions are letters to `re`, so they come before the words).
 _TOKEN_RE = re.compile(
-    r"""(?P<spaced>(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d‐-]|[.,]\d))
+    r"""(?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒])
+      | (?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)
+      | (?P<word>[^\W\d_]+)
+      | (?P<spaced>(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d‐-]|[.,]\d))
       | (?P<frac>(?<![\d/.,])(?<!\d[-/])\d+/\d+(?![\d/]|[-.,]\d))
       | (?P<num>(?:\d+|\.\d+)(?:[.,]\d+)*)
         (?P<exp>[eE][+-]?\d+(?![^\W\d_])|\^[+-]*\d+|[x×]10\^[+-]?\d+)?
-      | (?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒])
-      | (?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)
-      | (?P<word>[^\W\d_]+)
       | (?P<sym>\S)
     """,
     re.X,
@@ -276,29 +278,51 @@ class _Tok:
     integer: bool = False  # "num" written as bare digits ("2024", "0033")
 
 
+# The same masks without the URL and e-mail forms, for a text with neither ("@", "://", "www."):
+# most texts; the clock times alone are much cheaper to look for.
+_CLOCK_MASK_RE = re.compile(r"(?<![\d:.,])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _mask(text: str) -> str:
+    """`text` with URLs, e-mail addresses and clock times blanked out (same length)."""
+    if "@" in text or "://" in text or "www." in text:
+        return _MASK_RE.sub(_blank, text)
+    return _CLOCK_MASK_RE.sub(_blank, text) if ":" in text else text
+
+
 def _tokenize(text: str) -> list[_Tok]:
-    masked = _MASK_RE.sub(lambda m: " " * len(m.group()), text)
+    masked = _mask(text)
     tokens: list[_Tok] = []
+    append = tokens.append
+    previous_end = 0  # each token's gap: the white space since the end of the one before
     for m in _TOKEN_RE.finditer(masked):
-        kind = m.lastgroup if m.lastgroup != "exp" else "num"
+        kind = m.lastgroup
+        start, end = m.span()
+        t = m.group()
+        if kind == "word":  # most tokens: made here, without the general path below
+            append(_Tok("word", t, t.lower(), start, end, masked[previous_end:start]))
+            previous_end = end
+            continue
+        if kind == "exp":
+            kind = "num"
         if kind in ("spaced", "num"):
-            tokens.extend(_digit_tokens(m))
+            new = _digit_tokens(m)
         elif kind == "frac":
-            tokens.extend(_fraction_tokens(m))
+            new = _fraction_tokens(m)
         elif kind == "vulgar":
-            tokens.append(
-                _Tok("frac", m.group(), m.group(), m.start(), m.end(), value=VULGAR_FRACTIONS[m.group()])
-            )
+            new = [_Tok("frac", t, t, start, end, value=VULGAR_FRACTIONS[t])]
+        elif kind == "abbr":
+            new = [_Tok("word", t, t.lower().rstrip("."), start, end)]
         else:
-            word = kind in ("word", "abbr")
-            t = m.group()
-            tokens.append(
-                _Tok("word" if word else "sym", t, t.lower().rstrip(".") if word else t, m.start(), m.end())
-            )
-    previous_end = 0
-    for tok in tokens:
-        tok.gap = masked[previous_end : tok.start]
-        previous_end = tok.end
+            new = [_Tok("sym", t, t, start, end)]
+        for tok in new:
+            tok.gap = masked[previous_end : tok.start]
+            previous_end = tok.end
+            append(tok)
     return tokens
 
 
