@@ -58,7 +58,10 @@ def process_source(
     path: str | None = None,
     settings: Settings | None = None,
     nlp: Language | None = None,
+    fallback_published: str | None = None,
 ) -> Article:
+    """`published` overrides the page's own date; `fallback_published` (a WARC-Date) is used only
+    when neither is known."""
     settings = settings or default_settings()
     page = scrape(source, settings)
     paragraphs = clean.paragraphs(page.text)
@@ -67,7 +70,7 @@ def process_source(
     clean.check_english(source.name, "\n".join(paragraphs), settings.scrape.min_english_ratio)
     paragraphs = dedup.remove_repeats(paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars)
     text = "\n".join(paragraphs)
-    published = published or page.published
+    published = published or page.published or fallback_published
     article = Article(
         id=article_id(page.url, text),
         url=page.url,

@@ -168,9 +168,6 @@ class RecordProcessor:
         if self.nlp is None:
             self.setup()
         source = Source(name=record.key, content=record.content, url=record.url, kind=record.kind)
-        article = process_source(source, published=record.published, path=record.path,
-                                 settings=self.settings, nlp=self.nlp)
-        if article.published is None and record.fallback_published:
-            article = process_source(source, published=record.fallback_published, path=record.path,
-                                     settings=self.settings, nlp=self.nlp)
-        return article
+        # one run: the fallback date applies only when neither the record nor the page gives one
+        return process_source(source, published=record.published, path=record.path,
+                              settings=self.settings, nlp=self.nlp, fallback_published=record.fallback_published)
