@@ -283,8 +283,14 @@ def bench(folder: Path, n_pages: int, n_big: int, workdir: Path) -> None:
             f"claims batch, {workers} worker{'s' if workers > 1 else ' '}: {result['rate']:8.1f} articles/s "
             f"({n_pages:,} pages in {result['seconds']:,.0f} s, start-up included; {result['errors']:.0f} errors)"
         )
-        report(f"  ratio: trafilatura alone is {baseline / result['rate']:.1f}x faster")
-    report(f"speed-up 2 workers / 1 : {rates[2] / rates[1]:.2f}x")
+        report(
+            f"  ratio: trafilatura alone is {baseline / result['rate']:.1f}x faster; "
+            f"{result['rate'] / workers:.1f} articles/s per worker (aim: >= 100)"
+        )
+    report(
+        f"speed-up 2 workers / 1 : {rates[2] / rates[1]:.2f}x (aim: >= 1.8x on 2 free cores; "
+        f"other load on the machine lowers it)"
+    )
     for n in sorted({min(1000, written), written}):
         dump_n = head(big, workdir / f"dump-{n}-head.jsonl", n)
         result = run_batch(dump_n, workdir, 2, f"rss{n}")

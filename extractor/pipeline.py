@@ -77,7 +77,10 @@ def process_source(
     path: str | None = None,
     settings: Settings | None = None,
     nlp: Language | None = None,
+    fallback_published: str | None = None,
 ) -> Article:
+    """`published` overrides the page's own date; `fallback_published` (a WARC-Date) is used only
+    when neither is known."""
     settings = settings or default_settings()
     page = scrape(source, settings)
     paragraphs = clean.paragraphs(page.text)
@@ -88,7 +91,7 @@ def process_source(
         paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
     )
     text = "\n".join(paragraphs)
-    published = published or page.published
+    published = published or page.published or fallback_published
     article = Article(
         id=article_id(page.url, text),
         url=page.url,

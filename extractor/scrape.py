@@ -38,6 +38,7 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below space, other than \t \n \f \r
 META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -94,7 +95,7 @@ def decode(source: Source) -> str:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise InputError(source.name, "empty input")
-    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
+    controls = len(CONTROL_CHARS.findall(text, 0, 8192))
     if "\x00" in text or controls > 0.05 * min(len(text), 8192):
         raise InputError(source.name, "binary file, not HTML or text")
     return text

@@ -173,15 +173,12 @@ class RecordProcessor:
         """The pipeline on the record; WARC-Date is used only when the page gives no date."""
         if self.nlp is None:
             self.setup()
-        article = process_source(
-            record, published=record.published, path=record.path, settings=self.settings, nlp=self.nlp
+        # one run: the fallback date applies only when neither the record nor the page gives one
+        return process_source(
+            record,
+            published=record.published,
+            path=record.path,
+            settings=self.settings,
+            nlp=self.nlp,
+            fallback_published=record.fallback_published,
         )
-        if article.published is None and record.fallback_published:
-            article = process_source(
-                record,
-                published=record.fallback_published,
-                path=record.path,
-                settings=self.settings,
-                nlp=self.nlp,
-            )
-        return article

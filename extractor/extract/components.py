@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy
+from spacy.attrs import IS_QUOTE, LIKE_NUM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -39,20 +41,28 @@ SENTENCE_END = {".", "!", "?", "…"}
 def mark_sentences(doc: Doc) -> Doc:
     """A sentence starts after . ! ? (before a capital, a digit or a quote) and after every line break.
     Only the starts are marked (every other token is left unset, which spaCy reads as "not a start"):
-    setting each token is the slow part of sentence splitting."""
-    if len(doc) == 0:
+    setting each token is the slow part of sentence splitting. The tests are read from arrays (one
+    per distinct token text, then by token), not token by token."""
+    n = len(doc)
+    if n == 0:
         return doc
-    doc[0].is_sent_start = True
-    previous, marked_inside = doc[0], False
-    for token in doc[1:]:
-        if "\n" in previous.whitespace_ or "\n" in previous.text:
-            token.is_sent_start = True
-        elif previous.text in SENTENCE_END and (token.text[:1].isupper() or token.like_num or token.is_quote):
-            token.is_sent_start = True
-        elif not marked_inside:
-            token.is_sent_start = False  # spaCy counts a doc as split only once a later token is marked
-            marked_inside = True
-        previous = token
+    values = doc.to_array([ORTH, LIKE_NUM, IS_QUOTE])
+    orths, by_token = numpy.unique(values[:, 0], return_inverse=True)
+    strings = doc.vocab.strings
+    texts = [strings[int(orth)] for orth in orths]
+    line_break = numpy.array(["\n" in t for t in texts], dtype=bool)[by_token]
+    stop = numpy.array([t in SENTENCE_END for t in texts], dtype=bool)[by_token]
+    opens = numpy.array([t[:1].isupper() for t in texts], dtype=bool)[by_token]
+    opens |= values[:, 1].astype(bool) | values[:, 2].astype(bool)  # a capital, a number, a quote
+    starts = numpy.zeros(n, dtype=bool)
+    starts[0] = True
+    starts[1:] = line_break[:-1] | (stop[:-1] & opens[1:])  # spaCy's whitespace_ never holds a line break
+    marks = starts.astype(numpy.int64)
+    inside = numpy.flatnonzero(~starts)
+    if len(inside):
+        marks[inside[0]] = -1  # spaCy counts a doc as split only once a later token is marked
+    # one call, not a setter per token (spaCy's stubs want Ints2d; a uint64 column is what it reads)
+    doc.from_array([SENT_START], marks.view(numpy.uint64).reshape(-1, 1))  # type: ignore[arg-type]
     return doc
 
 

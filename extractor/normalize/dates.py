@@ -56,6 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from extractor.normalize.types import DateMention, Duration
@@ -630,19 +631,25 @@ class _Coarse:
         return self.year is None
 
     def value(self, ctx: _Ctx) -> str | None:
+        today = ctx.today
         if self.grain == "year":
-            year = self.year if self.year is not None else ctx.today.year + (self.offset or 0)
-            return f"{year:04d}"
+            if self.year is not None:
+                return f"{self.year:04d}"
+            assert today is not None  # needs_anchor: only resolved with an anchor
+            return f"{today.year + (self.offset or 0):04d}"
         size = 1 if self.grain == "month" else 3
         if self.year is not None:
+            assert self.number is not None  # a month or quarter with its year names its number
             first_month = (self.number - 1) * size + 1
             return f"{self.year:04d}-{first_month:02d}"
-        current = (ctx.today.month - 1) // size  # 0-based index of the anchor's month / quarter
+        assert today is not None
+        current = (today.month - 1) // size  # 0-based index of the anchor's month / quarter
         if self.offset is not None:
-            index = ctx.today.year * (12 // size) + current + self.offset
+            index = today.year * (12 // size) + current + self.offset
         else:
+            assert self.number is not None  # no offset: a named month or quarter
             wanted = self.number - 1
-            index = ctx.today.year * (12 // size) + wanted
+            index = today.year * (12 // size) + wanted
             shift = {"this": 0, "next": 12 // size, "last": -(12 // size)}.get(self.mod or "")
             if shift is not None:
                 index += shift
@@ -685,7 +692,7 @@ class _Atom:
     start: int
     end: int
     kind: str  # date, coarse, time, part, offset, week, wom, endof
-    ref: object = None  # _Ref, _Coarse, _Clock, _Delta, week offset, ...
+    ref: Any = None  # _Ref, _Coarse, _Clock, _Delta, week offset, ...
     clock: _Clock | None = None
     part: str | None = None
     eod: bool = False
@@ -809,7 +816,7 @@ def _numeric_ymd(m: re.Match) -> _Atom | None:
     if _after(m, _AFTER_NUMBER_OR_MONEY):
         return None
     ref = _date_ref(int(m["y"]), int(m["m"]), int(m["d"]))
-    return ref and _atom(m, "date", ref, priority=2)
+    return _atom(m, "date", ref, priority=2) if ref else None
 
 
 def _numeric_dmy(m: re.Match) -> _Atom | None:
@@ -820,7 +827,7 @@ def _numeric_dmy(m: re.Match) -> _Atom | None:
     year = int(y) if len(y) == 4 else _two_digit_year(int(y))
     month, day = (b, a) if (m["s"] == "." or a > 12) else (a, b)
     ref = _date_ref(year, month, day) or _date_ref(year, day, month) if month <= 12 or day <= 12 else None
-    return ref and _atom(m, "date", ref, priority=2)
+    return _atom(m, "date", ref, priority=2) if ref else None
 
 
 def _numeric_month(m: re.Match) -> _Atom | None:
@@ -847,7 +854,7 @@ def _numeric_md(m: re.Match) -> _Atom | None:
     strong = bool(cue) or (sep == "/" and len(a) + len(b) >= 3 and f"{a}/{b}" != "24/7")
     if not cue and sep == "/" and re.match(r"\s+of\b", m.string[m.end() :]):
         strong = False  # "1/3 of the supply"
-    start = cue.start() if mod else m.start()
+    start = cue.start() if cue and mod else m.start()
     return _Atom(
         start, m.end(), "date", ref, flags=frozenset() if strong else frozenset({"weak"}), priority=4
     )
@@ -872,7 +879,7 @@ def _named_month_numeric(m: re.Match) -> _Atom | None:
     if not years and len(parts) == 3:
         return None
     ref = _date_ref(years[0] if years else None, month, days[0])
-    return ref and _atom(m, "date", ref, priority=2)
+    return _atom(m, "date", ref, priority=2) if ref else None
 
 
 def _month_day(m: re.Match) -> _Atom | None:
@@ -890,7 +897,7 @@ def _month_day(m: re.Match) -> _Atom | None:
             year = _two_digit_year(int(m["yy3"]))
     cue = _looking_back(m, _MOD) if year is None else None
     ref = _date_ref(year, _month_of(m["mon"]), day, cue["mod"].lower() if cue else None)
-    return ref and _Atom(cue.start() if cue else m.start(), end, "date", ref, priority=1)
+    return _Atom(cue.start() if cue else m.start(), end, "date", ref, priority=1) if ref else None
 
 
 def _day_month(m: re.Match) -> _Atom | None:
@@ -904,7 +911,7 @@ def _day_month(m: re.Match) -> _Atom | None:
     cue = _looking_back(m, _MOD_THE)
     mod = cue["mod"].lower() if cue and cue["mod"] and year is None else None
     ref = _date_ref(year, _month_of(m["mon"]), day, mod)
-    return ref and _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, priority=1)
+    return _Atom(cue.start() if cue else m.start(), m.end(), "date", ref, priority=1) if ref else None
 
 
 def _ctime(m: re.Match) -> _Atom | None:
@@ -913,7 +920,7 @@ def _ctime(m: re.Match) -> _Atom | None:
         return None
     ref = _date_ref(int(m["y"]), _month_of(m["mon"]), int(re.sub(r"\D", "", m["d"])))
     clock = _Clock(int(m["h"]), int(m["mi"]), int(m["s"] or 0), strength="colon")
-    return ref and _atom(m, "date", ref, clock=clock, priority=0)
+    return _atom(m, "date", ref, clock=clock, priority=0) if ref else None
 
 
 # ---- coarse: months, quarters, years ---------------------------------------------------------
@@ -1084,7 +1091,7 @@ def _weekday(m: re.Match) -> _Atom | None:
         return None
     if day_text:
         day = _day_of(day_text)
-        return day and _Atom(start, m.end(), "date", _WeekdayDay(wd, day), priority=2)
+        return _Atom(start, m.end(), "date", _WeekdayDay(wd, day), priority=2) if day else None
     flags = set() if mod else {"weekday"}
     if abbreviated and not mod and (token.lower() in AMBIGUOUS_WEEKDAYS or not token[0].isupper()):
         flags.add("weak")  # "Sat", "sun", "tues": only as part of a larger expression
@@ -1098,7 +1105,7 @@ def _holiday(m: re.Match) -> _Atom | None:
     rule = next(rule for rx, rule in _HOLIDAY_RULES if rx.fullmatch(m["name"]))
     cue = _looking_back(m, _HOLIDAY_MOD)
     mod = cue["mod"].lower() if cue else None
-    mod = {"following": "next", "coming": "next", "upcoming": "next", "previous": "last"}.get(mod, mod)
+    mod = {"following": "next", "coming": "next", "upcoming": "next", "previous": "last"}.get(mod or "", mod)
     year_offset = _REL_MOD[m["rel"].lower()] if m["rel"] else None
     ref = _Holiday(rule, int(m["y"]) if m["y"] else None, year_offset, mod)
     return _Atom(
@@ -1133,7 +1140,7 @@ def _day_only(m: re.Match) -> _Atom | None:
     day = _day_of(m["day"])
     offset = _REL_MOD[m["mod"].lower()] if m["mod"] else None
     start = cue.start("the") if cue and cue["the"] else m.start()
-    return day and _Atom(start, m.end(), "date", _Day(day, offset), priority=4)
+    return _Atom(start, m.end(), "date", _Day(day, offset), priority=4) if day else None
 
 
 def _nth_weekday_of_month(m: re.Match) -> _Atom | None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
@@ -242,14 +243,16 @@ _MASK_RE = re.compile(
     """,
     re.X,
 )
+# Words come first: they are most of the tokens, and no digit form starts with a letter (the
+# vulgar fractions are letters to `re`, so they come before the words).
 _TOKEN_RE = re.compile(
-    r"""(?P<spaced>(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d‐-]|[.,]\d))
+    r"""(?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒])
+      | (?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)
+      | (?P<word>[^\W\d_]+)
+      | (?P<spaced>(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d‐-]|[.,]\d))
       | (?P<frac>(?<![\d/.,])(?<!\d[-/])\d+/\d+(?![\d/]|[-.,]\d))
       | (?P<num>(?:\d+|\.\d+)(?:[.,]\d+)*)
         (?P<exp>[eE][+-]?\d+(?![^\W\d_])|\^[+-]*\d+|[x×]10\^[+-]?\d+)?
-      | (?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒])
-      | (?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)
-      | (?P<word>[^\W\d_]+)
       | (?P<sym>\S)
     """,
     re.X,
@@ -275,29 +278,51 @@ class _Tok:
     integer: bool = False  # "num" written as bare digits ("2024", "0033")
 
 
+# The same masks without the URL and e-mail forms, for a text with neither ("@", "://", "www."):
+# most texts; the clock times alone are much cheaper to look for.
+_CLOCK_MASK_RE = re.compile(r"(?<![\d:.,])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _mask(text: str) -> str:
+    """`text` with URLs, e-mail addresses and clock times blanked out (same length)."""
+    if "@" in text or "://" in text or "www." in text:
+        return _MASK_RE.sub(_blank, text)
+    return _CLOCK_MASK_RE.sub(_blank, text) if ":" in text else text
+
+
 def _tokenize(text: str) -> list[_Tok]:
-    masked = _MASK_RE.sub(lambda m: " " * len(m.group()), text)
+    masked = _mask(text)
     tokens: list[_Tok] = []
+    append = tokens.append
+    previous_end = 0  # each token's gap: the white space since the end of the one before
     for m in _TOKEN_RE.finditer(masked):
-        kind = m.lastgroup if m.lastgroup != "exp" else "num"
+        kind = m.lastgroup
+        start, end = m.span()
+        t = m.group()
+        if kind == "word":  # most tokens: made here, without the general path below
+            append(_Tok("word", t, t.lower(), start, end, masked[previous_end:start]))
+            previous_end = end
+            continue
+        if kind == "exp":
+            kind = "num"
         if kind in ("spaced", "num"):
-            tokens.extend(_digit_tokens(m))
+            new = _digit_tokens(m)
         elif kind == "frac":
-            tokens.extend(_fraction_tokens(m))
+            new = _fraction_tokens(m)
         elif kind == "vulgar":
-            tokens.append(
-                _Tok("frac", m.group(), m.group(), m.start(), m.end(), value=VULGAR_FRACTIONS[m.group()])
-            )
+            new = [_Tok("frac", t, t, start, end, value=VULGAR_FRACTIONS[t])]
+        elif kind == "abbr":
+            new = [_Tok("word", t, t.lower().rstrip("."), start, end)]
         else:
-            word = kind in ("word", "abbr")
-            t = m.group()
-            tokens.append(
-                _Tok("word" if word else "sym", t, t.lower().rstrip(".") if word else t, m.start(), m.end())
-            )
-    previous_end = 0
-    for tok in tokens:
-        tok.gap = masked[previous_end : tok.start]
-        previous_end = tok.end
+            new = [_Tok("sym", t, t, start, end)]
+        for tok in new:
+            tok.gap = masked[previous_end : tok.start]
+            previous_end = tok.end
+            append(tok)
     return tokens
 
 
@@ -391,7 +416,7 @@ def _word(ts: list[_Tok], i: int, limit: int, *words: str) -> bool:
     return i < limit and ts[i].kind == "word" and ts[i].low in words
 
 
-def _word_in(ts: list[_Tok], i: int, limit: int, vocabulary: AbstractSet[str]) -> bool:
+def _word_in(ts: list[_Tok], i: int, limit: int, vocabulary: AbstractSet[str] | Mapping[str, object]) -> bool:
     return i < limit and ts[i].kind == "word" and ts[i].low in vocabulary
 
 
@@ -901,8 +926,8 @@ def _currency_after(ts: list[_Tok], j: int, num: _Num) -> _Unit | None:
     if tok.gap == "" and k == j and tok.low in ATTACHED_CURRENCY:
         code, factor = ATTACHED_CURRENCY[tok.low]
         return _Unit(code, factor, k + 1)
-    if (code := _code(tok)) is not None:
-        unit = _Unit(code[0], 1, k + 1, scale=code[1])
+    if (coded := _code(tok)) is not None:
+        unit = _Unit(coded[0], 1, k + 1, scale=coded[1])
         if num.scale == 1 and (found := _scale_at(ts, k + 1, len(ts), False)):
             unit.scale, unit.end = found[0], found[1]
         return unit
