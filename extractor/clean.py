@@ -55,9 +55,32 @@ def detect_language(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _language_identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """py3langid's identifier, its model read in memory: `py3langid.classify` unpacks the model into
+    a temporary file, which fails on a full disk (or under a file-size limit) before any page is read."""
+    import io
+    import lzma
+    from array import array
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE)
+    import numpy
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    def as_array(values):
+        out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+        out.frombytes(numpy.ascontiguousarray(values).tobytes())
+        return out
+
+    with (
+        lzma.open(MODEL_DIR / MODEL_FILE) as packed,
+        numpy.load(io.BytesIO(packed.read()), allow_pickle=False) as data,
+    ):
+        return LanguageIdentifier(
+            data["ptc"],
+            data["pc"],
+            data["classes"].tolist(),
+            as_array(data["nextmove"]),
+            data["out_feat"].tolist(),
+            tk_row=as_array(data["nextmove_row"]),
+        )
 
 
 def check_language(name: str, text: str, languages: list[str]) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from sharedpaths import ROOT
+from sharedpaths import run_claims
 
 PAGE = """<!doctype html><html><head><title>BTC slips</title>
 <meta property="article:published_time" content="2025-05-08T14:00:00+00:00"></head>
@@ -21,15 +19,7 @@ Traders said the move followed a quiet session in Asia and thin weekend liquidit
 </article><footer>© 2025 Example Media</footer></body></html>"""
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extractor", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        input=stdin,
-        check=False,
-    )
+run = run_claims
 
 
 @pytest.fixture

@@ -5,12 +5,10 @@ the old function-word ratio got wrong, and from the command line with `--languag
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
 
 import pytest
 import trafilatura
-from sharedpaths import ROOT, require_shared
+from sharedpaths import require_shared, run_claims
 
 from extractor import clean, process_article
 from extractor.errors import InputError
@@ -57,23 +55,12 @@ def test_too_little_prose_to_tell_is_not_refused():
     assert clean.detect_language("BTC $86,400\n| BTC | 86,400 |") is None
 
 
-def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extractor", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        input=stdin,
-        check=False,
-    )
-
-
 def test_languages_option_accepts_more_languages_and_refuses_bad_codes():
-    refused = run("extract", "-", stdin=GERMAN)
+    refused = run_claims("extract", "-", stdin=GERMAN)
     assert refused.returncode == 1
     assert "its language reads as 'de'" in refused.stderr.strip().splitlines()[-1]
-    accepted = run("extract", "-", "--languages", "en,de", stdin=GERMAN)
+    accepted = run_claims("extract", "-", "--languages", "en,de", stdin=GERMAN)
     assert accepted.returncode == 0, accepted.stderr
-    bad = run("extract", "-", "--languages", "english", stdin=ENGLISH)
+    bad = run_claims("extract", "-", "--languages", "english", stdin=ENGLISH)
     assert bad.returncode == 2
     assert "--languages" in bad.stderr and "ISO 639-1" in bad.stderr

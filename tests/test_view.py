@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sharedpaths import ROOT
+from sharedpaths import ROOT, run_claims
 from test_service import Server, serve
 
 from extractor.pipeline import process_article
@@ -57,18 +55,6 @@ SEED_TEXT = (
     "US spot Bitcoin ETFs recorded net outflows of $226 million on Monday. "
     "The S&P 500 rose 0.6% to close at 5,509.01 points."
 )
-
-
-def run_claims(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extractor", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        input=stdin,
-        check=False,
-        timeout=300,
-    )
 
 
 # --------------------------------------------------------------------------- the page's HTML

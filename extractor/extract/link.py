@@ -604,6 +604,21 @@ def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     return _level(sentence, figures[i], seg)
 
 
+def _level_of_move(move: Hit, how: str) -> Hit:
+    """The level a move's word names: the low of a fall, the high of a rise."""
+    label = "low" if move.label == "down" else "high"
+    return Hit(
+        "levels",
+        label,
+        move.start,
+        move.end,
+        move.start_char,
+        move.end_char,
+        f"level.{label}.{how}",
+        key="level",
+    )
+
+
 def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     """ "Solana bounced from $174 to $189", "a correction from the $205 top": the figure after "from"
     is where the move turned, a named level in technical analysis."""
@@ -616,17 +631,7 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
             (h for h in sentence.of("changes") if h.end == fig.start - 1 and h.label in {"up", "down"}), None
         )
         if move is not None:
-            label = "low" if move.label == "down" else "high"
-            return Hit(
-                "levels",
-                label,
-                move.start,
-                move.end,
-                move.start_char,
-                move.end_char,
-                f"level.{label}.turned_after",
-                key="level",
-            )
+            return _level_of_move(move, "turned_after")
     toward = next((w for w in ("toward", "towards") if w in words), None)
     if toward and all(w in {"the", "a"} for w in words[words.index(toward) + 1 :]):
         # "quickly fell toward $92,000": where a move went is its low (or high)
@@ -639,17 +644,7 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
             and doc[move.start - 1].lower_ in {"a", "an", "the", "brief", "sudden"}
         )
         if move is not None and move.label in {"up", "down"} and not noun:  # "a brief spike toward" is no low
-            label = "low" if move.label == "down" else "high"
-            return Hit(
-                "levels",
-                label,
-                move.start,
-                move.end,
-                move.start_char,
-                move.end_char,
-                f"level.{label}.moved_toward",
-                key="level",
-            )
+            return _level_of_move(move, "moved_toward")
     if "from" not in words or any(
         w not in {"from", "the", "a", "its", "sharply", "quickly"} for w in words[words.index("from") + 1 :]
     ):
