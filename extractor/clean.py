@@ -49,12 +49,12 @@ def detect_language(text: str) -> str | None:
     prose = "\n".join(line for line in text[:20000].split("\n") if not line.lstrip().startswith("|"))
     if sum(ch.isalpha() for ch in prose) < 20:
         return None
-    language, _ = _language_identifier().classify(prose)
+    language, _ = load_language_identifier().classify(prose)
     return str(language)
 
 
 @lru_cache(maxsize=1)
-def _language_identifier():
+def load_language_identifier():
     """py3langid's identifier, its model read in memory: `py3langid.classify` unpacks the model into
     a temporary file, which fails on a full disk (or under a file-size limit) before any page is read."""
     import io

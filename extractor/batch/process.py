@@ -135,10 +135,13 @@ class RecordProcessor:
         self.nlp = None
 
     def setup(self) -> None:
-        """Load the spaCy pipeline (once per worker process or actor)."""
+        """Load the spaCy pipeline and the language model (once per worker process or actor), so a
+        record's time budget is spent on the record."""
+        from extractor import clean
         from extractor.extract import default_pipeline
 
         self.nlp = default_pipeline()
+        clean.load_language_identifier()
 
     def process_record(self, record: Source) -> Outcome:
         """The overridable step: one record in, one outcome out; never raises."""
