@@ -20,9 +20,10 @@ from spacy.attrs import IS_QUOTE, LIKE_NUM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractor.extract.dating import session_day
 from extractor.extract.draft import Context
 from extractor.extract.link import carry_source, link_sentence
-from extractor.extract.mentions import build_sentences
+from extractor.extract.mentions import Sentence, build_sentences
 from extractor.extract.merge import merge_restatements
 from extractor.extract.tables import table_claims
 from extractor.normalize import find_dates, find_durations, find_quantities
@@ -86,6 +87,25 @@ def is_heading(line: str) -> bool:
     return len(line) < 70 and not line.endswith((".", "!", "?", ":", ";", ",", '"', "”"))
 
 
+def lead_sentences(sentences: list[Sentence], text: str, limit: int = 2) -> list[Sentence]:
+    """The first sentences of the story's first paragraph that is not a heading (its lead)."""
+    lead: list[Sentence] = []
+    for sentence in sentences:
+        start = sentence.span.start_char
+        line_end = text.find("\n", start)
+        line = text[text.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else None]
+        if is_heading(line) or line.lstrip().startswith("|"):
+            if lead:
+                break
+            continue
+        if lead and "\n" in text[lead[-1].span.end_char : start]:
+            break  # the lead paragraph has ended
+        lead.append(sentence)
+        if len(lead) == limit:
+            break
+    return lead
+
+
 def main_subject(sentences, title_hits=()) -> Entry | None:
     """The subject the title names first, else the one the article names most often (the first of the most frequent)."""
     for hit in title_hits:
@@ -125,6 +145,7 @@ class MarketClaims:
         )
         title = doc._.title
         title_hits = self.model.match(self.nlp.make_doc(title)) if title else []
+        title_dates = find_dates(title, anchor) if title else []
         context = Context(
             topic=main_subject(sentences, title_hits),
             published=published,
@@ -132,9 +153,10 @@ class MarketClaims:
             spot_etfs=self.model.spot_etfs,
             stock_market=self.model.by_name.get("u.s. stock market"),
             composites=self.model.composites,
+            story_day=session_day(title_dates, lead_sentences(sentences, text), published),
         )
         drafts = []
-        story_day: str | None = None
+        story_day = context.story_day
         for sentence in sentences:
             if sentence.span.text.lstrip().startswith("|"):
                 continue  # a table row: read by column below

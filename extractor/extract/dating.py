@@ -14,7 +14,13 @@ from datetime import date as calendar_date
 
 from extractor.extract.draft import Context
 from extractor.extract.mentions import Figure, Sentence
-from extractor.extract.positions import after_earlier_level, right_after_other_figure
+from extractor.extract.positions import (
+    after_earlier_level,
+    background_clauses,
+    in_other_clause,
+    right_after_other_figure,
+)
+from extractor.rules import lexicon
 
 PERIOD_METRICS = {
     "price_change",
@@ -103,12 +109,16 @@ def as_of_for(
     sentence: Sentence, fig: Figure, seg: int, published: str | None, context: Context
 ) -> tuple[str | None, int]:
     """The figure's date: the nearest date of its clause (a month or a year only when written right
-    beside the figure), not a report date, not a date that belongs to another figure; else the date
-    the text carried so far ("the same day", or a date set earlier in the story); else publication."""
+    beside the figure), not a report date, not a date that belongs to another figure or to an event
+    told in passing; else the date the text carried so far ("the same day", or a date set earlier in
+    the story); else the day the story's title or lead speaks of; else publication."""
     doc = sentence.span.doc
+    background = background_clauses(sentence)
     candidates = []
     for tok, d, report in sentence.dates:
         if _after_since(doc, tok) or d.text.lower().startswith("since"):
+            continue
+        if in_other_clause(background, tok, fig) or not _dates_a_figure(sentence, fig, tok, d):
             continue
         distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
         if d.grain in {"month", "quarter", "year"} and distance > 6:
@@ -119,9 +129,9 @@ def as_of_for(
             continue  # "recovered to 41 from 22 on Monday": Monday is 22's date
         same_clause = sentence.segment(tok) == seg
         penalty = (0 if same_clause else 20) + (100 if report else 0)
-        candidates.append((distance + penalty, d, 3 if same_clause else 2))
+        candidates.append((distance + penalty, d, 3 if same_clause else 2, tok))
     if candidates:
-        _, best, strength = min(candidates, key=lambda c: c[0])
+        _, best, strength, token = min(candidates, key=lambda c: c[0])
         if best.grain == "datetime" and not any(ch.isdigit() for ch in best.text):
             # "is now trading at", "this morning": a clock time only when the text writes one
             best = replace(best, grain="date", value=best.value[:10])
@@ -129,14 +139,81 @@ def as_of_for(
             best.grain in {"date", "datetime"}
             and recent(best.value, published)
             and context.dated != sentence.span.start
+            and not any(s <= token < e for s, e in background)
         ):
             # the first dated figure of a sentence sets the story's date for the next sentences; a later
-            # one ("…, after setting an all-time high of $3.65 on July 18") speaks of another day
+            # one ("…, after setting an all-time high of $3.65 on July 18") speaks of another day, and
+            # so does an event told in passing (", having hit a record on January 31")
             context.as_of, context.dated = best.value, sentence.span.start
         return best.value, strength
-    if context.as_of:
+    now = _speaks_of_now(sentence)
+    if context.as_of and not (now and published and context.as_of[:10] != published[:10]):
         return context.as_of, 1
+    if context.story_day and not now:
+        return context.story_day, 0
     return (published[:10] if published else None), 0
+
+
+TO_DATE = {"this year", "this month", "this week", "this quarter"}
+RANGE_WORDS = {"to", "and", "through", "until", "-", "–"}
+
+
+def _dates_a_figure(sentence: Sentence, fig: Figure, tok: int, d) -> bool:
+    """False for dates that say when something else was: the start of a to-date window ("up 35% so
+    far this year", "so far in 2025": as of now), the start of a range ("from April 24 to May 2":
+    the figure is as of its end), a fiscal period ("after fourth-quarter revenue beat estimates")."""
+    doc = sentence.span.doc
+    text = d.text.lower()
+    before = [t.lower_ for t in doc[max(sentence.span.start, tok - 2) : tok]]
+    if text in TO_DATE or before[-2:] == ["so", "far"] or before == ["far", "in"]:
+        return False
+    width = len(doc.char_span(d.start, d.end, alignment_mode="expand") or [doc[tok]])
+    after = doc[tok + width : tok + width + 1]
+    if after.text in RANGE_WORDS and any(
+        other > tok + width and other <= tok + width + 2 for other, _, _ in sentence.dates
+    ):
+        return False
+    if d.grain == "quarter":
+        words = {t.lower_ for t in doc[tok + width : tok + width + 3]}
+        if words & lexicon("fiscal_report_nouns"):
+            return False
+    return True
+
+
+def _speaks_of_now(sentence: Sentence) -> bool:
+    """ "is trading at", "currently", "at press time": the figure is as of the writing, not of the
+    session the story's lead speaks of."""
+    words = {t.lower_ for t in sentence.span}
+    return bool(words & lexicon("present_time_words"))
+
+
+def at_window_end(as_of: str | None, period: str | None, published: str | None) -> str | None:
+    """A change over a named month is as of the month's end ("the Dow rose 1.2% in January", written
+    on February 1: January 31), or of publication while that month is still running."""
+    if period != "P1M" or not as_of or len(as_of) != 7 or not published:
+        return as_of
+    year, month = int(as_of[:4]), int(as_of[5:7])
+    following = calendar_date(year + month // 12, month % 12 + 1, 1)
+    last_day = following.fromordinal(following.toordinal() - 1)
+    return min(last_day.isoformat(), published[:10])
+
+
+PREVIOUS_WEEK = re.compile(r"\b(?:last|previous|prior)\s+(?:trading\s+)?week\b|\bthe\s+week\s+before\b", re.I)
+
+
+def previous_week_close(sentence: Sentence, fig: Figure, seg: int, published: str | None) -> str | None:
+    """ "Gold gained 2.1% last week", written any day of the next week: the move of a week that ended
+    on its last trading day, the Friday before the publication week. None without such a window."""
+    if not published:
+        return None
+    near = any(
+        sentence.segment(tok) == seg and abs(tok - fig.start) <= 12 and PREVIOUS_WEEK.search(d.text)
+        for tok, d in sentence.durations
+    )
+    if not near:
+        return None
+    day = calendar_date.fromisoformat(published[:10])
+    return day.fromordinal(day.toordinal() - day.weekday() - 3).isoformat()
 
 
 def recent(value: str, published: str | None, days: int = 31) -> bool:
@@ -157,11 +234,13 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
         return None
     named = {i for h in sentence.of("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"
+    background = background_clauses(sentence)  # ", having posted a 5% loss last week": that loss's window
     pool = [
         (abs(tok - fig.start) + (0 if tok >= fig.start else 3), d)
         for tok, d in sentence.durations
         if sentence.segment(tok) == seg
         and tok not in named
+        and not in_other_clause(background, tok, fig)
         and abs(tok - fig.start) <= 12
         and not d.text.lower().endswith(("'s", "’s"))
         and not (
@@ -174,7 +253,7 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         pool = [
             (abs(tok - fig.start) + 30, d)
             for tok, d in sentence.durations
-            if abs(tok - fig.start) <= 20 and tok not in named
+            if abs(tok - fig.start) <= 20 and tok not in named and not in_other_clause(background, tok, fig)
         ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
@@ -206,3 +285,27 @@ def flow_window(text: str) -> str:
     """A fund flow stated without a window is the flow of a day ("pulled in $576 million Monday"),
     or of a week when the text speaks of weeks ("weekly inflows", "last week"): the reports' own usage."""
     return "P7D" if WEEKLY.search(text) else "P1D"
+
+
+def session_day(title_dates: list, lead: list[Sentence], published: str | None, days: int = 4) -> str | None:
+    """The session day a story reports on, when it is not its publication day: a day the title names
+    ("DIA Leads Monday's ETF Inflows"), or the day the lead says the market closed ("U.S. stocks
+    ended sharply lower on Wednesday") — a wrap published the next morning. None otherwise."""
+    if not published:
+        return None
+
+    def before_publication(value: str) -> bool:
+        return value[:10] != published[:10] and recent(value, published, days)
+
+    for d in title_dates:
+        if d.grain in {"date", "datetime"} and before_publication(d.value):
+            return d.value[:10]
+    for sentence in lead:
+        if not any(h.key == "session" and h.label == "close" for h in sentence.of("qualifiers")):
+            continue
+        background = background_clauses(sentence)
+        for tok, d, report in sentence.dates:
+            inside = any(s <= tok < e for s, e in background)
+            if d.grain in {"date", "datetime"} and not report and not inside and before_publication(d.value):
+                return d.value[:10]
+    return None

@@ -85,6 +85,9 @@ class Context:
     stock_market: Entry | None = None  # the subject of exchange-wide share volume (claim conventions)
 
     dated: int | None = None  # start of the sentence that last set `as_of`
+    # the session day the title or lead speaks of, when it is before publication ("U.S. stocks ended
+    # lower on Wednesday" in a wrap published Thursday morning): the day of the story's undated figures
+    story_day: str | None = None
 
     def new_paragraph(self, heading: bool) -> None:
         """Dates carry within a paragraph only; a heading also ends what the text was talking about."""

@@ -18,7 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from extractor.extract.dating import as_of_for, period_for, recent, since_for
+from extractor.extract.dating import (
+    as_of_for,
+    at_window_end,
+    period_for,
+    previous_week_close,
+    recent,
+    since_for,
+)
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure, relative_clauses
@@ -99,6 +106,7 @@ GAP_AFTER_CHANGE = {
 
 
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
+WEEKDAY_MARKET_CHANGES = {"price_change", "market_cap_change"}  # moves dated by the trading week
 
 
 REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
@@ -398,6 +406,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     as_of, strength = as_of_for(sentence, fig, seg, published, context)
     explicit = strength > 0
     period = period_for(sentence, fig, seg, metric, qualifiers, context)
+    as_of = at_window_end(as_of, period, published)
+    if strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
+        # stock, fund and commodity markets close for the weekend: last week's move is as of its Friday
+        as_of = previous_week_close(sentence, fig, seg, published) or as_of
     start, end = _evidence(sentence, fig, seg, cue, subject)
     confidence = (
         0.5 + (0.2 if cue or level else 0) + (0.15 if explicit else 0) + (0.1 if subject.symbol else 0)

@@ -100,3 +100,37 @@ def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
             if end is not None and end - t.i <= 16:
                 ranges.append((t.i, end))
     return ranges
+
+
+BACKGROUND_OPENERS = {"having", "after", "before", "following"}
+CLAUSE_ENDS = {",", ";", "—", "–"}
+
+
+def background_clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """Token ranges of the clauses that tell an earlier event in passing: ", having hit a record on
+    January 31", ", after falling 2% the previous day", "GBTC – which has seen outflows since January
+    –". A date or a window there is that event's, not the date of a figure outside the clause."""
+    doc = sentence.span.doc
+    start, end = sentence.span.start, sentence.span.end
+    ranges = []
+    for t in sentence.span:
+        if t.text != "," or t.i + 2 >= end:
+            continue
+        opener, following = doc[t.i + 1], doc[t.i + 2]
+        # ", having posted …" always; ", after falling …" only with a verb form (", after the close"
+        # is when the figure happened)
+        if opener.lower_ == "having" or (
+            opener.lower_ in BACKGROUND_OPENERS and following.lower_.endswith("ing")
+        ):
+            close = next((u.i for u in doc[t.i + 2 : end] if u.text in CLAUSE_ENDS), end)
+            ranges.append((t.i, close))
+    dashes = [t.i for t in sentence.span if t.text in {"—", "–"} and start < t.i]
+    for first, second in zip(dashes, dashes[1:]):
+        if second - first <= 20 and doc[first + 1].lower_ in {"which", "who", "whose", "a", "an", "the"}:
+            ranges.append((first, second))
+    return ranges
+
+
+def in_other_clause(ranges: list[tuple[int, int]], token: int, fig: Figure) -> bool:
+    """Is `token` inside one of `ranges` that does not hold the figure?"""
+    return any(s <= token < e and not s <= fig.start < e for s, e in ranges)
