@@ -257,11 +257,18 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
+    spanned = range_window(sentence, fig)
+    if spanned:
+        return spanned
     text = sentence.span.text.lower()
     if context.period and any(phrase in text for phrase in SAME_WINDOW):
         return context.period
     if metric == "fund_flow":
-        return flow_window(text)
+        if qualifiers.get("since"):
+            return None  # "year-to-date inflows of $27 billion": a window that opens at `since`
+        if WEEKLY.search(text) or any(d.grain in {"date", "datetime"} for _, d, _ in sentence.dates):
+            return flow_window(text)  # the sentence's own week, or its own day
+        return context.flow_period or "P1D"  # the window of the report the story quotes ("weekly report")
     if (
         metric in {"volume", "volume_change"}
         and qualifiers.get("aggregate") != "average"
@@ -276,9 +283,29 @@ INTRADAY_WORDS = ("pre-market", "premarket", "currently", "so far", "at the time
 
 WEEKLY = re.compile(
     r"\b(?:(?:last|past|this|previous|prior)\s+(?:trading\s+)?week|(?:for|on|over|during)\s+the\s+week"
-    r"|weekly|week-(?:over|on)-week|wow)\b",
+    r"|weekly|week-(?:over|on)-week|wow"
+    r"|(?:consecutive|straight|successive|second|third|fourth|fifth|sixth)\s+weeks?"
+    r"|weeks?\s+of\s+(?:net\s+)?(?:inflows|outflows|withdrawals))\b",
     re.I,
 )
+
+
+def range_window(sentence: Sentence, fig: Figure) -> str | None:
+    """ "inflows of $204 million between Feb. 3 and Feb. 7": the days a range of dates spans (P5D)."""
+    doc = sentence.span.doc
+    dates = [(tok, d) for tok, d, _ in sentence.dates if d.grain == "date" and abs(tok - fig.start) <= 15]
+    for (tok, first), (other, last) in zip(dates, dates[1:]):
+        opener = doc[tok - 1].lower_ if tok > sentence.span.start else ""
+        joined = {t.text.lower() for t in doc[tok + 1 : other]} & RANGE_WORDS
+        if opener in {"from", "between"} and joined and other - tok <= 5:
+            try:
+                days = (
+                    calendar_date.fromisoformat(last.value) - calendar_date.fromisoformat(first.value)
+                ).days
+            except ValueError:
+                return None
+            return f"P{days + 1}D" if 0 < days < 366 else None
+    return None
 
 
 def flow_window(text: str) -> str:

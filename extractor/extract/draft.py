@@ -88,6 +88,8 @@ class Context:
     # the session day the title or lead speaks of, when it is before publication ("U.S. stocks ended
     # lower on Wednesday" in a wrap published Thursday morning): the day of the story's undated figures
     story_day: str | None = None
+    flow_period: str | None = None  # "the CoinShares weekly report": the window of the flows it quotes
+    crypto_window: str | None = None  # "up 6% in the past 24 hours": the window of the day's coin moves
 
     def new_paragraph(self, heading: bool) -> None:
         """Dates carry within a paragraph only; a heading also ends what the text was talking about."""

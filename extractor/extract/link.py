@@ -19,6 +19,7 @@ import re
 from dataclasses import replace
 
 from extractor.extract.dating import (
+    WEEKLY,
     as_of_for,
     at_window_end,
     period_for,
@@ -107,6 +108,8 @@ GAP_AFTER_CHANGE = {
 
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
 WEEKDAY_MARKET_CHANGES = {"price_change", "market_cap_change"}  # moves dated by the trading week
+FLOW_REPORT_WORDS = {"report", "flows", "inflows", "outflows", "fund", "funds", "etfs", "etps"}
+PRESENT_MOVE_WORDS = {"has", "have", "is", "are", "now", "currently"}  # "has fallen", "is now up"
 
 
 REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
@@ -154,6 +157,9 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         ]
         if days:
             context.as_of = days[-1].value
+        words = {t.lower_ for t in sentence.span}
+        if "weekly" in words and FLOW_REPORT_WORDS & words:
+            context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
         cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
         if cues:
             context.named_family = cues[
@@ -407,6 +413,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     explicit = strength > 0
     period = period_for(sentence, fig, seg, metric, qualifiers, context)
     as_of = at_window_end(as_of, period, published)
+    if metric == "fund_flow" and period == "P7D" and WEEKLY.search(sentence.span.text):
+        context.flow_period = "P7D"
+    if metric == "price_change" and subject.type == "crypto" and not qualifiers.get("since"):
+        period = _daily_coin_window(sentence, period, as_of, published, context)
     if strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
         # stock, fund and commodity markets close for the weekend: last week's move is as of its Friday
         as_of = previous_week_close(sentence, fig, seg, published) or as_of
@@ -436,6 +446,23 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         rule=rule or "default.price",
     )
     return draft, sign
+
+
+def _daily_coin_window(
+    sentence: Sentence, period: str | None, as_of: str | None, published: str | None, context: Context
+) -> str | None:
+    """A coin's move of the day stated without a window is a 24-hour move, as crypto market updates
+    count them: when the story has given that window for another coin ("up 6% in the past 24
+    hours"), or when it speaks in the present ("SOL has fallen almost 3.8%", "is now up 10%")."""
+    if period is not None:
+        if period == "P1D":
+            context.crypto_window = period
+        return period
+    if not (as_of and published and as_of[:10] == published[:10]):
+        return None  # a move of another day ("rose 2% on Monday"): one session, no window
+    if context.crypto_window:
+        return context.crypto_window
+    return "P1D" if PRESENT_MOVE_WORDS & {t.lower_ for t in sentence.span} else None
 
 
 def _change_sign(sentence: Sentence, fig: Figure) -> int:
