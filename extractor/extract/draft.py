@@ -89,6 +89,9 @@ class Context:
     # lower on Wednesday" in a wrap published Thursday morning): the day of the story's undated figures
     story_day: str | None = None
     flow_period: str | None = None  # "the CoinShares weekly report": the window of the flows it quotes
+    previous_drafts: list[ClaimDraft] = field(
+        default_factory=list
+    )  # the claims of the last sentence with figures
     crypto_window: str | None = None  # "up 6% in the past 24 hours": the window of the day's coin moves
 
     def new_paragraph(self, heading: bool) -> None:

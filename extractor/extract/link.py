@@ -30,7 +30,7 @@ from extractor.extract.dating import (
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure, relative_clauses
-from extractor.extract.sourcing import credited_source, hedge_before
+from extractor.extract.sourcing import credit_looking_back, credited_source, hedge_before
 from extractor.extract.subjects import (
     GENERIC_SINGULARS,
     first_fitting,
@@ -157,6 +157,11 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         ]
         if days:
             context.as_of = days[-1].value
+        credit = credit_looking_back(sentence)
+        if credit:  # "This data was shared by Colin Wu": the figures just stated are his
+            for draft in context.previous_drafts:
+                draft.attributed_to = draft.attributed_to or credit
+                context.sources.setdefault(family_of(draft.metric), credit)
         words = {t.lower_ for t in sentence.span}
         if "weekly" in words and FLOW_REPORT_WORDS & words:
             context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
@@ -180,6 +185,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         carry_source(draft, context)
     remember_subjects(sentence, context)
     if drafts:
+        context.previous_drafts = drafts
         last = drafts[-1]
         context.family = family_of(last.metric)
         trailing = [

@@ -7,6 +7,7 @@ Marcus Feld": the named source nearest the figure; "approximately 4.6%": the hed
 from __future__ import annotations
 
 from extractor.extract.mentions import Figure, Sentence
+from extractor.rules import lexicon
 
 SPEECH_VERBS = {
     "said",
@@ -23,6 +24,11 @@ SPEECH_VERBS = {
     "reports",
     "highlighted",
     "pointed",
+    "stated",
+    "specified",
+    "revealed",
+    "commented",
+    "remarked",
 }
 
 
@@ -66,7 +72,8 @@ def credited_source(sentence: Sentence, fig: Figure) -> str | None:
             "(source:",
             "source:",
         }
-        if before or after or paren:
+        on_tracker = s.start > 0 and doc[s.start - 1].lower_ == "on" and s.label in lexicon("price_trackers")
+        if before or after or paren or on_tracker:
             credited.append((s.start, s.label))
     for c in cues:
         if c.label == "before" and c.rule_id.startswith("attribution.according_to"):
@@ -86,6 +93,31 @@ def credited_source(sentence: Sentence, fig: Figure) -> str | None:
     if not credited:
         return None
     return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+
+
+DATA_NOUNS = {"data", "figures", "numbers", "information", "figure", "statistics", "stats"}
+BACK_CREDIT_CUES = {"shared", "provided", "compiled", "published", "posted", "reported", "tracked", "from"}
+
+
+def credit_looking_back(sentence: Sentence) -> str | None:
+    """ "This data was shared by journalist Colin Wu on his X account.": a sentence without figures
+    that credits the figures just stated. The name (the first capitalized run after the cue), or None."""
+    doc = sentence.span.doc
+    words = [t for t in sentence.span if not t.is_punct]
+    if len(words) < 4 or words[0].lower_ not in {"this", "these", "the", "that", "those"}:
+        return None
+    if words[1].lower_ not in DATA_NOUNS:
+        return None
+    for t in words[2:8]:
+        if t.lower_ in BACK_CREDIT_CUES or (t.lower_ == "by" and doc[t.i - 1].lower_ in BACK_CREDIT_CUES):
+            start = t.i + 1 if t.lower_ != "by" else t.i + 1
+            if doc[start : start + 1].text.lower() == "by":
+                start += 1
+            for u in doc[start : min(start + 8, sentence.span.end)]:
+                if _is_name_token(u):
+                    return _name_at(doc, u.i, sentence.span.end)
+            return None
+    return None
 
 
 def credited_spans(sentence: Sentence) -> set[tuple[int, int]]:
