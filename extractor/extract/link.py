@@ -526,6 +526,8 @@ def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
     hit = next((h for h in sentence.of("changes") if 0 <= h.start - fig.end <= 1), None)
     if hit is None or hit.end >= sentence.span.end:
         return False
+    if hit.start > fig.end and doc[fig.end].lower_ in CLAUSE_OPENERS:
+        return False  # "rose 5.4% after lower-than-expected costs": the comparison is the cause's
     than = next((t.i for t in doc[hit.end : min(hit.end + 3, sentence.span.end)] if t.lower_ == "than"), None)
     if than is None:
         return False
@@ -874,7 +876,13 @@ def _refers_back(sentence: Sentence) -> bool:
 def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI"),
     or in a sentence about one ("Revenue at Microsoft's cloud unit … grew 20%")."""
+    # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
+    named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
     for h in sentence.of("exclusions"):
+        if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in named):
+            continue  # "Leidos Holdings (NYSE:LDOS) rose 3%": a word of the name, not a topic
+        if h.end <= fig.start and _mover_named_between(sentence, h.end, fig):
+            continue  # "On the earnings front, Cigna rose 5.4%": the figure is the named stock's move
         if h.start - sentence.span.start <= 2 and h.end <= fig.start and sentence.segment(h.start) == seg:
             return True
         if sentence.segment(h.start) != seg and h.end != fig.start:
@@ -890,6 +898,23 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
         ):
             return True
     return False
+
+
+def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
+    """Is a subject named between `start` and the figure after a comma, opening a clause of its own
+    ("Further on the earnings front, Cigna CI.N rose 5.4%", "After results, Nvidia rose 3%")? Then
+    the words before the comma set the scene; they do not say what the figure measures."""
+    doc = sentence.span.doc
+    commas = [t.i for t in doc[start : fig.start] if t.text == ","]
+    if not commas:
+        return False
+    moves = [c for c in sentence.of("changes") if c.end <= fig.start]
+    return any(
+        commas[-1] < h.start
+        and h.end <= fig.start
+        and any(h.end <= c.start for c in moves)  # "Cigna CI.N rose 5.4%": the name, a move, the figure
+        for h in sentence.of("subject")
+    )
 
 
 COUNTED_NOUNS = {

@@ -37,7 +37,7 @@ FUND_WITH_TICKER = re.compile(
 # "Snap SNAP.N and Pinterest PINS.N rose", "WuXi AppTec 603259.SS slid": a name with its Reuters code
 RIC_AFTER_NAME = re.compile(
     r"(?P<name>[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&|of)){0,5}?)[ \t]+"
-    r"(?P<symbol>[A-Z]{1,5}|\d{4,6})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ|CO|SE|KS|AS|MI|ST|HE|OL|AX|BO|NS)\b"
+    r"(?P<symbol>[A-Z]{1,6}|\d{4,6})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ|CO|SE|KS|AS|MI|ST|HE|OL|AX|BO|NS)\b"
 )
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
 NAMED_TOKEN = re.compile(
