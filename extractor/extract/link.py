@@ -30,7 +30,13 @@ from extractor.extract.dating import (
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure, relative_clauses
-from extractor.extract.sourcing import credit_looking_back, credited_source, hedge_before
+from extractor.extract.sourcing import (
+    credit_looking_back,
+    credited_source,
+    hedge_before,
+    person_named,
+    speaks_through_pronoun,
+)
 from extractor.extract.subjects import (
     GENERIC_SINGULARS,
     first_fitting,
@@ -148,6 +154,7 @@ LEVELS_EXEMPT_FROM_MODALITY = {"support", "resistance", "breakout", "target"}
 
 def link_sentence(sentence: Sentence, published: str | None, context: Context) -> list[ClaimDraft]:
     """All claims one sentence states as fact, in the order of their figures."""
+    person = person_named(sentence)
     if not sentence.figures:
         # "Monday's slide had little to do with crypto itself.": a date the next sentences speak of
         days = [
@@ -171,6 +178,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
                 -1
             ].label  # "… its dominance took a hit. The metric is down below 58%"
         remember_subjects(sentence, context)
+        context.person = person or context.person
         return []
     drafts: list[ClaimDraft] = []
     ordered = respectively(sentence)
@@ -184,6 +192,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
     for draft in drafts:
         carry_source(draft, context)
     remember_subjects(sentence, context)
+    context.person = person or context.person
     if drafts:
         context.previous_drafts = drafts
         last = drafts[-1]
@@ -239,6 +248,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     sign = _change_sign(sentence, fig)
     word_before = toks[fig.start - 1].lower_ if fig.start > 0 else ""
     chain_level = False
+    if word_before == "from" and previous and _is_new_target(sentence, previous[0]):
+        return None, 0  # "raised its target price to $455 from $425": the old target, no price
     if word_before == "from":
         sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
     elif previous and previous[2] and sentence.segment(previous[0].start) == seg:
@@ -442,7 +453,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         as_of_strength=strength,
         figure_text=fig.quantity.text,
         period=period,
-        attributed_to=credited_source(sentence, fig),
+        attributed_to=credited_source(sentence, fig)
+        or (context.person if speaks_through_pronoun(sentence) else None),
         hedge=hedge_before(sentence, fig),
         evidence_start=start,
         evidence_end=end,
@@ -898,6 +910,16 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
         ):
             return True
     return False
+
+
+def _is_new_target(sentence: Sentence, fig: Figure) -> bool:
+    """ "raised its price target on the stock to $455": a target set "to" a figure."""
+    doc = sentence.span.doc
+    if fig.start == 0 or doc[fig.start - 1].lower_ != "to":
+        return False
+    return any(
+        t.lower_ in {"target", "targets"} for t in doc[max(sentence.span.start, fig.start - 12) : fig.start]
+    )
 
 
 def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:

@@ -39,6 +39,7 @@ RIC_AFTER_NAME = re.compile(
     r"(?P<name>[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&|of)){0,5}?)[ \t]+"
     r"(?P<symbol>[A-Z]{1,6}|\d{4,6})\.(?:N|O|OQ|K|A|P|L|TO|DE|PA|T|HK|SS|SZ|CO|SE|KS|AS|MI|ST|HE|OL|AX|BO|NS)\b"
 )
+DOMAIN_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*\.(?:com|io|ai|net)$")  # "Monday.com rose 27%": a company
 CASHTAG = re.compile(r"(?<![\w$])\$(?P<symbol>[A-Z][A-Z0-9]{0,9})\b")
 NAMED_TOKEN = re.compile(
     r"\b(?P<symbol>[A-Z][A-Z0-9]{1,5})(?=\s+(?:token|tokens|coin|coins|holders|price)\b|\s*[’']s\s+(?:price|RSI|value|market))"
@@ -545,7 +546,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             token = doc[start - 1]
             if (
                 token.text[:1].isupper()
-                and token.is_alpha
+                and (token.is_alpha or DOMAIN_NAME.match(token.text) is not None)
                 or token.text in {"&", "-", "U.S."}
                 or (token.lower_ == "of" and start - 1 < end - 1)
             ):

@@ -120,6 +120,43 @@ def credit_looking_back(sentence: Sentence) -> str | None:
     return None
 
 
+PRONOUNS = {"he", "she"}
+PRONOUN_SPEECH = SPEECH_VERBS | {
+    "highlights",
+    "highlighted",
+    "notes",
+    "adds",
+    "added",
+    "writes",
+    "explains",
+    "argues",
+}
+
+
+def person_named(sentence: Sentence) -> str | None:
+    """The last person the sentence names after a job word ("analyst J. Derrick Wood raised his
+    target"): whom a following "He highlights that …" means."""
+    doc = sentence.span.doc
+    found = None
+    for t in sentence.span:
+        if t.lower_ in lexicon("person_roles") and t.i + 1 < sentence.span.end:
+            words = []
+            for u in doc[t.i + 1 : min(t.i + 5, sentence.span.end)]:
+                if _is_name_token(u) or (len(u.text) == 2 and u.text[0].isupper() and u.text[1] == "."):
+                    words.append(u.text)
+                else:
+                    break
+            if len(words) >= 2:
+                found = " ".join(words)
+    return found
+
+
+def speaks_through_pronoun(sentence: Sentence) -> bool:
+    """ "He highlights that the stock is only up 5%": the figure is the person named just before."""
+    words = [t.lower_ for t in sentence.span if not t.is_punct][:3]
+    return len(words) >= 2 and words[0] in PRONOUNS and words[1] in PRONOUN_SPEECH
+
+
 def credited_spans(sentence: Sentence) -> set[tuple[int, int]]:
     """Sources the sentence credits ("compiled by Goldman Sachs"): such a name is not the subject."""
     cues = sentence.of("attribution")
