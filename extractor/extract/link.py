@@ -890,9 +890,12 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     or in a sentence about one ("Revenue at Microsoft's cloud unit … grew 20%")."""
     # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
     named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
+    levels = [(v.start, v.end) for v in sentence.of("levels")]
     for h in sentence.of("exclusions"):
         if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in named):
             continue  # "Leidos Holdings (NYSE:LDOS) rose 3%": a word of the name, not a topic
+        if any(s <= h.start and h.end <= e for s, e in levels):
+            continue  # "a supply zone between $3,520 and $3,580": a level, not the coin's supply
         if h.end <= fig.start and _mover_named_between(sentence, h.end, fig):
             continue  # "On the earnings front, Cigna rose 5.4%": the figure is the named stock's move
         if h.start - sentence.span.start <= 2 and h.end <= fig.start and sentence.segment(h.start) == seg:

@@ -834,6 +834,19 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     return quantity.unit
 
 
+ZONE_NOUNS = {"zone", "area", "band", "region", "range", "pocket", "cluster"}
+ZONE_VERBS = {"stretching", "spanning", "ranging", "extending", "running", "lies", "lying", "sits"}
+
+
+def _zone_from(doc: Doc, start: int) -> bool:
+    """ "a demand zone stretching from $58,000 to $60,000", "support zone from $2.10 to $2.20": a
+    "from … to" that spans a zone (not a move: "fell from $66,000 to $64,500")."""
+    if start < 2 or doc[start - 1].lower_ != "from":
+        return False
+    words = [t.lower_ for t in doc[max(0, start - 5) : start - 1]]
+    return bool(set(words) & ZONE_NOUNS) and (words[-1] in ZONE_NOUNS or words[-1] in ZONE_VERBS)
+
+
 def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
     """ "between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
     out: list[Figure] = []
@@ -843,8 +856,7 @@ def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
             gap = [t.lower_ for t in doc[first.end : figure.start]]
             before = doc[first.start - 1].lower_ if first.start > 0 else ""
             if (
-                gap == ["and"]
-                and before == "between"
+                (gap == ["and"] and before == "between" or gap == ["to"] and _zone_from(doc, first.start))
                 and first.unit == figure.unit
                 and first.quantity.value_max is None
             ):
