@@ -154,6 +154,7 @@ def as_of_for(
     return (published[:10] if published else None), 0
 
 
+EXPIRY_WORDS = {"expire", "expires", "expiring", "expiry", "matures", "maturing"}
 TO_DATE = {"this year", "this month", "this week", "this quarter"}
 RANGE_WORDS = {"to", "and", "through", "until", "-", "–"}
 
@@ -167,6 +168,8 @@ def _dates_a_figure(sentence: Sentence, fig: Figure, tok: int, d) -> bool:
     before = [t.lower_ for t in doc[max(sentence.span.start, tok - 2) : tok]]
     if text in TO_DATE or before[-2:] == ["so", "far"] or before == ["far", "in"]:
         return False
+    if set(before) & EXPIRY_WORDS:
+        return False  # "options set to expire on June 28": when they expire, not when the figure held
     width = len(doc.char_span(d.start, d.end, alignment_mode="expand") or [doc[tok]])
     after = doc[tok + width : tok + width + 1]
     if after.text in RANGE_WORDS and any(

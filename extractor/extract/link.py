@@ -277,6 +277,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         sign = -1
     if kind == "number" and word_before in {"top", "bottom"}:
         return None, 0  # "Top 10 Creations (All ETFs)": the length of a list
+    if word_before == "combined" and " and " in sentence.text[sentence.span.start_char : fig.quantity.start]:
+        return None, 0  # "Meta and Amazon …, adding a combined $280 billion": no one subject's figure
     counted = fig.end + (1 if fig.end < sentence.span.end and toks[fig.end].lower_ in COUNTED_NOUNS else 0)
     if kind == "number" and any(
         h.start == counted and h.label in {"up", "down"} for h in sentence.of("changes")
@@ -891,7 +893,10 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
     named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
     levels = [(v.start, v.end) for v in sentence.of("levels")]
+    measure = _nearest_measure(sentence, fig, seg)
     for h in sentence.of("exclusions"):
+        if measure is not None and min(abs(h.start - fig.end), abs(fig.start - h.end)) > 6:
+            continue  # "the $1.9 billion call open interest" in a sentence on the put-to-call ratio
         if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in named):
             continue  # "Leidos Holdings (NYSE:LDOS) rose 3%": a word of the name, not a topic
         if any(s <= h.start and h.end <= e for s, e in levels):
@@ -913,6 +918,34 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
         ):
             return True
     return False
+
+
+def _nearest_measure(sentence: Sentence, fig: Figure, seg: int) -> int | None:
+    """Tokens between the figure and the nearest word of a measure other than price in its clause
+    ("$3.1 billion in monthly BTC options is set to expire", "$1.9 billion call open interest")."""
+    doc = sentence.span.doc
+    distances = [
+        h.start - fig.end if h.start >= fig.end else fig.start - h.end
+        for h in sentence.of("metrics")
+        if h.label != "price"
+        and ".verb." not in h.rule_id
+        and sentence.segment(h.start) == seg
+        # "up 3.5 cents on trade volume of 12,500 contracts": the volume is another figure's
+        and not any(t.lower_ in {"on", "with", "and", "to"} for t in doc[fig.end : h.start])
+    ]
+    near = [d for d in distances if 0 <= d <= 3]
+    return min(near) if near else None
+
+
+def _move_follows(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """ "at 5.1% of market cap, up 0.8 percentage points since 2023": a later move in the clause owns
+    the window."""
+    return any(
+        o.start > fig.end
+        and sentence.segment(o.start) == seg
+        and any(0 <= o.start - c.end <= 2 for c in sentence.of("changes"))
+        for o in sentence.figures
+    )
 
 
 def _is_new_target(sentence: Sentence, fig: Figure) -> bool:
@@ -1051,7 +1084,19 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
             and fig.start - v.end <= 10
             and not owned_by_other_figure(sentence, fig, v.start, v.end)
         ]
-        if venues:
+        doc = sentence.span.doc
+        after = [
+            v
+            for v in sentence.of("venue")
+            if sentence.segment(v.start) == seg
+            and v.start >= fig.end
+            and v.start - fig.end <= 14
+            and doc[v.start - 1].lower_ in {"at", "on"}
+            and not any(fig.end <= o.start < v.start for o in sentence.figures)
+        ]
+        if after:  # "followed by $410 million at OKX": the venue written right after the figure
+            out["venue"] = min(after, key=lambda v: v.start).label
+        elif venues:
             out["venue"] = max(venues, key=lambda v: v.end).label
     if metric == "fund_flow":
         # "Spot bitcoin ETFs lost $287.8 million …, with FBTC accounting for $162.3 million": the
@@ -1093,7 +1138,7 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
     windowed = (
         metric.endswith("_change")
         or metric in {"fund_flow", "exchange_netflow", "volume"}
-        or "aggregate" in out
+        or ("aggregate" in out and not _move_follows(sentence, fig, seg))
     )
     if since and windowed:
         out["since"] = since  # a move, a flow or an average since then; a level has no window

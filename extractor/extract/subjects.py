@@ -160,6 +160,9 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
                     "components",
                     "companies",
                     "stocks",
+                    "monthly",  # "$3.1 billion in monthly BTC options"
+                    "weekly",
+                    "quarterly",
                 }
                 for g in gap
             )
