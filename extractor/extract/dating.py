@@ -120,6 +120,8 @@ def as_of_for(
             continue
         if in_other_clause(background, tok, fig) or not _dates_a_figure(sentence, fig, tok, d):
             continue
+        if report:
+            continue  # "…, set to report earnings on Thursday, fell 1%": the report's day, not the figure's
         distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
         if d.grain in {"month", "quarter", "year"} and distance > 6:
             continue  # "a level that held for most of February": background, not the figure's date
@@ -128,7 +130,7 @@ def as_of_for(
         ):
             continue  # "recovered to 41 from 22 on Monday": Monday is 22's date
         same_clause = sentence.segment(tok) == seg
-        penalty = (0 if same_clause else 20) + (100 if report else 0)
+        penalty = 0 if same_clause else 20
         candidates.append((distance + penalty, d, 3 if same_clause else 2, tok))
     if candidates:
         _, best, strength, token = min(candidates, key=lambda c: c[0])

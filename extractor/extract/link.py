@@ -901,6 +901,8 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
             continue  # "Leidos Holdings (NYSE:LDOS) rose 3%": a word of the name, not a topic
         if any(s <= h.start and h.end <= e for s, e in levels):
             continue  # "a supply zone between $3,520 and $3,580": a level, not the coin's supply
+        if h.end <= fig.start and _inside_aside_after_name(sentence, h, fig):
+            continue  # "Apple, Meta and Amazon, set to report earnings on Thursday, fell over 1% each"
         if h.end <= fig.start and _mover_named_between(sentence, h.end, fig):
             continue  # "On the earnings front, Cigna rose 5.4%": the figure is the named stock's move
         if h.start - sentence.span.start <= 2 and h.end <= fig.start and sentence.segment(h.start) == seg:
@@ -956,6 +958,16 @@ def _is_new_target(sentence: Sentence, fig: Figure) -> bool:
     return any(
         t.lower_ in {"target", "targets"} for t in doc[max(sentence.span.start, fig.start - 12) : fig.start]
     )
+
+
+def _inside_aside_after_name(sentence: Sentence, hit: Hit, fig: Figure) -> bool:
+    """Does the word stand in an aside between commas that follows a name and precedes the figure?"""
+    doc = sentence.span.doc
+    opening = next((t.i for t in reversed(doc[sentence.span.start : hit.start]) if t.text == ","), None)
+    closing = next((t.i for t in doc[hit.end : fig.start] if t.text == ","), None)
+    if opening is None or closing is None:
+        return False
+    return any(opening - 3 <= h.end <= opening for h in sentence.of("subject"))
 
 
 def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:

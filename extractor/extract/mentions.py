@@ -21,7 +21,18 @@ from extractor.rules import Entry, Hit, RuleModel, lexicon
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
 SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
 SEGMENT_PUNCT = {";", "—", "–", ":"}
-REPORT_WORDS = {"reported", "accessed", "published", "posted", "updated", "retrieved", "released", "source"}
+REPORT_WORDS = {
+    "reported",
+    "report",
+    "reports",
+    "accessed",
+    "published",
+    "posted",
+    "updated",
+    "retrieved",
+    "released",
+    "source",
+}
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
@@ -1030,8 +1041,9 @@ def build_sentences(
         sentence_of(start).figures.append(Figure(q, unit, start, end))
     for d in dates:
         token = char_to_token(starts, d.start)
-        before = {t.lower_ for t in doc[max(0, token - 4) : token]}
-        sentence_of(token).dates.append((token, d, bool(before & REPORT_WORDS)))
+        holder = sentence_of(token)
+        before = {t.lower_ for t in doc[max(holder.span.start, token - 4) : token]}
+        holder.dates.append((token, d, bool(before & REPORT_WORDS)))
     for window in durations:
         token = char_to_token(starts, window.start)
         sentence_of(token).durations.append((token, window))
