@@ -62,6 +62,7 @@ class MetricRow(BaseModel):
     range: tuple[float, float]
     range_unit: str | None = None  # the unit the range is stated in; None: any unit of the metric
     range_note: str | None = None  # why a value outside the range cannot be (verify's reason)
+    drop_out_of_range: bool = False  # the extractor makes no claim of a figure outside the range
     tolerance: float = Field(ge=0, le=10)
     tolerance_note: str
 
@@ -76,6 +77,10 @@ class MetricRow(BaseModel):
             return False
         low, high = self.range
         return not low <= value <= high
+
+    def drops(self, value: float, unit: str) -> bool:
+        """Whether the extractor makes no claim of this metric of `value`: outside a range that says so."""
+        return self.drop_out_of_range and self.out_of_range(value, unit)
 
 
 class Registry(BaseModel):
@@ -106,11 +111,16 @@ def read_registry(path: Path) -> Registry:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RuleModelError(f"{path}: cannot read the metric registry ({exc})") from None
+    unknown = sorted(set(data) - {"kind", "unit", "metric"})
+    if unknown:
+        raise RuleModelError(f"{path}: unknown table {unknown[0]!r} (expected kind, unit and metric)")
     try:
-        registry = Registry(
-            kinds=data.get("kind", {}),
-            units=data.get("unit", {}),
-            metrics={name: {**row, "name": name} for name, row in data.get("metric", {}).items()},
+        registry = Registry.model_validate(
+            {
+                "kinds": data.get("kind", {}),
+                "units": data.get("unit", {}),
+                "metrics": {name: {**row, "name": name} for name, row in data.get("metric", {}).items()},
+            }
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -149,6 +159,8 @@ def registry_problems(registry: Registry) -> list[str]:
             problems.append(f"metric {name}: range_unit {row.range_unit!r} is not a unit")
         if row.bounded and not row.range_note:
             problems.append(f"metric {name}: a bounded range needs a range_note")
+        if row.drop_out_of_range and not row.bounded:
+            problems.append(f"metric {name}: drop_out_of_range needs a closed range")
     return problems
 
 

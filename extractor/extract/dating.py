@@ -15,17 +15,9 @@ from datetime import date as calendar_date
 from extractor.extract.draft import Context
 from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import after_earlier_level, right_after_other_figure
+from extractor.metrics import registry
 
-PERIOD_METRICS = {
-    "price_change",
-    "volume",
-    "volume_change",
-    "market_cap_change",
-    "short_interest_change",
-    "correlation",
-    "fund_flow",
-    "exchange_netflow",
-}
+PERIOD_METRICS = {name for name, row in registry().metrics.items() if row.windowed}
 
 
 SAME_WINDOW = {
