@@ -233,7 +233,7 @@ def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
 def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for h in _hits(nlp, model, phrase):
-        if h.kind == "qualifiers" and h.key == "basis" and metric.startswith("short_interest"):
+        if h.kind == "qualifiers" and h.key == "basis" and "basis" in metric_row(metric).qualifiers:
             out["basis"] = h.label
         if (
             h.kind == "qualifiers"
