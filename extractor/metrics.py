@@ -57,6 +57,7 @@ class MetricRow(BaseModel):
     change_of: str | None = None
     signed: bool
     windowed: bool
+    instant: bool  # moves all day: a date alone does not say which moment a value is of
     subject_types: tuple[str, ...]
     qualifiers: tuple[str, ...]
     range: tuple[float, float]

@@ -88,17 +88,7 @@ def fact_key(claim: Claim) -> tuple[object, ...]:
 
 
 # metrics that move all day: a date alone does not say which moment a value is of
-INSTANT_METRICS = {
-    "price",
-    "price_level",
-    "market_cap",
-    "dominance",
-    "open_interest",
-    "funding_rate",
-    "rsi",
-    "yield",
-    "correlation",
-}
+INSTANT_METRICS = {name for name, row in registry().metrics.items() if row.instant}
 # words that date a figure to the moment of writing
 NOW_WORDS = (
     "currently",
