@@ -191,9 +191,9 @@ def _broken_copy(tmp_path: Path, old: str, new: str) -> Path:
         ("tolerance = 0.005", "tolerance = -1", "greater than or equal to 0"),
         ("[metric.yield]", "[metrics.yield]", "unknown table 'metrics'"),
         (
-            'signed = false\nwindowed = false\nsubject_types = ["crypto", "stock", "etf", "pair"]',
-            'windowed = false\nsubject_types = ["crypto", "stock", "etf", "pair"]',
-            "dominance.signed: Field required",
+            '[metric.dominance]\nlabel = "dominance"\n',
+            "[metric.dominance]\n",
+            "dominance.label: Field required",
         ),
     ],
 )
