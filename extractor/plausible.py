@@ -6,14 +6,14 @@ No price, flow, volume or market value reaches 1e15 in any currency unit a marke
 whole world's equity market is about 1e14 US dollars); no percentage change reaches a million
 percent; no index is quoted at ten million points. A figure beyond these is a typo, a test or an
 attack ("a price of 1e299 USD", "a change of 1e40 %"): the pipeline does not make it a claim.
+The magnitudes are data: `max_abs` of the units and unit kinds in `models/metrics.toml`.
 """
 
 from __future__ import annotations
 
 import math
 
-MAX_ABS = {"percent": 1e6, "pp": 1e4, "bp": 1e8, "points": 1e7, "shares": 1e13, "ratio": 1e6}
-DEFAULT_MAX_ABS = 1e15  # money (USD, EUR, BTC …) and counts
+from extractor.metrics import max_abs
 
 
 def implausible(value: float | None, unit: str) -> str | None:
@@ -22,7 +22,7 @@ def implausible(value: float | None, unit: str) -> str | None:
         return None
     if not math.isfinite(value):
         return f"{value} is not a finite number"
-    limit = MAX_ABS.get(unit, DEFAULT_MAX_ABS)
+    limit = max_abs(unit)
     if abs(value) > limit:
         return f"{value:g} {unit} is beyond the plausible ±{limit:g}"
     return None

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "claims/1"
 
+# the metrics of `models/metrics.toml`, in its order (a Literal for mypy; tests/test_metric_registry.py
+# checks the two agree)
 Metric = Literal[
     "short_interest",
     "short_interest_change",

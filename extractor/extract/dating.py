@@ -20,18 +20,10 @@ from extractor.extract.positions import (
     in_other_clause,
     right_after_other_figure,
 )
+from extractor.metrics import registry
 from extractor.rules import lexicon
 
-PERIOD_METRICS = {
-    "price_change",
-    "volume",
-    "volume_change",
-    "market_cap_change",
-    "short_interest_change",
-    "correlation",
-    "fund_flow",
-    "exchange_netflow",
-}
+PERIOD_METRICS = {name for name, row in registry().metrics.items() if row.windowed}
 
 
 SAME_WINDOW = {

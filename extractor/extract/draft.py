@@ -10,26 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractor.rules import Entry, lexicon
+from extractor.metrics import metric_row, registry, unit_kind
+from extractor.rules import Entry
 
-FIAT = lexicon("fiat_currencies")
-
-
-# which kinds of figure each metric family can take
-FAMILY_UNITS = {
-    "short_interest": {"ratio", "shares", "money"},
-    "volume": {"ratio", "money", "coins", "shares"},
-    "market_cap": {"ratio", "money"},
-    "fund_flow": {"money", "coins", "shares"},
-    "exchange_netflow": {"coins", "money"},
-    "open_interest": {"money", "coins"},
-    "funding_rate": {"ratio"},
-    "dominance": {"ratio"},
-    "rsi": {"number"},
-    "correlation": {"number"},
-    "yield": {"ratio"},
-    "price": {"money", "points", "ratio", "number"},
-}
+# which kinds of figure the metric words of each family can take (the registry's units of its metrics)
+FAMILY_UNITS = registry().family_units()
 
 
 @dataclass
@@ -103,37 +88,28 @@ class Context:
             self.family = None
 
 
-def unit_kind(unit: str) -> str:
-    if unit in {"percent", "pp", "bp"}:
-        return "ratio"
-    if unit in FIAT:
-        return "money"
-    if unit in {"shares", "points", "number"}:
-        return unit
-    return "coins"
-
-
 def family_of(metric: str) -> str:
-    return {"price_change": "price", "price_level": "price"}.get(metric, metric.removesuffix("_change"))
+    """The family of metric words that names `metric` ("price_level" -> "price")."""
+    return metric_row(metric).family
 
 
 def metric_for(family: str, unit: str, is_change: bool) -> str | None:
-    """The metric a figure in this unit states, given what it measures and whether it moved."""
+    """The metric a figure in this unit states, given what it measures and whether it moved:
+    the family's change metric when it moved and the change takes the unit ("fell 2%" of a
+    volume), else the family's level when the level takes it; a move of a level that has no
+    change metric and is not signed (RSI, a funding rate) states no metric."""
     kind = unit_kind(unit)
     if family == "price_level":
-        return "price_level" if kind in {"money", "points", "number"} and not is_change else None
+        return "price_level" if kind in metric_row("price_level").units and not is_change else None
     if kind not in FAMILY_UNITS.get(family, set()):
         return None
-    if family == "price":
-        if kind == "ratio":
-            return "price_change" if is_change and unit == "percent" else None
-        return "price_change" if is_change else "price"
-    if family == "market_cap" and kind == "money" and is_change:
-        return "market_cap_change"  # "its market value expanded by $296.52 billion"
-    if family in {"short_interest", "volume", "market_cap"}:
-        if kind == "ratio":
-            return f"{family}_change" if is_change else (family if family == "short_interest" else None)
-        return family
-    if family in {"funding_rate", "dominance", "yield", "rsi", "correlation", "open_interest"} and is_change:
+    if family == "price" and kind == "ratio" and unit != "percent":
+        return None  # a price moves in percent, not in points of a percentage
+    change = registry().change_metric(family)
+    if change is not None:
+        if is_change and kind in metric_row(change).units:
+            return change  # "its market value expanded by $296.52 billion", "volume rose 12%"
+        return family if kind in metric_row(family).units else None
+    if is_change and not metric_row(family).signed:
         return None
     return family

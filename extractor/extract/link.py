@@ -44,6 +44,7 @@ from extractor.extract.subjects import (
     remember_subjects,
     respectively,
 )
+from extractor.metrics import metric_row
 from extractor.rules import Hit, entry_of, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
@@ -344,11 +345,11 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     )
     if metric is None:
         return None, sign
-    if not metric.endswith("_change") and metric not in {"price_change"}:
+    if metric_row(metric).change_of is None:
         is_change = False  # a negative funding rate or correlation is a level, not a move
     if (
         kind == "number"
-        and metric in {"price", "price_level", "price_change"}
+        and family_of(metric) == "price"
         and not (
             (cue is not None and cue.label == "price")
             or chain_level
@@ -399,12 +400,12 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     ):
         return None, sign  # "outflows … as it lost the $67,000 level": a price, not the size of a flow
     unit = fig.unit
-    if kind == "number" and metric in {"price", "price_change", "price_level"}:
+    if kind == "number" and family_of(metric) == "price":
         # an index moves in points; a coin pair (ETH/BTC) is priced in its quote coin
         unit = subject.name.split("/")[1] if subject.type == "pair" else "points"
-    if metric in {"rsi", "correlation"}:
+    if metric_row(metric).units == ("number",):
         unit = "number"
-    signed = is_change or metric in {"fund_flow", "exchange_netflow"}
+    signed = is_change or metric_row(metric).signed
     value = abs(fig.quantity.value) if signed else fig.quantity.value
     value_max = (
         (abs(fig.quantity.value_max) if signed else fig.quantity.value_max)
@@ -425,7 +426,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     if sign < 0 and signed:
         value = -value
         value_max = -value_max if value_max is not None else None
-    if metric == "rsi" and not 0 <= value <= 100 or metric == "correlation" and not -1 <= value <= 1:
+    if metric_row(metric).drops(value, unit):
         return None, sign
 
     as_of, strength = as_of_for(sentence, fig, seg, published, context)
@@ -1059,11 +1060,12 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
                 best, best_d = h, d
         return best
 
-    if metric.startswith("short_interest"):
+    takes = metric_row(metric).qualifiers
+    if "basis" in takes:
         basis = near("basis", 15, 8)
         if basis:
             out["basis"] = basis.label
-    if metric.startswith("short_interest") or metric == "volume":
+    if "aggregate" in takes:
         aggregate = near("aggregate", 12, 2)
         if aggregate and any(b.key == "basis" and b.start <= aggregate.start < b.end for b in quals):
             aggregate = None  # "of the total float": the basis, not a total
@@ -1074,20 +1076,20 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
     if rule == "context.refers_back" or (_refers_back(sentence) and context.family == family_of(metric)):
         for key, value in context.qualifiers.items():
             out.setdefault(key, value)
-    if metric == "price":
+    if "session" in takes:
         # "closed down 769.83 points, or 1.79%, at 42,197.79": the session word opens the chain
         session = near("session", 16, 0) or near("session", 0, 4)
         if session and not owned_by_other_figure(sentence, fig, session.start, session.end):
             out["session"] = session.label
-    if metric == "price_level" and level is not None:
+    if "level" in takes and level is not None:
         out["level"] = level.label
-    if metric == "rsi":
+    if "timeframe" in takes:
         timeframe = min(
             (h for h in quals if h.key == "timeframe"), key=lambda h: abs(h.start - fig.start), default=None
         )
         if timeframe:
             out["timeframe"] = timeframe.label
-    if metric in {"volume", "volume_change", "open_interest", "funding_rate", "exchange_netflow"}:
+    if "venue" in takes:
         venues = [
             v
             for v in sentence.of("venue")
@@ -1142,16 +1144,12 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
             )
         ):
             out["direction"] = "outflow"
-    if metric == "correlation" and counterpart is not None:
+    if "counterpart" in takes and counterpart is not None:
         out["counterpart"] = counterpart.name
     if subject.tenor:
         out["tenor"] = subject.tenor
     since = since_for(sentence, seg, context.published)
-    windowed = (
-        metric.endswith("_change")
-        or metric in {"fund_flow", "exchange_netflow", "volume"}
-        or ("aggregate" in out and not _move_follows(sentence, fig, seg))
-    )
+    windowed = "since" in takes or ("aggregate" in out and not _move_follows(sentence, fig, seg))
     if since and windowed:
         out["since"] = since  # a move, a flow or an average since then; a level has no window
     return out

@@ -10,17 +10,12 @@ last subject of that kind; the name of the sentence before; the article's main s
 
 from __future__ import annotations
 
-from extractor.extract.draft import Context
+from extractor.extract.draft import Context, family_of
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.positions import relative_clauses
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
+from extractor.metrics import metric_row
 from extractor.rules import Entry, Hit, entry_of, lexicon
-
-PRICED_TYPES = {"crypto", "stock", "etf", "commodity", "currency", "pair", "other"}
-
-
-FUND_TYPES = {"etf"}
-
 
 COMPARED_WITH = {
     "like",
@@ -52,7 +47,7 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
 
 def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
     for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
-        if metric in {"price", "price_change", "price_level"} and candidate.type == "market":
+        if family_of(metric) == "price" and candidate.type == "market":
             candidate = context.composites.get(candidate.name, candidate)  # "Nasdaq off 1.46%": the index
         if metric == "fund_flow" and candidate.type == "crypto":
             # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
@@ -505,33 +500,33 @@ def listed_together(doc, hits: list[Hit]) -> list[Hit]:
 
 
 def _subject_fits(metric: str, subject: Entry, kind: str, fig: Figure) -> bool:
+    """Whether `subject` can be what a figure of `metric` (of unit kind `kind`) is about: a subject
+    type the registry lets the metric take, narrowed by what the figure and the name say."""
     stype = subject.type or "other"
+    takes_type = stype in metric_row(metric).subject_types
     if metric in {"price", "price_level"}:
         if kind in {"points", "number"}:
             return stype == "index" and fig.quantity.value > 0
-        # a group of funds ("US spot Ether ETFs", "Bitcoin investment products") has flows, not a price
+        # an index is priced in points; a group of funds ("US spot Ether ETFs", "Bitcoin investment
+        # products") has flows, not a price
         return (
-            stype in PRICED_TYPES
+            takes_type
+            and stype != "index"
             and not subject.tenor
             and not subject.name.endswith(("ETFs", "products", "funds"))
         )
     if metric == "price_change":
         # a group of funds has flows, not a price that moves ("Solana ETPs jumped 95%" speaks of flows)
-        return (kind != "number" or stype == "index") and not subject.name.endswith(
-            ("ETFs", "products", "funds")
+        return (
+            takes_type
+            and (kind != "number" or stype == "index")
+            and not subject.name.endswith(("ETFs", "products", "funds"))
         )
     if metric == "yield":
-        return bool(subject.tenor)
+        return takes_type and bool(subject.tenor)
     if metric == "fund_flow":
-        return stype in FUND_TYPES or any(w in subject.name for w in ("ETF", "Fund", "Trust", "fund"))
+        return takes_type or any(w in subject.name for w in ("ETF", "Fund", "Trust", "fund"))
     if metric.startswith("short_interest"):
         # short interest is a stock-market measure: stocks, indices, sectors, ETFs, exchanges
-        return (
-            stype in {"stock", "index", "sector", "etf", "market", "other"}
-            and "crypto" not in subject.name.lower()
-        )
-    if metric == "dominance":
-        return stype in {"crypto", "stock", "etf", "pair"}
-    if metric in {"rsi", "correlation", "funding_rate", "open_interest", "exchange_netflow"}:
-        return stype in {"crypto", "stock", "index", "etf", "pair", "commodity", "currency", "market"}
-    return True
+        return takes_type and "crypto" not in subject.name.lower()
+    return takes_type

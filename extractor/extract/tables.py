@@ -17,6 +17,7 @@ from spacy.language import Language
 
 from extractor.extract.dating import flow_window
 from extractor.extract.draft import ClaimDraft, metric_for
+from extractor.metrics import metric_row
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel
 
@@ -174,7 +175,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_da
                     as_of=as_of,
                     as_of_explicit=explicit,
                     period=windows[0].value
-                    if windows and (metric.endswith("_change") or metric in {"volume", "fund_flow"})
+                    if windows and metric_row(metric).windowed
                     else (flow_window(caption + " " + heading) if metric == "fund_flow" else None),
                     evidence_start=cell.start,
                     evidence_end=cell.end,
@@ -232,7 +233,7 @@ def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
 def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for h in _hits(nlp, model, phrase):
-        if h.kind == "qualifiers" and h.key == "basis" and metric.startswith("short_interest"):
+        if h.kind == "qualifiers" and h.key == "basis" and "basis" in metric_row(metric).qualifiers:
             out["basis"] = h.label
         if (
             h.kind == "qualifiers"

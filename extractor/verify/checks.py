@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from extractor.metrics import metric_row, registry
 from extractor.schemas import Claim
 from extractor.verify import dates, sense, spans
 from extractor.verify.tolerances import Tolerances, rounding
@@ -87,17 +88,7 @@ def fact_key(claim: Claim) -> tuple[object, ...]:
 
 
 # metrics that move all day: a date alone does not say which moment a value is of
-INSTANT_METRICS = {
-    "price",
-    "price_level",
-    "market_cap",
-    "dominance",
-    "open_interest",
-    "funding_rate",
-    "rsi",
-    "yield",
-    "correlation",
-}
+INSTANT_METRICS = {name for name, row in registry().metrics.items() if row.instant}
 # words that date a figure to the moment of writing
 NOW_WORDS = (
     "currently",
@@ -215,12 +206,7 @@ def _round_unit(value: float) -> float:
 
 # --------------------------------------------------------------------------- 2. changes against levels
 
-CHANGE_OF = {
-    "price_change": "price",
-    "volume_change": "volume",
-    "market_cap_change": "market_cap",
-    "short_interest_change": "short_interest",
-}
+CHANGE_OF = {name: row.change_of for name, row in registry().metrics.items() if row.change_of is not None}
 RELATIVE_UNITS = {"percent"}
 
 
@@ -374,14 +360,7 @@ def _window_days(period: str | None) -> int | None:
 
 # --------------------------------------------------------------------------- 3. words against signs
 
-SIGNED_METRICS = {
-    "price_change",
-    "volume_change",
-    "market_cap_change",
-    "short_interest_change",
-    "fund_flow",
-    "exchange_netflow",
-}
+SIGNED_METRICS = {name for name, row in registry().metrics.items() if row.signed}
 DOWN_WORDS = {
     "fell",
     "fall",
@@ -517,12 +496,10 @@ def impossible_reason(claim: Claim) -> tuple[str, tuple[float, float] | None] | 
             return "short interest is a share of the stock: it lies between 0 % and 100 %", (0.0, 100.0)
     elif m == "short_interest" and v < 0:
         return "a number of shares sold short cannot be negative", None
-    elif m == "rsi" and not 0 <= v <= 100:
-        return "RSI lies between 0 and 100", (0.0, 100.0)
-    elif m == "correlation" and not -1 <= v <= 1:
-        return "a correlation lies between -1 and 1", (-1.0, 1.0)
-    elif m == "dominance" and unit == "percent" and not 0 <= v <= 100:
-        return "dominance is a share of the market: it lies between 0 % and 100 %", (0.0, 100.0)
+    elif metric_row(m).out_of_range(v, unit):
+        # RSI 0-100, a correlation -1..1, dominance 0-100 %: the closed ranges of the registry
+        row = metric_row(m)
+        return row.range_note or f"{row.label} lies in {row.range}", row.range
     elif m in NON_NEGATIVE and v < 0:
         return f"a {m.replace('_', ' ')} cannot be negative", None
     elif m in CHANGE_OF and m != "short_interest_change" and unit == "percent" and v < -100:

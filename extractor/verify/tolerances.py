@@ -6,7 +6,8 @@ Out: a `Tolerances` model; `tolerances.agree(metric, stated, reference)` says wh
 Every tolerance is a fraction of the larger of the two magnitudes (`0.005` = 0.5 %). A figure
 written as a percentage or a plain number (a change, short interest, RSI) is also allowed half a
 unit of its last written decimal on top ("8%" covers 7.5–8.5, "0.59%" covers 0.585–0.595), so a
-rounded figure never counts as a contradiction.
+rounded figure never counts as a contradiction. The defaults (and which units are rounded) are
+data: `tolerance` of each metric and `rounded` of each unit in `models/metrics.toml`.
 """
 
 from __future__ import annotations
@@ -16,40 +17,43 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractor.errors import InputError
+from extractor.metrics import metric_row, registry
 
-ROUNDED_UNITS = {"percent", "pp", "bp", "number"}
+ROUNDED_UNITS = {name for name, unit in registry().units.items() if unit.rounded}
 
 
-def _tol(default: float, what: str) -> float:
-    """A tolerance field: a fraction between 0 and 10 (1000 %)."""
-    return Field(default=default, ge=0, le=10, description=what)  # type: ignore[no-any-return]
+def _tol(metric: str, alias: str | None = None) -> float:
+    """The tolerance field of `metric`: its registry default and note, a fraction between 0 and 10 (1000 %)."""
+    row = metric_row(metric)
+    return Field(default=row.tolerance, ge=0, le=10, alias=alias, description=row.tolerance_note)  # type: ignore[no-any-return]
 
 
 class Tolerances(BaseModel):
-    """Relative tolerance per metric (fraction of the larger value); see the module docstring."""
+    """Relative tolerance per metric (fraction of the larger value); see the module docstring.
+    One field per metric of the registry (`tests/test_metric_registry.py` checks they agree)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     # levels: data providers differ by up to ~0.2 % on crypto aggregates, ~0.6 % on a single exchange
-    price: float = _tol(0.005, "a price against the reference or another statement of it")
-    price_level: float = _tol(0.005, "a high, low, support or resistance level")
-    volume: float = _tol(0.02, "trading volume (providers count venues differently)")
-    market_cap: float = _tol(0.01, "market capitalization")
-    fund_flow: float = _tol(0.01, "fund inflows and outflows")
-    exchange_netflow: float = _tol(0.02, "exchange netflow")
-    open_interest: float = _tol(0.02, "open interest")
+    price: float = _tol("price")
+    price_level: float = _tol("price_level")
+    volume: float = _tol("volume")
+    market_cap: float = _tol("market_cap")
+    fund_flow: float = _tol("fund_flow")
+    exchange_netflow: float = _tol("exchange_netflow")
+    open_interest: float = _tol("open_interest")
     # changes: the stated change against the one implied by two stated levels
-    price_change: float = _tol(0.03, "a price change against the levels beside it")
-    volume_change: float = _tol(0.03, "a volume change against the levels beside it")
-    market_cap_change: float = _tol(0.03, "a market-cap change against the levels beside it")
-    short_interest: float = _tol(0.01, "short interest")
-    short_interest_change: float = _tol(0.03, "a change of short interest")
+    price_change: float = _tol("price_change")
+    volume_change: float = _tol("volume_change")
+    market_cap_change: float = _tol("market_cap_change")
+    short_interest: float = _tol("short_interest")
+    short_interest_change: float = _tol("short_interest_change")
     # indicators
-    funding_rate: float = _tol(0.05, "funding rate")
-    dominance: float = _tol(0.01, "market dominance")
-    rsi: float = _tol(0.05, "RSI (providers smooth differently)")
-    correlation: float = _tol(0.05, "correlation (window and method differ)")
-    yield_: float = Field(default=0.005, ge=0, le=10, alias="yield", description="a bond yield")
+    funding_rate: float = _tol("funding_rate")
+    dominance: float = _tol("dominance")
+    rsi: float = _tol("rsi")
+    correlation: float = _tol("correlation")
+    yield_: float = _tol("yield", alias="yield")
 
     def of(self, metric: str) -> float:
         """The tolerance of `metric` (a metric of the claim vocabulary)."""
