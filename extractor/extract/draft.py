@@ -74,6 +74,7 @@ class Context:
     # lower on Wednesday" in a wrap published Thursday morning): the day of the story's undated figures
     story_day: str | None = None
     flow_period: str | None = None  # "the CoinShares weekly report": the window of the flows it quotes
+    last_stock: Entry | None = None  # the last stock the previous sentence named ("… Shares surged 16%")
     person: str | None = None  # the last person named after a job word ("analyst J. Derrick Wood")
     previous_drafts: list[ClaimDraft] = field(
         default_factory=list

@@ -1042,8 +1042,13 @@ def build_sentences(
     for d in dates:
         token = char_to_token(starts, d.start)
         holder = sentence_of(token)
-        before = {t.lower_ for t in doc[max(holder.span.start, token - 4) : token]}
-        holder.dates.append((token, d, bool(before & REPORT_WORDS)))
+        # "reported Q4 results late Wednesday", "updated on May 3": a report's date; "posted inflows of
+        # $500 million on Monday" is the figure's (a figure stands between the report word and the date)
+        reported_at = [
+            t.i for t in doc[max(holder.span.start, token - 8) : token] if t.lower_ in REPORT_WORDS
+        ]
+        report = bool(reported_at) and not any(reported_at[-1] < f.start < token for f in holder.figures)
+        holder.dates.append((token, d, report))
     for window in durations:
         token = char_to_token(starts, window.start)
         sentence_of(token).durations.append((token, window))

@@ -33,6 +33,9 @@ COMPARED_WITH = {
 
 def remember_subjects(sentence: Sentence, context: Context) -> None:
     doc = sentence.span.doc
+    context.last_stock = next(
+        (entry_of(h) for h in reversed(sentence.of("subject")) if entry_of(h).type == "stock"), None
+    )
     for hit in sentence.of("subject"):
         if _compared_with(doc, sentence, hit):
             continue  # "XRP started a recovery wave, like Bitcoin and Ethereum": still about XRP
@@ -200,6 +203,11 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
             if 2 <= len(gap) <= 8 and gap[-2:] in (["of", "the"], ["chart", "of"]) and "," not in gap:
                 yield h.entry, other  # "support at $184.50 on the hourly chart of the SOL/USD pair"
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    opening = [t.lower_ for t in sentence.span if t.is_alpha][:2]
+    if not any_before and (opening[:1] == ["shares"] or opening in STOCK_ANAPHORA):
+        # "MGM Resorts reported results late Wednesday. Shares surged 16% intraday": the stock just named
+        if context.last_stock is not None:  # named in the sentence just before, not anywhere earlier
+            yield context.last_stock, other
     if _unknown_name_before(sentence, fig):
         return  # "The Shanghai Composite .SSEC closed 1.5% lower": a name we do not know, not the last one we did
     if not sentence.of("subject") or (
@@ -209,6 +217,15 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
             yield context.subject, other  # "The second-largest token was quoted at $1,921"
         if context.topic is not None:
             yield context.topic, other  # a technical note about one coin names it once, in the title
+
+
+STOCK_ANAPHORA = [
+    ["the", "shares"],
+    ["the", "stock"],
+    ["its", "shares"],
+    ["its", "stock"],
+    ["their", "shares"],
+]
 
 
 MODIFIED_NOUNS = {
