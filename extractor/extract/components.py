@@ -24,7 +24,7 @@ from extractor.extract.dating import session_day
 from extractor.extract.draft import Context
 from extractor.extract.link import carry_source, link_sentence
 from extractor.extract.mentions import Sentence, build_sentences
-from extractor.extract.merge import merge_restatements
+from extractor.extract.merge import drop_price_outliers, merge_restatements
 from extractor.extract.tables import table_claims
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel, load_rule_model
@@ -172,7 +172,7 @@ class MarketClaims:
         for draft in table_claims(text, self.nlp, self.model, published, anchor, story_day):
             carry_source(draft, context)  # "…, according to etf.com daily fund flows data" above the table
             drafts.append(draft)
-        doc._.claims = merge_restatements(drafts)
+        doc._.claims = drop_price_outliers(merge_restatements(drafts))
         return doc
 
 

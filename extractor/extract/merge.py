@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 
 from extractor.extract.draft import ClaimDraft
 
@@ -111,3 +112,22 @@ def merge_restatements(drafts: list[ClaimDraft]) -> list[ClaimDraft]:
         else:
             absorb(twin, draft)
     return merged
+
+
+def drop_price_outliers(drafts: list[ClaimDraft], factor: float = 50.0) -> list[ClaimDraft]:
+    """Prices of one subject in one article that are off by a factor of 50 from the subject's other
+    prices are misread figures ("$63,6723" read as $63, "$64,00" as $64, a glued "15,283.94.15"
+    as 15 points), not claims: a price does not move fiftyfold within a story."""
+    prices: dict[tuple[str, str], list[float]] = {}
+    for d in drafts:
+        if d.metric in PRICE_METRICS and d.value > 0:
+            prices.setdefault((d.subject.name, d.unit), []).append(d.value)
+
+    def outlier(d: ClaimDraft) -> bool:
+        values = prices.get((d.subject.name, d.unit), [])
+        if d.metric not in PRICE_METRICS or len(values) < 3 or d.value <= 0:
+            return False
+        middle = statistics.median(values)
+        return d.value * factor < middle or d.value > middle * factor
+
+    return [d for d in drafts if not outlier(d)]
