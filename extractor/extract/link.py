@@ -297,6 +297,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         _level(sentence, fig, seg) or _level_of_listed(sentence, fig, seg) or _turning_point(sentence, fig)
     )
     cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
+    if cue is None and moved and _named_measure_cannot_move(sentence, fig, seg):
+        return None, sign  # "Bitcoin dominance dropped 0.4% to 57.2%": a move of dominance, no price move
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
     verb_of_flows = cue is not None and ".verb." in cue.rule_id and not SCALED.search(fig.quantity.text)
@@ -948,6 +950,30 @@ def _move_follows(sentence: Sentence, fig: Figure, seg: int) -> bool:
         and sentence.segment(o.start) == seg
         and any(0 <= o.start - c.end <= 2 for c in sentence.of("changes"))
         for o in sentence.figures
+    )
+
+
+def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """Is the figure's clause about a measure named after its subject ("Bitcoin dominance", "the
+    Bitcoin Dominance Index (BTC.D), which …,") whose moves are no claims of this version?"""
+    relative = relative_clauses(sentence)
+
+    def outside_asides(h: Hit) -> bool:
+        return not any(a <= h.start < b for a, b in relative)
+
+    subjects = [h for h in sentence.of("subject") if h.end <= fig.start and outside_asides(h)]
+    if not subjects:
+        return False
+    last = max(subjects, key=lambda h: h.end)
+    return any(
+        last.end <= h.start
+        and h.end <= fig.start
+        and h.label != "price"
+        and ".verb." not in h.rule_id
+        and sentence.segment(h.start) == seg
+        and outside_asides(h)
+        and metric_for(h.label, fig.unit, True) is None
+        for h in sentence.of("metrics")
     )
 
 

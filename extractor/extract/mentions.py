@@ -59,6 +59,9 @@ QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
 NOT_TICKERS = {
+    "BTC.D",  # TradingView's dominance charts: "the Bitcoin Dominance Index (BTC.D)" is Bitcoin's dominance
+    "ETH.D",
+    "USDT.D",
     "RSI",
     "MACD",
     "OI",
@@ -858,6 +861,28 @@ def _zone_from(doc: Doc, start: int) -> bool:
     return bool(set(words) & ZONE_NOUNS) and (words[-1] in ZONE_NOUNS or words[-1] in ZONE_VERBS)
 
 
+MOVE_TO_LEVEL = re.compile(r"\s+to\s+")
+
+
+def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: str) -> list[Quantity]:
+    """ "dropped 0.4% to 57.2%": after a word of movement, "X to Y" is a move and the level it reached,
+    not a range (the number layer reads "5% to 10%" as one)."""
+    ends = {h.end_char for h in changes}
+    out: list[Quantity] = []
+    for q in quantities:
+        gap = MOVE_TO_LEVEL.search(q.text)
+        before = text[: q.start].rstrip()
+        if q.value_max is None or gap is None or len(before) + 2 < q.start or len(before) not in ends:
+            out.append(q)
+            continue
+        first = replace(q, end=q.start + gap.start(), text=q.text[: gap.start()], value_max=None)
+        second = replace(
+            q, start=q.start + gap.end(), text=q.text[gap.end() :], value=q.value_max, value_max=None
+        )
+        out += [first, second]
+    return out
+
+
 def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
     """ "between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
     out: list[Figure] = []
@@ -1016,6 +1041,7 @@ def build_sentences(
         (h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])
     ]
     quantities = masked_quantities(text, named + [(d.start, d.end) for d in dates], find_quantities)
+    quantities = split_move_and_level(quantities, by_kind.get("changes", []), text)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s, text=text) for s in doc.sents]
     sent_starts = [s.span.start for s in sentences]
