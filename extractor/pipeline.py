@@ -100,7 +100,9 @@ def process_source(
         raise InputError(source.name, "no article text found")
     clean.check_language(source.name, "\n".join(paragraphs), settings.scrape.languages)
     paragraphs = repeated_paragraphs.remove_repeats(
-        paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
+        paragraphs,
+        settings.repeated_paragraphs.paragraph_threshold,
+        settings.repeated_paragraphs.min_paragraph_chars,
     )
     text = "\n".join(paragraphs)
     published = published or page.published or fallback_published

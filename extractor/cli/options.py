@@ -8,6 +8,7 @@ everywhere. Errors the package raises on purpose (`MarketClaimsError`) end a com
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
@@ -44,11 +45,19 @@ def fail(error: Exception | str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 
 def load_settings(config: Path | None, languages: list[str] | None = None) -> Settings:
     """The pipeline settings (`--config` over the shipped defaults, `--languages` over both); a bad
-    file or value is a usage error."""
+    file or value is a usage error. A deprecation in the file (an old section name) is one
+    `warning:` line on stderr, in the style of the errors, and the command goes on."""
     try:
-        settings = Settings.load(config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            settings = Settings.load(config)
     except MarketClaimsError as exc:
         fail(exc)
+    for warning in caught:
+        if issubclass(warning.category, FutureWarning):
+            typer.echo(f"warning: {warning.message}", err=True)
+        else:  # not ours to word: passed on as Python would have shown it
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     if not languages:
         return settings
     codes = [code.strip().lower() for value in languages for code in value.split(",") if code.strip()]
