@@ -88,6 +88,9 @@ Inputs = Annotated[
         metavar="INPUT...", help="HTML/text files, folders (searched recursively), URLs, or - for stdin."
     ),
 ]
+OneInput = Annotated[  # `claims show`: one article, read the same way as each of `Inputs`
+    str, typer.Argument(metavar="INPUT", help="An HTML or text file, a URL, or - for stdin.")
+]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="A settings TOML file overriding the shipped defaults.")
 ]
