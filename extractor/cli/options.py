@@ -12,7 +12,7 @@ import warnings
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -81,6 +81,23 @@ def check_published(value: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- the shared options
+
+# What `--db` and `--to` accept, said once (`extractor.sinks` tells the forms apart).
+DATABASES = "a SQLite file (*.db, *.sqlite, *.sqlite3), a sqlite:/// URL or a postgresql:// URL"
+SINKS = f"{DATABASES}, a .jsonl file, or - (standard output)"
+
+
+def database_option(use: str) -> Any:
+    """`--db DATABASE`, the claims database that `db`, `verify` and `serve` read. Its name and
+    what it accepts are declared here; `use` (what the command does with it) starts the help,
+    and the command gives the type and default (`claims db` reads `claims.db` unless told)."""
+    return typer.Option("--db", metavar="DATABASE", help=f"{use}: {DATABASES}.")
+
+
+def sink_option(use: str) -> Any:
+    """`--to SINK`, where `extract` and `batch` write the claims; as `database_option`."""
+    return typer.Option("--to", metavar="SINK", help=f"{use}: {SINKS}.")
+
 
 Inputs = Annotated[
     list[str],
