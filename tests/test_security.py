@@ -159,7 +159,7 @@ def test_unknown_encoding_is_named() -> None:
 
 
 def market_text(paragraphs: int) -> str:
-    """Distinct paragraphs (repeated ones would be removed by dedup), each stating figures."""
+    """Distinct paragraphs (repeated ones would be removed as repeated paragraphs), each stating figures."""
     rng = random.Random(3)
     words = (
         "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
