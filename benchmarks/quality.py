@@ -52,7 +52,7 @@ def dev_predictions(dev: Path) -> tuple[dict, list[dict]]:
     for doc_id, entry in sorted(gold.items()):
         text = (dev / "docs" / entry["doc"]).read_text(encoding="utf-8")
         page = as_web_page(text, entry.get("published"))
-        article = process_article(page.encode("utf-8"), path=f"{doc_id}.html", kind="html")
+        article = process_article(page.encode("utf-8"), path=f"{doc_id}.html", content_type="html")
         records += [claim.to_record() for claim in article.claims]
     return gold, records
 

@@ -62,7 +62,7 @@ def measure(docs: Path, gold: Path, reference: Path, globs: tuple[str, ...]) -> 
     paths = sorted({p for pattern in globs for p in docs.glob(pattern)})
     for path in paths:
         article = process_article(
-            path.read_bytes(), path=path.name, published=published.get(path.name), kind="text"
+            path.read_bytes(), path=path.name, published=published.get(path.name), content_type="text"
         )
         report = verify_article(article, references=refs)
         tally.articles += 1

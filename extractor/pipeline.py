@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import warnings
 from collections.abc import Iterator
 from typing import cast
 
@@ -28,7 +29,7 @@ from spacy.language import Language
 from extractor import clean, repeated_paragraphs
 from extractor.errors import InputError, MarketClaimsError
 from extractor.extract import ClaimDraft, default_pipeline, extract_claims
-from extractor.inputs.pages import Source, iter_sources, kind_of
+from extractor.inputs.pages import Source, content_type_of, iter_sources
 from extractor.plausible import implausible
 from extractor.schemas import Article, ArticleRef, Claim, Evidence, Metric, SubjectType, article_id, claim_id
 from extractor.scrape import scrape
@@ -41,15 +42,26 @@ def process_article(
     url: str | None = None,
     published: str | None = None,
     path: str | None = None,
-    kind: str | None = None,
+    content_type: str | None = None,
     settings: Settings | None = None,
     nlp: Language | None = None,
+    kind: str | None = None,
 ) -> Article:
-    """The claims of one article. `kind` is "html" or "text" (guessed from `path` and the content
-    when None); `published` (ISO 8601) overrides the page's own date."""
+    """The claims of one article. `content_type` is "html" or "text" (guessed from `path` and the
+    content when None); `published` (ISO 8601) overrides the page's own date. `kind` is the old
+    name of `content_type`, still accepted (with a DeprecationWarning) so callers keep working."""
+    if kind is not None:
+        warnings.warn(
+            "process_article(kind=...) is now process_article(content_type=...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        content_type = content_type or kind
     content = html_or_text.encode("utf-8") if isinstance(html_or_text, str) else html_or_text
     name = path or url or "<input>"
-    source = Source(name=name, content=content, url=url, kind=kind or kind_of(name, content))
+    source = Source(
+        name=name, content=content, url=url, content_type=content_type or content_type_of(name, content)
+    )
     return process_source(source, published=published, path=path, settings=settings, nlp=nlp)
 
 
@@ -88,7 +100,9 @@ def process_source(
         raise InputError(source.name, "no article text found")
     clean.check_language(source.name, "\n".join(paragraphs), settings.scrape.languages)
     paragraphs = repeated_paragraphs.remove_repeats(
-        paragraphs, settings.dedup.paragraph_threshold, settings.dedup.min_paragraph_chars
+        paragraphs,
+        settings.repeated_paragraphs.paragraph_threshold,
+        settings.repeated_paragraphs.min_paragraph_chars,
     )
     text = "\n".join(paragraphs)
     published = published or page.published or fallback_published

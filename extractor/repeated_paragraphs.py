@@ -2,7 +2,7 @@
 
 Pages repeat themselves: a paragraph printed twice by the CMS, a section copied under a second
 heading. A paragraph whose rapidfuzz similarity to an earlier kept paragraph reaches the
-threshold (0-100, `dedup.paragraph_threshold`) is dropped; short lines (headings, "FAQ:") and
+threshold (0-100, `repeated_paragraphs.paragraph_threshold`) is dropped; short lines (headings, "FAQ:") and
 table rows (`| … |`: a second table repeats the first one's header, and its rows are facts of
 their own) are always kept. Restatements in other words (summaries, FAQs) are not removed here: the claim
 merger counts them as `mentions`.

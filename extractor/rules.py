@@ -45,7 +45,7 @@ def models_dir() -> Path:
 class Entry:
     """A gazetteer entry: a subject, a source or a venue."""
 
-    kind: str  # "subject", "source" or "venue"
+    role: str  # "subject", "source" or "venue": the gazetteer it is listed in, and its part in a claim
     name: str
     type: str | None = None
     symbol: str | None = None
@@ -54,10 +54,11 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One match in a doc: `kind` is a gazetteer ("subject", "source", "venue") or a pattern
-    file ("metrics", "levels", …); `label` its label (metric family, level, up/down, …)."""
+    """One match in a doc: `group` is the rules that matched, a gazetteer entry's role ("subject",
+    "source", "venue") or a pattern file ("metrics", "levels", …); `label` its label (metric
+    family, level, up/down, …)."""
 
-    kind: str
+    group: str
     label: str
     start: int  # token offsets
     end: int
@@ -70,7 +71,7 @@ class Hit:
 
 def entry_of(hit: Hit) -> Entry:
     """The gazetteer entry of a subject, source or venue hit (those always carry one)."""
-    assert hit.entry is not None, f"{hit.kind} hit {hit.label!r} without an entry"
+    assert hit.entry is not None, f"{hit.group} hit {hit.label!r} without an entry"
     return hit.entry
 
 
@@ -98,7 +99,7 @@ class RuleModel:
             entry = self.entries[rule_id.split("#", 1)[0]]
             span = doc[start:end]
             hits.append(
-                Hit(entry.kind, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry)
+                Hit(entry.role, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry)
             )
         for match_id, start, end in [*self.matcher(doc), *self.pattern_phrases(doc)]:
             rule_id = doc.vocab.strings[match_id]
@@ -179,9 +180,9 @@ def _add_gazetteer(model: RuleModel, nlp: Language, file: Path, gazetteer: str) 
     for number, row in enumerate(_read_jsonl(file), 1):
         if not row.get("name"):
             raise RuleModelError(f"{file}:{number}: an entry needs a 'name', got {row}")
-        kind_name = gazetteer.rstrip("s")
-        entry = Entry(kind_name, row["name"], row.get("type"), row.get("symbol"), row.get("tenor"))
-        rule_id = f"{kind_name}:{row['name']}"
+        role = gazetteer.rstrip("s")  # the "subjects" gazetteer lists subjects
+        entry = Entry(role, row["name"], row.get("type"), row.get("symbol"), row.get("tenor"))
+        rule_id = f"{role}:{row['name']}"
         model.entries[rule_id] = entry
         forms = [row["name"], *row.get("aliases", [])]
         # "Fidelity's FBTC" is also written with a typographic apostrophe: "Fidelity’s FBTC"
@@ -202,7 +203,7 @@ def _add_gazetteer(model: RuleModel, nlp: Language, file: Path, gazetteer: str) 
 
 def _group_funds(model: RuleModel) -> None:
     """ "Bitcoin investment products" and "US spot Bitcoin ETFs" are the fund groups of "Bitcoin"; "Nasdaq Composite" the index of the exchange "Nasdaq"."""
-    names = {e.name: e for e in model.entries.values() if e.kind == "subject"}
+    names = {e.name: e for e in model.entries.values() if e.role == "subject"}
     for entry in names.values():
         coin = entry.name.removesuffix(" investment products")
         if coin != entry.name and coin in names:

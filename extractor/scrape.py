@@ -50,7 +50,7 @@ def declared_charset(source: Source) -> str | None:
             return encoding
     if source.charset:
         return source.charset
-    if source.kind == "html":
+    if source.content_type == "html":
         head = source.content[:4096]
         if head[:2].count(b"\x00") == 1:  # UTF-16 without a BOM: look for the tag in its ASCII bytes
             head = head.replace(b"\x00", b"")
@@ -114,7 +114,7 @@ def iso_published(value: str | None) -> str | None:
 
 def scrape(source: Source, settings: Settings) -> Page:
     text = decode(source)
-    if source.kind == "text":
+    if source.content_type == "text":
         lines = text.splitlines()
         title = lines[0].strip() or None
         body = "\n".join(lines[1:])

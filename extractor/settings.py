@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ class ScrapeSettings(BaseModel):
         return value
 
 
-class DedupSettings(BaseModel):
+class RepeatedParagraphsSettings(BaseModel):
+    """How `repeated_paragraphs.remove_repeats` tells a repeated paragraph."""
+
     model_config = ConfigDict(extra="forbid")
     paragraph_threshold: float = Field(ge=0, le=100)
     min_paragraph_chars: int = Field(ge=0)
@@ -72,7 +75,7 @@ class BatchSettings(BaseModel):
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scrape: ScrapeSettings
-    dedup: DedupSettings
+    repeated_paragraphs: RepeatedParagraphsSettings
     extract: ExtractSettings
     batch: BatchSettings = BatchSettings()
 
@@ -89,13 +92,38 @@ class Settings(BaseModel):
                 raise InputError(str(path), "settings file not found") from None
             except tomllib.TOMLDecodeError as exc:
                 raise InputError(str(path), f"settings file is not valid TOML ({exc})") from None
-            data = _merge(data, override)
+            data = _merge(data, _renamed_sections(override, path))
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise InputError(str(user_file or DEFAULTS_FILE), f"{where}: {first['msg']}") from None
+
+
+# Sections renamed since a user file may have been written: old name -> new name. The old name is
+# still read (with a warning) so that a settings file that worked keeps working.
+RENAMED_SECTIONS = {"dedup": "repeated_paragraphs"}
+
+
+def _renamed_sections(override: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`override` with each old section name replaced by its new one (a FutureWarning says so:
+    it is meant for the user who wrote the file). Both names at once is an error: which one
+    is meant cannot be told."""
+    out = dict(override)
+    for old, new in RENAMED_SECTIONS.items():
+        if old not in out:
+            continue
+        if new in out:
+            raise InputError(str(path), f"[{old}] is the old name of [{new}]: give only [{new}]")
+        warnings.warn(
+            f"{path}: the settings section [{old}] is now called [{new}]; rename it "
+            f"(the old name is still read for now)",
+            FutureWarning,
+            stacklevel=3,
+        )
+        out[new] = out.pop(old)
+    return out
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

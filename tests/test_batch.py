@@ -468,7 +468,7 @@ def test_fields_are_configurable(tmp_path, pages):
     )
     fields = Fields(text="doc.body", url="link", published="when", id="uid")
     [record] = list(iter_records([str(dump)], default_settings(), fields))
-    assert (record.kind, record.url, record.published, record.path, record.name) == (
+    assert (record.content_type, record.url, record.published, record.path, record.name) == (
         "text",
         "https://x.example/1",
         "2025-01-02",
@@ -838,8 +838,10 @@ def test_a_worker_stuck_beyond_its_timer_is_replaced(pages, tmp_path):
     settings = default_settings().model_copy(
         update={"batch": default_settings().batch.model_copy(update={"record_timeout": 0.5})}
     )
-    records = [Source(name=f"k{i}", input="t", content=pages[i].read_bytes(), kind="html") for i in range(2)]
-    records.insert(1, Source(name="hang", input="t", content=b"<html></html>", kind="html"))
+    records = [
+        Source(name=f"k{i}", input="t", content=pages[i].read_bytes(), content_type="html") for i in range(2)
+    ]
+    records.insert(1, Source(name="hang", input="t", content=b"<html></html>", content_type="html"))
     started = time.monotonic()
     with local.LocalEngine(HangingProcessor(settings), workers=1) as engine:
         outcomes = list(engine.map(records))

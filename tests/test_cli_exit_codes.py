@@ -40,6 +40,18 @@ def test_a_broken_settings_file_is_exit_2_everywhere(command, tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"error: {config}: settings file is not valid TOML")
 
 
+@pytest.mark.parametrize("command", ["db stats", "db query", "db export", "verify", "serve"])
+def test_a_db_that_is_not_a_database_is_exit_2_everywhere(command, tmp_path):
+    """`--db` is one option (`cli.options.database_option`): the same target is refused alike."""
+    page = tmp_path / "page.txt"
+    page.write_text("Markets wrap\nBitcoin was trading at $62,350 on Thursday.\n", encoding="utf-8")
+    args = [page] if command == "verify" else []
+    result = run(*command.split(), *args, "--db", tmp_path / "claims.jsonl")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "not a database" in lines[0]
+
+
 @pytest.mark.parametrize("command", ["extract", "verify", "show", "batch"])
 def test_a_bad_published_date_is_exit_2_everywhere(command, tmp_path):
     result = run(command, tmp_path / "page.html", "--published", "yesterday")

@@ -42,7 +42,7 @@ def _key(claim: dict) -> tuple:
 @pytest.mark.parametrize("row", _rows())
 def test_example(row):
     title = row.get("title", "Example")
-    article = process_article(f"{title}\n{row['text']}", published=row.get("published"), kind="text")
+    article = process_article(f"{title}\n{row['text']}", published=row.get("published"), content_type="text")
     found = {_key(c.to_record()): c.to_record() for c in article.claims}
     wanted = {_key(c): c for c in row["claims"]}
     assert set(found) == set(wanted), f"missing {set(wanted) - set(found)}, extra {set(found) - set(wanted)}"

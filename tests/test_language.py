@@ -46,9 +46,9 @@ def test_real_pages_are_judged_by_their_language(page, language):
 
 
 def test_an_english_market_note_is_read_and_a_german_one_named():
-    assert process_article(ENGLISH, published="2025-03-05", kind="text").claims
+    assert process_article(ENGLISH, published="2025-03-05", content_type="text").claims
     with pytest.raises(InputError, match="its language reads as 'de'"):
-        process_article(GERMAN, published="2025-03-05", kind="text")
+        process_article(GERMAN, published="2025-03-05", content_type="text")
 
 
 def test_too_little_prose_to_tell_is_not_refused():

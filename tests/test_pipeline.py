@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import spacy
 
 from extractor import Article, process_article
@@ -20,7 +21,7 @@ def claims_of(article: Article) -> dict[tuple[str, str, float], object]:
 
 
 def test_process_article_returns_claims_with_exact_evidence_offsets():
-    article = process_article(TEXT, published="2025-05-09T12:00:00+00:00", kind="text")
+    article = process_article(TEXT, published="2025-05-09T12:00:00+00:00", content_type="text")
     assert article.title == "Markets wrap"
     assert article.claims
     for claim in article.claims:
@@ -28,32 +29,40 @@ def test_process_article_returns_claims_with_exact_evidence_offsets():
         assert claim.evidence.text in claim.evidence.sentence
 
 
+def test_the_old_kind_keyword_still_works_with_a_deprecation_warning():
+    """Callers written before `kind` became `content_type` get the same article, and are told."""
+    with pytest.warns(DeprecationWarning, match="content_type"):
+        old = process_article(TEXT, published="2025-05-09", kind="text")
+    new = process_article(TEXT, published="2025-05-09", content_type="text")
+    assert old == new
+
+
 def test_restated_fact_is_one_claim_with_mentions():
-    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    found = claims_of(process_article(TEXT, published="2025-05-09", content_type="text"))
     assert found[("price_change", "Bitcoin", -1.2)].mentions == 2
     assert found[("price", "Bitcoin", 62350)].mentions == 2
 
 
 def test_two_facts_sharing_a_number_are_two_claims():
-    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    found = claims_of(process_article(TEXT, published="2025-05-09", content_type="text"))
     assert ("price_change", "S&P 500", 2.4) in found
     assert ("price_change", "Information Technology", 2.4) in found
 
 
 def test_hypothetical_threshold_is_not_a_claim_but_a_stated_rsi_is():
-    found = claims_of(process_article(TEXT, published="2025-05-09", kind="text"))
+    found = claims_of(process_article(TEXT, published="2025-05-09", content_type="text"))
     assert ("rsi", "Bitcoin", 30) not in found
     assert found[("rsi", "Bitcoin", 44)].qualifiers == {"timeframe": "daily"}
 
 
 def test_weekday_resolves_against_publication_date():
-    found = claims_of(process_article(TEXT, published="2025-05-09T12:00:00+00:00", kind="text"))
+    found = claims_of(process_article(TEXT, published="2025-05-09T12:00:00+00:00", content_type="text"))
     assert found[("price", "Bitcoin", 62350)].as_of == "2025-05-08"
 
 
 def test_claim_ids_are_stable_and_distinct():
-    first = process_article(TEXT, published="2025-05-09", kind="text", path="a.txt")
-    second = process_article(TEXT, published="2025-05-09", kind="text", path="a.txt")
+    first = process_article(TEXT, published="2025-05-09", content_type="text", path="a.txt")
+    second = process_article(TEXT, published="2025-05-09", content_type="text", path="a.txt")
     assert [c.claim_id for c in first.claims] == [c.claim_id for c in second.claims]
     assert len({c.claim_id for c in first.claims}) == len(first.claims)
 
@@ -76,7 +85,7 @@ Source: ASIC."""
 
 
 def test_table_cells_are_claims_about_their_rows():
-    found = claims_of(process_article(TABLE_PAGE, published="2025-02-10", kind="text"))
+    found = claims_of(process_article(TABLE_PAGE, published="2025-02-10", content_type="text"))
     level = found[("short_interest", "Boss Energy", 19.15)]
     assert level.symbol == "BOE" and level.qualifiers == {"basis": "float"} and level.attributed_to == "ASIC"
     change = found[("short_interest_change", "Boss Energy", -0.4)]
@@ -86,7 +95,7 @@ def test_table_cells_are_claims_about_their_rows():
 
 def test_markdown_links_are_read_as_their_text():
     text = "Report\nOppFi (NYSE:[OPFI](https://example.com/symbol/OPFI)) stock tumbled 16% in Monday trading."
-    article = process_article(text, published="2025-02-10", kind="text")
+    article = process_article(text, published="2025-02-10", content_type="text")
     assert "](" not in article.text
     claim = next(c for c in article.claims if c.metric == "price_change")
     assert (claim.subject, claim.symbol, claim.value) == ("OppFi", "OPFI", -16.0)

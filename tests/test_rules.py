@@ -25,7 +25,7 @@ from extractor.schemas import SUBJECT_TYPES
 def test_every_file_loads_and_every_subject_is_well_formed():
     model = load_rule_model(spacy.blank("en"))
     assert len(model.patterns) > 300
-    subjects = [e for e in model.entries.values() if e.kind == "subject"]
+    subjects = [e for e in model.entries.values() if e.role == "subject"]
     assert all(e.type in SUBJECT_TYPES for e in subjects)
     assert {"Bitcoin", "S&P 500", "Russell 2000", "iShares Bitcoin Trust", "crypto market"} <= {
         e.name for e in subjects

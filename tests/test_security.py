@@ -18,7 +18,7 @@ from extractor.cli import app
 from extractor.errors import InputError
 from extractor.extract import build_pipeline
 from extractor.fetch import FetchRefused
-from extractor.inputs.pages import Source, fetch, kind_of
+from extractor.inputs.pages import Source, content_type_of, fetch
 from extractor.pipeline import pieces, process_article, process_source
 from extractor.settings import Settings
 from extractor.verify.references import read_observations
@@ -146,7 +146,7 @@ def test_wide_encodings_from_a_file_or_stdin(encoding: str) -> None:
 
     html = ARTICLE.replace("<head>", '<head><meta charset="utf-16">') if "16-" in encoding else ARTICLE
     data = html.encode(encoding)
-    article = process_source(Source(name="-", content=data, kind=kind_of("-", data)))
+    article = process_source(Source(name="-", content=data, content_type=content_type_of("-", data)))
     assert article.title == "Bitcoin climbs past $60,000" and len(article.claims) >= 2
 
 
@@ -159,7 +159,7 @@ def test_unknown_encoding_is_named() -> None:
 
 
 def market_text(paragraphs: int) -> str:
-    """Distinct paragraphs (repeated ones would be removed by dedup), each stating figures."""
+    """Distinct paragraphs (repeated ones would be removed as repeated paragraphs), each stating figures."""
     rng = random.Random(3)
     words = (
         "bitcoin ether market traders rally shares index fund flows analysts said week session volume".split()
@@ -173,10 +173,10 @@ def market_text(paragraphs: int) -> str:
 
 def test_text_over_max_length_is_extracted_in_pieces_with_offsets_into_the_whole() -> None:
     text = market_text(400)
-    whole = process_article(text, kind="text", published="2024-07-03")
+    whole = process_article(text, content_type="text", published="2024-07-03")
     nlp = build_pipeline()
     nlp.max_length = 4_000  # the article is ~36,000 characters: ten pieces
-    pieced = process_article(text, kind="text", published="2024-07-03", nlp=nlp)
+    pieced = process_article(text, content_type="text", published="2024-07-03", nlp=nlp)
     assert len(pieces("x", pieced.text, nlp.max_length)) >= 9
     assert [c.claim_id for c in pieced.claims] == [c.claim_id for c in whole.claims]
     assert [c.evidence for c in pieced.claims] == [c.evidence for c in whole.claims]
@@ -299,5 +299,5 @@ def test_cli_extracts_a_text_over_a_million_characters(tmp_path) -> None:
     ],
 )
 def test_figures_no_market_has_are_not_claims(sentence: str, kept: set) -> None:
-    article = process_article(f"Title\n{sentence}", kind="text", published="2024-07-03")
+    article = process_article(f"Title\n{sentence}", content_type="text", published="2024-07-03")
     assert {(c.metric, c.value) for c in article.claims} == kept

@@ -50,7 +50,7 @@ def article_from(
     text: str, url: str, published: str = "2025-05-08T16:00:00+00:00", title: str | None = None
 ) -> Article:
     """An extracted article from plain text (the URL gives it its id)."""
-    article = process_article(text, url=url, published=published, kind="text")
+    article = process_article(text, url=url, published=published, content_type="text")
     if title:
         article.title = title
         for claim in article.claims:

@@ -25,6 +25,7 @@ from extractor.cli.options import (
     PublishedOption,
     fail,
     load_settings,
+    sink_option,
 )
 from extractor.errors import InputError, MarketClaimsError
 from extractor.inputs.dumps import Fields, check_inputs
@@ -45,13 +46,7 @@ def batch(
             help="Folders, globs, JSON Lines dumps (.jsonl[.gz]), WARC files (.warc[.gz]), .tar[.gz]/.zip archives, page files or URLs."
         ),
     ],
-    to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            help=f"Sink: a SQLite file, a PostgreSQL URL, a .jsonl file or - (stdout). [default: {DEFAULT_TARGET}]",
-        ),
-    ] = None,
+    to: Annotated[str | None, sink_option(f"The sink (default {DEFAULT_TARGET})")] = None,
     workers: Annotated[
         int | None,
         typer.Option(

@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
-from extractor.cli.options import fail
+from extractor.cli.options import database_option, fail
 from extractor.errors import MarketClaimsError
 from extractor.schemas import METRICS, Claim
 from extractor.sinks import sql
@@ -38,12 +38,7 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--db", help="SQLite file (*.db, *.sqlite, *.sqlite3), sqlite:/// URL or postgresql:// URL."
-    ),
-]
+DbOption = Annotated[str, database_option("The claims database")]
 
 
 class QueryFormat(StrEnum):

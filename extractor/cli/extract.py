@@ -23,6 +23,7 @@ from extractor.cli.options import (
     fail,
     load_settings,
     report,
+    sink_option,
 )
 from extractor.errors import MarketClaimsError
 from extractor.pipeline import process_inputs
@@ -50,13 +51,7 @@ def extract(
     output: OutputOption = None,
     config: ConfigOption = None,
     languages: LanguagesOption = None,
-    to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            help="Also write the claims into a sink: claims.db (SQLite), sqlite:///…, postgresql://…, or a .jsonl file.",
-        ),
-    ] = None,
+    to: Annotated[str | None, sink_option("Also write the claims into a sink")] = None,
 ) -> None:
     """Extract the claims of market-commentary articles.
 

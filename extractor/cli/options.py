@@ -8,10 +8,11 @@ everywhere. Errors the package raises on purpose (`MarketClaimsError`) end a com
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -44,11 +45,19 @@ def fail(error: Exception | str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 
 def load_settings(config: Path | None, languages: list[str] | None = None) -> Settings:
     """The pipeline settings (`--config` over the shipped defaults, `--languages` over both); a bad
-    file or value is a usage error."""
+    file or value is a usage error. A deprecation in the file (an old section name) is one
+    `warning:` line on stderr, in the style of the errors, and the command goes on."""
     try:
-        settings = Settings.load(config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            settings = Settings.load(config)
     except MarketClaimsError as exc:
         fail(exc)
+    for warning in caught:
+        if issubclass(warning.category, FutureWarning):
+            typer.echo(f"warning: {warning.message}", err=True)
+        else:  # not ours to word: passed on as Python would have shown it
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     if not languages:
         return settings
     codes = [code.strip().lower() for value in languages for code in value.split(",") if code.strip()]
@@ -73,11 +82,31 @@ def check_published(value: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- the shared options
 
+# What `--db` and `--to` accept, said once (`extractor.sinks` tells the forms apart).
+DATABASES = "a SQLite file (*.db, *.sqlite, *.sqlite3), a sqlite:/// URL or a postgresql:// URL"
+SINKS = f"{DATABASES}, a .jsonl file, or - (standard output)"
+
+
+def database_option(use: str) -> Any:
+    """`--db DATABASE`, the claims database that `db`, `verify` and `serve` read. Its name and
+    what it accepts are declared here; `use` (what the command does with it) starts the help,
+    and the command gives the type and default (`claims db` reads `claims.db` unless told)."""
+    return typer.Option("--db", metavar="DATABASE", help=f"{use}: {DATABASES}.")
+
+
+def sink_option(use: str) -> Any:
+    """`--to SINK`, where `extract` and `batch` write the claims; as `database_option`."""
+    return typer.Option("--to", metavar="SINK", help=f"{use}: {SINKS}.")
+
+
 Inputs = Annotated[
     list[str],
     typer.Argument(
         metavar="INPUT...", help="HTML/text files, folders (searched recursively), URLs, or - for stdin."
     ),
+]
+OneInput = Annotated[  # `claims show`: one article, read the same way as each of `Inputs`
+    str, typer.Argument(metavar="INPUT", help="An HTML or text file, a URL, or - for stdin.")
 ]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="A settings TOML file overriding the shipped defaults.")

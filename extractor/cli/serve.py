@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from extractor.cli.options import ConfigOption, fail, load_settings
+from extractor.cli.options import ConfigOption, database_option, fail, load_settings
 from extractor.errors import MarketClaimsError
 from extractor.service.service_settings import ENV_VAR, ServiceSettings, to_env
 from extractor.sinks import sink_kind
@@ -26,13 +26,7 @@ APP_FACTORY = "extractor.service.app:app_from_env"
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            help="Database for ?store=true and GET /v1/claims: SQLite file, sqlite:/// or postgresql:// URL.",
-        ),
-    ] = None,
+    db: Annotated[str | None, database_option("The database of ?store=true and GET /v1/claims")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the pipeline once).")] = 1,
     max_body_bytes: Annotated[
         int, typer.Option(help="Largest request body (413 above).")

@@ -25,29 +25,23 @@ from extractor.cli.options import (
     ConfigOption,
     ExitCode,
     LanguagesOption,
+    OneInput,
+    OutputOption,
     PublishedOption,
     ReferenceOption,
     fail,
     load_settings,
 )
 from extractor.errors import InputError, MarketClaimsError
-from extractor.inputs.pages import iter_sources
-from extractor.pipeline import process_source
+from extractor.pipeline import process_inputs
 from extractor.verify import load_references, verify_article
 from extractor.view import render_article
 
 
 def show(
-    input: Annotated[
-        str, typer.Argument(metavar="INPUT", help="An HTML or text file, a URL, or - for stdin.")
-    ],
+    input: OneInput,
     reference: ReferenceOption = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the page here (default: standard output)."
-        ),
-    ] = None,
+    output: OutputOption = None,
     open_page: Annotated[
         bool,
         typer.Option("--open", help="Open the page in the web browser (a temporary file without --output)."),
@@ -69,22 +63,21 @@ def show(
         refs = load_references(reference) if reference else None
     except MarketClaimsError as exc:
         fail(exc)
-    sources = iter(iter_sources([input], settings))
-    item = next(sources, None)
-    if next(sources, None) is not None:
+    # Read as `claims extract` reads: the same article, the same error line for a bad input. A
+    # second page (a folder) is only found by extracting it after the first: wasted work, but
+    # only on the way to a usage error.
+    results = process_inputs([input], settings, published=published)
+    first = next(results, None)
+    if next(results, None) is not None:
         fail(
             InputError(
                 input, "claims show takes one article; this input holds several (use a file, not a folder)"
             )
         )
+    article = first[1] if first else InputError(input, "no article")
+    if isinstance(article, MarketClaimsError):
+        fail(article, ExitCode.INPUT_FAILED)
     try:
-        if item is None:
-            raise InputError(input, "no article")
-        if isinstance(item, InputError):
-            raise item
-        article = process_source(
-            item, published=published, path=None if item.url else item.name, settings=settings
-        )
         verdicts = verify_article(article, references=refs)
     except MarketClaimsError as exc:
         fail(exc, ExitCode.INPUT_FAILED)

@@ -26,6 +26,7 @@ from extractor.cli.options import (
     LanguagesOption,
     PublishedOption,
     ReferenceOption,
+    database_option,
     fail,
     load_settings,
     report,
@@ -52,11 +53,7 @@ def verify(
     reference: ReferenceOption = None,
     db: Annotated[
         str | None,
-        typer.Option(
-            "--db",
-            metavar="DATABASE",
-            help="A claims database (SQLite file, sqlite:/// or postgresql:// URL): compare with the same facts in other articles.",
-        ),
+        database_option("Compare with the same facts in the other articles of this claims database"),
     ] = None,
     claim: Annotated[
         str | None,

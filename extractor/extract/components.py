@@ -109,7 +109,7 @@ def lead_sentences(sentences: list[Sentence], text: str, limit: int = 2) -> list
 def main_subject(sentences, title_hits=()) -> Entry | None:
     """The subject the title names first, else the one the article names most often (the first of the most frequent)."""
     for hit in title_hits:
-        if hit.kind == "subject" and hit.entry is not None:
+        if hit.group == "subject" and hit.entry is not None:
             return hit.entry
     counts: dict[str, int] = {}
     entries: dict[str, Entry] = {}

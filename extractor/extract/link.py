@@ -548,7 +548,7 @@ def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
     than = next((t.i for t in doc[hit.end : min(hit.end + 3, sentence.span.end)] if t.lower_ == "than"), None)
     if than is None:
         return False
-    hit = Hit(hit.kind, hit.label, hit.start, than, hit.start_char, doc[than].idx, hit.rule_id)
+    hit = Hit(hit.group, hit.label, hit.start, than, hit.start_char, doc[than].idx, hit.rule_id)
     following = [t.lower_ for t in doc[hit.end + 1 : min(hit.end + 5, sentence.span.end)]]
     dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
     if any(i in dated for i in range(hit.end + 1, hit.end + 5)):

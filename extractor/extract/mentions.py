@@ -2,7 +2,7 @@
 
 In: a spaCy `Doc` (sentences set), the rule model's hits, and the normalizer's quantities,
 dates and durations over the same text. Out: one `Sentence` per sentence with its hits
-bucketed by kind, its usable figures (`Figure`: a quantity with its token position, after
+bucketed by rule group, its usable figures (`Figure`: a quantity with its token position, after
 dates, windows and names that merely contain digits are masked), and its segment borders.
 """
 
@@ -165,8 +165,9 @@ class Sentence:
     durations: list[tuple[int, Duration]] = field(default_factory=list)
     borders: list[int] = field(default_factory=list)  # token offsets that start a new segment
 
-    def of(self, kind: str) -> list[Hit]:
-        return self.hits.get(kind, [])
+    def of(self, group: str) -> list[Hit]:
+        """The hits of one rule group (`Hit.group`: "subject", "metrics", …)."""
+        return self.hits.get(group, [])
 
     def segment(self, token: int) -> int:
         return bisect.bisect_right(self.borders, token)
@@ -522,7 +523,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
-        known = next((h for h in taken if h.kind == "subject" and h.end == end), None)
+        known = next((h for h in taken if h.group == "subject" and h.end == end), None)
         if known is not None:
             hits.extend(
                 _listed_before(doc, known.start, covered)
@@ -822,7 +823,7 @@ def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
 
 
 def longest_first(hits: list[Hit]) -> list[Hit]:
-    """Drop hits of one kind that lie inside a longer hit of the same kind ("iShares Bitcoin Trust" over "Bitcoin")."""
+    """Drop hits of one group that lie inside a longer hit of the same group ("iShares Bitcoin Trust" over "Bitcoin")."""
     kept: list[Hit] = []
     for h in sorted(hits, key=lambda h: (-(h.end_char - h.start_char), h.start_char)):
         if not any(k.start_char <= h.start_char and h.end_char <= k.end_char for k in kept):
@@ -987,7 +988,7 @@ def _inside_longer_name(doc: Doc, hit: Hit) -> bool:
     """ "Century Aluminum", "Barrick Gold": a one-word commodity written after a capitalized word is the
     end of a company's name, not the commodity."""
     if (
-        hit.kind != "subject"
+        hit.group != "subject"
         or hit.entry is None
         or hit.entry.type != "commodity"
         or hit.end - hit.start != 1
@@ -1010,38 +1011,38 @@ def build_sentences(
     starts = token_index(doc)
     hits = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
     hits += open_subjects(doc, model, starts, text)
-    by_kind: dict[str, list[Hit]] = {}
+    by_group: dict[str, list[Hit]] = {}
     for h in hits:
-        by_kind.setdefault(h.kind, []).append(h)
-    for kind in ("subject", "source", "venue"):
-        by_kind[kind] = longest_first(by_kind.get(kind, []))
+        by_group.setdefault(h.group, []).append(h)
+    for group in ("subject", "source", "venue"):
+        by_group[group] = longest_first(by_group.get(group, []))
     taken = (
-        by_kind["subject"]
-        + by_kind["source"]
-        + by_kind["venue"]
-        + by_kind.get("metrics", [])
-        + by_kind.get("levels", [])
+        by_group["subject"]
+        + by_group["source"]
+        + by_group["venue"]
+        + by_group.get("metrics", [])
+        + by_group.get("levels", [])
     )
     anchors = (
-        by_kind.get("changes", [])
-        + [h for h in by_kind.get("metrics", []) if h.label == "price"]
+        by_group.get("changes", [])
+        + [h for h in by_group.get("metrics", []) if h.label == "price"]
         + copulas_after_names(doc)
     )
     sectors = {
-        i for h in by_kind["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
+        i for h in by_group["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
     }
     movers = (
         named_movers(doc, anchors, taken, sectors)
         + fund_groups(doc, taken)
-        + names_after_moves(doc, by_kind.get("changes", []), taken)
+        + names_after_moves(doc, by_group.get("changes", []), taken)
     )
-    by_kind["subject"] = longest_first(tickers_to_names(by_kind["subject"] + movers))
+    by_group["subject"] = longest_first(tickers_to_names(by_group["subject"] + movers))
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [
-        (h.start_char, h.end_char) for h in by_kind["subject"] if has_number(text[h.start_char : h.end_char])
+        (h.start_char, h.end_char) for h in by_group["subject"] if has_number(text[h.start_char : h.end_char])
     ]
     quantities = masked_quantities(text, named + [(d.start, d.end) for d in dates], find_quantities)
-    quantities = split_move_and_level(quantities, by_kind.get("changes", []), text)
+    quantities = split_move_and_level(quantities, by_group.get("changes", []), text)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s, text=text) for s in doc.sents]
     sent_starts = [s.span.start for s in sentences]
@@ -1049,9 +1050,9 @@ def build_sentences(
     def sentence_of(token: int) -> Sentence:
         return sentences[max(0, bisect.bisect_right(sent_starts, token) - 1)]
 
-    for kind, kind_hits in by_kind.items():
-        for h in kind_hits:
-            sentence_of(h.start).hits.setdefault(kind, []).append(h)
+    for group, group_hits in by_group.items():
+        for h in group_hits:
+            sentence_of(h.start).hits.setdefault(group, []).append(h)
     for q in quantities:
         if is_masked(q, blockers, text):
             continue

@@ -56,7 +56,7 @@ def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
     ):
         return True
     return any(
-        a.end <= h.start and h.end <= b.start for kind in ("metrics", "changes") for h in sentence.of(kind)
+        a.end <= h.start and h.end <= b.start for group in ("metrics", "changes") for h in sentence.of(group)
     )
 
 

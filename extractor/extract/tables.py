@@ -134,7 +134,7 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_da
             if bracketed:
                 q = replace(q, value=-q.value)
             heading = header[column]
-            if any(h.kind == "exclusions" for h in _hits(nlp, model, heading)):
+            if any(h.group == "exclusions" for h in _hits(nlp, model, heading)):
                 continue  # "AUM ($, mm)", "Holdings": a column of what the vocabulary leaves out
             scale = HEADER_SCALE.search(heading) or HEADER_SCALE.search(caption)
             if (
@@ -226,17 +226,17 @@ _HEADER_HITS: dict[tuple[int, str], list] = {}
 def _family(nlp: Language, model: RuleModel, phrase: str) -> str | None:
     if not phrase.strip():
         return None
-    hits = [h for h in _hits(nlp, model, phrase) if h.kind == "metrics"]
+    hits = [h for h in _hits(nlp, model, phrase) if h.group == "metrics"]
     return max(hits, key=lambda h: h.end - h.start).label if hits else None
 
 
 def _header_qualifiers(nlp: Language, model: RuleModel, phrase: str, metric: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for h in _hits(nlp, model, phrase):
-        if h.kind == "qualifiers" and h.key == "basis" and "basis" in metric_row(metric).qualifiers:
+        if h.group == "qualifiers" and h.key == "basis" and "basis" in metric_row(metric).qualifiers:
             out["basis"] = h.label
         if (
-            h.kind == "qualifiers"
+            h.group == "qualifiers"
             and h.key == "aggregate"
             and metric.startswith(("short_interest", "volume"))
         ):
@@ -270,7 +270,7 @@ def _row_subject(cells: list[Cell], header: list[str], model: RuleModel) -> Entr
             return (
                 entry
                 if entry.symbol or not ticker
-                else Entry(entry.kind, entry.name, entry.type, ticker, entry.tenor)
+                else Entry(entry.role, entry.name, entry.type, ticker, entry.tenor)
             )
     # the name is the first cell that is neither the ticker nor a figure: "| BOE | Boss Energy | 19.15% |",
     # "| SPXL | Direxion Daily S&P 500 Bull 3X Shares | …": names may hold digits, figures hold few letters

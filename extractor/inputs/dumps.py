@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from extractor.errors import InputError
-from extractor.inputs.pages import PAGE_SUFFIXES, Source, fetch, is_url, kind_of, read_file
+from extractor.inputs.pages import PAGE_SUFFIXES, Source, content_type_of, fetch, is_url, read_file
 from extractor.settings import Settings
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -158,13 +158,19 @@ def read_page_file(path: Path, key: str, spec: str, settings: Settings, done: Co
             with gzip.open(path, "rb") as f:
                 content, error = read_limited(f, settings)
             name = page_name(path.name) or path.name[:-3]
-            return Source(name=key, input=spec, content=content, kind=kind_of(name, content), error=error)
+            return Source(
+                name=key,
+                input=spec,
+                content=content,
+                content_type=content_type_of(name, content),
+                error=error,
+            )
         source = read_file(path, key, settings)
     except InputError as exc:
         return Source(name=key, input=spec, error=exc.reason)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         return Source(name=key, input=spec, error=f"cannot read ({exc})")
-    return Source(name=key, input=spec, content=source.content, kind=source.kind)
+    return Source(name=key, input=spec, content=source.content, content_type=source.content_type)
 
 
 def read_folder(spec: str, settings: Settings, done: Collection[str]) -> Iterator[Source]:
@@ -183,7 +189,7 @@ def _url_record(url: str, settings: Settings, done: Collection[str]) -> Source:
         return Source(name=url, input=url, url=url, error=exc.reason)
     if len(source.content) > settings.scrape.max_input_bytes:
         return Source(name=url, input=url, url=url, error=too_large(len(source.content), settings))
-    return Source(name=url, input=url, content=source.content, kind=source.kind, url=url)
+    return Source(name=url, input=url, content=source.content, content_type=source.content_type, url=url)
 
 
 # --------------------------------------------------------------------------- JSON Lines
@@ -247,7 +253,7 @@ def jsonl_record(obj: Any, key: str, spec: str, fields: Fields) -> Source:
             name=key,
             input=spec,
             content=html.encode("utf-8"),
-            kind="html",
+            content_type="html",
             url=url,
             path=path,
             published=published,
@@ -258,7 +264,7 @@ def jsonl_record(obj: Any, key: str, spec: str, fields: Fields) -> Source:
             name=key,
             input=spec,
             content=body.encode("utf-8"),
-            kind="text",
+            content_type="text",
             url=url,
             path=path,
             published=published,
@@ -356,7 +362,7 @@ def read_warc(spec: str, settings: Settings, done: Collection[str]) -> Iterator[
                     name=key,
                     input=spec,
                     content=content,
-                    kind="html",
+                    content_type="html",
                     url=url,
                     fallback_published=fallback,
                     error=error,
@@ -388,7 +394,7 @@ def _member_record(
         name=key,
         input=spec,
         content=content,
-        kind=kind_of(page_name(name) or name, content),
+        content_type=content_type_of(page_name(name) or name, content),
         path=key,
         error=error,
     )

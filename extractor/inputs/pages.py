@@ -32,7 +32,7 @@ class Source:
     # "-") or its place in a dump (`dump.jsonl:17`, `crawl.warc.gz#12`, `pages.zip!a.html`)
     name: str
     content: bytes = b""
-    kind: str = "html"  # "html" or "text"
+    content_type: str = "html"  # "html", or "text": a title line, then the body (`scrape.scrape`)
     url: str | None = None
     charset: str | None = None  # as the server declared it (Content-Type), for fetched pages
     input: str = ""  # the input spec a dump page came from, as given
@@ -47,7 +47,7 @@ def is_url(spec: str) -> bool:
     return spec.startswith(("http://", "https://"))
 
 
-def kind_of(name: str, content: bytes) -> str:
+def content_type_of(name: str, content: bytes) -> str:
     """Plain text unless the name says HTML or the bytes look like markup."""
     lower = name.lower()
     if lower.endswith((".html", ".htm")):
@@ -77,7 +77,7 @@ def read_file(path: Path, name: str, settings: Settings) -> Source:
             f"file is {size:,} bytes, over the limit of {settings.scrape.max_input_bytes:,} (scrape.max_input_bytes)",
         )
     content = path.read_bytes()
-    return Source(name=name, content=content, kind=kind_of(name, content))
+    return Source(name=name, content=content, content_type=content_type_of(name, content))
 
 
 def fetch(url: str, settings: Settings) -> Source:
@@ -85,7 +85,9 @@ def fetch(url: str, settings: Settings) -> Source:
     from extractor.fetch import fetch_page
 
     final, content, charset = fetch_page(url, settings)
-    return Source(name=url, content=content, url=url, kind=kind_of(final, content), charset=charset)
+    return Source(
+        name=url, content=content, url=url, content_type=content_type_of(final, content), charset=charset
+    )
 
 
 def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | InputError]:
@@ -94,7 +96,7 @@ def iter_sources(specs: list[str], settings: Settings) -> Iterator[Source | Inpu
         try:
             if spec == "-":
                 content = sys.stdin.buffer.read()
-                yield Source(name="-", content=content, kind=kind_of("-", content))
+                yield Source(name="-", content=content, content_type=content_type_of("-", content))
             elif is_url(spec):
                 yield fetch(spec, settings)
             elif Path(spec).is_dir():

@@ -69,26 +69,26 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ())]
-        kind = error.get("type", "invalid")
+        error_type = error.get("type", "invalid")
         message = re.sub(r"^(Value|Assertion) error, ", "", str(error.get("msg", "invalid")))
         name = ".".join(loc[1:]) if len(loc) > 1 else "body"
-        if kind == "json_invalid":
+        if error_type == "json_invalid":
             name = "body"
             position = loc[1] if len(loc) > 1 else "?"
             message = (
                 f"malformed JSON at character {position}: {error.get('ctx', {}).get('error', 'invalid')}"
             )
-        elif loc[:1] == ["body"] and len(loc) == 1 and kind == "missing":
+        elif loc[:1] == ["body"] and len(loc) == 1 and error_type == "missing":
             message = "a JSON object is required (Content-Type: application/json) with html, text or url"
         elif (
             loc[:1] == ["body"]
             and len(loc) == 1
-            and kind in ("model_attributes_type", "dict_type", "model_type")
+            and error_type in ("model_attributes_type", "dict_type", "model_type")
         ):
             message = "expected a JSON object (Content-Type: application/json) with html, text or url"
-        elif kind == "extra_forbidden":
+        elif error_type == "extra_forbidden":
             message = "unknown field"
-        out.append(FieldError(field=name, message=message, type=kind))
+        out.append(FieldError(field=name, message=message, type=error_type))
     return out
 
 

@@ -45,8 +45,8 @@ class ServiceState:
     def load_rules(self) -> None:
         """Build the spaCy pipeline (rule model included) and run it once on each kind of input."""
         self.nlp = default_pipeline()
-        process_article(TEXT_EXAMPLE, kind="text", settings=self.pipeline_settings, nlp=self.nlp)
-        process_article(HTML_EXAMPLE, kind="html", settings=self.pipeline_settings, nlp=self.nlp)
+        process_article(TEXT_EXAMPLE, content_type="text", settings=self.pipeline_settings, nlp=self.nlp)
+        process_article(HTML_EXAMPLE, content_type="html", settings=self.pipeline_settings, nlp=self.nlp)
 
 
 class ApiError(Exception):

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from extractor.errors import MarketClaimsError
-from extractor.inputs.pages import kind_of
+from extractor.inputs.pages import content_type_of
 from extractor.schemas import Article, ArticleRef, Claim
 from extractor.service.api_schemas import DocumentRequest, check_string
 from extractor.service.core import ApiError, State, run_document
@@ -50,8 +50,8 @@ def _document(values: dict[str, str]) -> DocumentRequest:
         if url is None:
             raise ApiError(422, "document", "paste the page's HTML or text, or give its URL", "missing")
         return DocumentRequest(url=url, published=published)
-    kind = kind_of("<input>", document.encode("utf-8", "surrogatepass"))
-    return DocumentRequest(url=url, published=published, **{kind: document})
+    field = content_type_of("<input>", document.encode("utf-8", "surrogatepass"))  # "html" or "text"
+    return DocumentRequest(url=url, published=published, **{field: document})
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

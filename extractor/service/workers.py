@@ -62,7 +62,7 @@ def run_job(job: Job, settings: Any, nlp: Any) -> Article:
             url=job.url,
             published=job.published,
             path=job.path,
-            kind=job.field,
+            content_type=job.field,
             settings=settings,
             nlp=nlp,
         )
@@ -192,12 +192,12 @@ class ExtractionPool:
                 self._replace(slot, future)
             else:
                 slot.idle = True
-        kind, value = reply
-        if kind == "ok":
+        outcome, value = reply
+        if outcome == "ok":
             return value
-        if kind == "input_error":
+        if outcome == "input_error":
             raise InputError(*value)
-        if kind == "overflow":
+        if outcome == "overflow":
             raise OverflowError(*value)
         raise WorkerFailed(f"extraction failed: {value}")
 
