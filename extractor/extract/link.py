@@ -908,7 +908,9 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
             continue  # "Apple, Meta and Amazon, set to report earnings on Thursday, fell over 1% each"
         if h.end <= fig.start and _mover_named_between(sentence, h.end, fig):
             continue  # "On the earnings front, Cigna rose 5.4%": the figure is the named stock's move
-        if h.start - sentence.span.start <= 2 and h.end <= fig.start and sentence.segment(h.start) == seg:
+        if h.start - sentence.span.start <= 2 and h.end <= fig.start:
+            # "The US Producer Price Index rose 0.4% …, but above the 0.3% increase expected": the
+            # sentence is about the topic, every clause of it (a name after a comma opens its own: above)
             return True
         if sentence.segment(h.start) != seg and h.end != fig.start:
             continue

@@ -74,6 +74,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
         and not _is_group_modifier(doc, h)
         and (h.start, h.end) not in credited
         and not _excluded_name(doc, h)
+        and not _names_an_excluded_topic(sentence, h)
     ]
     subjects = [h for h in subjects if not _inside_appositive(doc, h, subjects, fig)]
     # "XME, which gives exposure to that part of the U.S. stock market, was surging 3%": a name in passing
@@ -437,6 +438,19 @@ def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
     ):
         return False
     return any(t.text == "," for t in doc[hit.end : fig.start])
+
+
+def _names_an_excluded_topic(sentence: Sentence, hit: Hit) -> bool:
+    """ "core PPI", "The US Producer Price Index": a name without a ticker that is (part of) a topic
+    outside the vocabulary is that topic, not a subject ("Leidos Holdings (LDOS)" keeps its name)."""
+    if hit.entry is not None and hit.entry.symbol and hit.rule_id != "subject.open_ticker":
+        return False
+    return any(
+        e.start < hit.end
+        and hit.start < e.end
+        and (e.end > hit.end or (e.start, e.end) == (hit.start, hit.end))
+        for e in sentence.of("exclusions")
+    )
 
 
 def _excluded_name(doc, hit: Hit) -> bool:
