@@ -217,17 +217,23 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         entry = known or Entry("subject", name, "stock", symbol)
         s = m.start("name") + m["name"].index(words[0])
         hits.append(found(s, m.end(), entry, "subject.reuters_code"))
+    sentence_starts = [sent.start_char for sent in doc.sents]
     for m in OPEN_TICKER.finditer(text):
         symbol = m["symbol"]
         if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:
             continue
         by_symbol = model.by_symbol.get(symbol)
+        # "… at CFRA Research. Tesla (NASDAQ:TSLA) ended down": the name starts in the ticker's sentence
+        opens = sentence_starts[max(0, bisect.bisect_right(sentence_starts, m.start("symbol")) - 1)]
+        raw = m["name"] if m.start("name") >= opens else text[opens : m.end("name")].lstrip()
+        if not raw:
+            continue
         # "Trump Media & Technology Group (DJT)": the name decides; a ticker alone only names a company or fund
-        name = LEGAL_SUFFIX.sub("", m["name"]).strip()
+        name = LEGAL_SUFFIX.sub("", raw).strip()
         if name.split()[0] in {"The", "Shares", "Stock", "Like", "As", "And"}:
             name = " ".join(name.split()[1:]) or name
         known = (
-            model.by_name.get(m["name"].lower())
+            model.by_name.get(raw.lower())
             or model.by_name.get(name.lower())  # "The US Dollar Index (DXY)"
             or (by_symbol if by_symbol and by_symbol.type in {"stock", "etf", "crypto", "index"} else None)
         )
@@ -236,7 +242,7 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
         )
         if known and entry.symbol is None:
             entry = replace(entry, symbol=symbol)
-        s, e = m.start("name"), m.end()
+        s, e = m.end("name") - len(raw), m.end()
         hits.append(found(s, e, entry, "subject.open_ticker"))
     for m in CASHTAG.finditer(text):
         symbol = m["symbol"]
