@@ -1030,6 +1030,9 @@ COUNTED_NOUNS = {
 
 
 CLAUSE_OPENERS = {
+    "on",  # "fell 5.0% on concerns over Android sales": the cause, not what the figure measures
+    "amid",
+    "despite",
     "as",
     "after",
     "while",
