@@ -1004,7 +1004,10 @@ def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
     ("Further on the earnings front, Cigna CI.N rose 5.4%", "After results, Nvidia rose 3%")? Then
     the words before the comma set the scene; they do not say what the figure measures."""
     doc = sentence.span.doc
-    commas = [t.i for t in doc[start : fig.start] if t.text == ","]
+    # a comma or a word that opens a clause: "Bitcoin whales blamed as BTC price slips 2.8%"
+    commas = [
+        t.i for t in doc[start : fig.start] if t.text == "," or t.lower_ in {"as", "while", "when", "but"}
+    ]
     if not commas:
         return False
     moves = [c for c in sentence.of("changes") if c.end <= fig.start]
