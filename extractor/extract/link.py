@@ -587,7 +587,23 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
                 continue
         if distance < best_distance:
             best, best_distance = hit, distance
-    return best
+    return best or _level_named_before_its_figure(sentence, fig)
+
+
+def _level_named_before_its_figure(sentence: Sentence, fig: Figure) -> Hit | None:
+    """ "Bitcoin fell to its lowest in over a month during the European morning, slumping to
+    $63,500": a high or low the sentence names without a figure is the first figure after it."""
+    doc = sentence.span.doc
+    for hit in sentence.of("levels"):
+        if hit.label not in {"high", "low"} or hit.end > fig.start or fig.start - hit.end > 20:
+            continue
+        if hit.start == 0 or doc[hit.start - 1].lower_ not in {"its", "a", "their", "fresh", "new"}:
+            continue
+        if any(hit.end <= o.start < fig.start for o in sentence.figures if o is not fig):
+            continue  # another figure comes first: the level is that one's, or no one's
+        if any(t.text == "," for t in doc[hit.end : fig.start]):
+            return hit
+    return None
 
 
 def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
@@ -896,8 +912,11 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
     named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
     levels = [(v.start, v.end) for v in sentence.of("levels")]
+    windows = [(tok, tok + len(d.text.split())) for tok, d in sentence.durations]
     measure = _nearest_measure(sentence, fig, seg)
     for h in sentence.of("exclusions"):
+        if any(s <= h.start < e for s, e in windows):
+            continue  # "its lowest in over a month": a window, not a price "a month"
         if measure is not None and min(abs(h.start - fig.end), abs(fig.start - h.end)) > 6:
             continue  # "the $1.9 billion call open interest" in a sentence on the put-to-call ratio
         if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in named):
