@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from extractor.extract.dating import (
     WEEKLY,
@@ -45,7 +47,7 @@ from extractor.extract.subjects import (
     respectively,
 )
 from extractor.metrics import metric_row
-from extractor.rules import Hit, entry_of, lexicon
+from extractor.rules import Entry, Hit, entry_of, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
 SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
@@ -114,6 +116,7 @@ GAP_AFTER_CHANGE = {
 
 
 ANAPHORA = {"this", "that", "these", "those", "it", "which"}
+NEW_YORK = ZoneInfo("America/New_York")  # the US stock market's clock
 WEEKDAY_MARKET_CHANGES = {"price_change", "market_cap_change"}  # moves dated by the trading week
 FLOW_REPORT_WORDS = {"report", "flows", "inflows", "outflows", "fund", "funds", "etfs", "etps"}
 PRESENT_MOVE_WORDS = {"has", "have", "is", "are", "now", "currently"}  # "has fallen", "is now up"
@@ -435,6 +438,8 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     explicit = strength > 0
     period = period_for(sentence, fig, seg, metric, qualifiers, context)
     as_of = at_window_end(as_of, period, published)
+    if "session" not in qualifiers and _during_trading_hours(as_of, metric, subject):
+        qualifiers["session"] = "intraday"  # "At 10:17 a.m. ET, the Dow was down 118.68 points"
     if metric == "fund_flow" and period == "P7D" and WEEKLY.search(sentence.span.text):
         context.flow_period = "P7D"
     if metric == "price_change" and subject.type == "crypto" and not qualifiers.get("since"):
@@ -998,6 +1003,20 @@ def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> boo
     )
 
 
+def _during_trading_hours(as_of: str | None, metric: str, subject: Entry) -> bool:
+    """A stock-market figure stamped with a clock time of the US session (9:30 to 16:00 New York
+    time) is an intraday one."""
+    if not as_of or "T" not in as_of or "session" not in metric_row(metric).qualifiers:
+        return False
+    if subject.type not in {"index", "stock", "etf"}:
+        return False
+    try:
+        moment = datetime.fromisoformat(as_of).astimezone(NEW_YORK)
+    except ValueError:
+        return False
+    return (9, 30) <= (moment.hour, moment.minute) < (16, 0)
+
+
 def _is_new_target(sentence: Sentence, fig: Figure) -> bool:
     """ "raised its price target on the stock to $455": a target set "to" a figure."""
     doc = sentence.span.doc
@@ -1132,7 +1151,10 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
     if "session" in takes:
         # "closed down 769.83 points, or 1.79%, at 42,197.79": the session word opens the chain
         session = near("session", 16, 0) or near("session", 0, 4)
-        if session and not owned_by_other_figure(sentence, fig, session.start, session.end):
+        doc = sentence.span.doc
+        right_before = session is not None and [t.lower_ for t in doc[session.end : fig.start]] == ["at"]
+        if session and (right_before or not owned_by_other_figure(sentence, fig, session.start, session.end)):
+            # "slid 317.01 points to close at 38,150.30": "to close at" names the level's session
             out["session"] = session.label
     if "level" in takes and level is not None:
         out["level"] = level.label
