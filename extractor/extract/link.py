@@ -630,7 +630,11 @@ def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
     doc = sentence.span.doc
     named = any(
         h.label in LEVELS_EXEMPT_FROM_MODALITY
-        and (0 <= fig.start - h.end <= 3 or 0 <= h.start - fig.end <= 2)
+        and (
+            0 <= fig.start - h.end <= 3
+            or 0 <= h.start - fig.end <= 2
+            or _level_is_the_figure(sentence, h, fig)
+        )
         for h in sentence.of("levels")
     )
     if named:
@@ -644,6 +648,18 @@ def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
         return True
     # "above the $98,000 level", "reach the $2.50 trillion mark": a line on the chart, unless a level word names it
     return bool(before[-1:] == ["the"] and after in lexicon("threshold_nouns"))
+
+
+def _level_is_the_figure(sentence: Sentence, level: Hit, fig: Figure) -> bool:
+    """ "Initial support on the downside is near the $2,675 level": a level word and a copula before
+    the figure name it, a few words away."""
+    doc = sentence.span.doc
+    between = doc[level.end : fig.start]
+    return (
+        0 <= fig.start - level.end <= 8
+        and any(t.lower_ in {"is", "sits", "lies", "stands", "remains", "seems"} for t in between)
+        and not any(level.end <= o.start < fig.start for o in sentence.figures)
+    )
 
 
 def _level_after_move(sentence: Sentence, fig: Figure) -> bool:
@@ -802,8 +818,8 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
         elif hit.start > fig.start and hit.end > fig.end:
             # a word after the figure reads second: "a 7.2% increase in volume", "272 million shares changed hands"
             distance = max(0, hit.start - fig.end) + 2
-            if distance > 8:
-                continue
+            if distance > 8 or sentence.segment(hit.start) != seg:
+                continue  # "added $1.15, while the crypto market cap …": a later clause's measure
             if any(o is not fig and fig.end <= o.start < hit.start for o in sentence.figures):
                 continue  # "at $12.60, with 4,027,557 shares traded": the volume word is the later figure's
         else:

@@ -12,9 +12,9 @@ import re
 import statistics
 
 from extractor.extract.draft import ClaimDraft
+from extractor.rules import lexicon
 
 PRICE_METRICS = {"price", "price_level"}
-THRESHOLD_HEDGES = {"below", "above", "under", "over"}
 
 
 ABBREVIATED = re.compile(r"(?i)\d\s*(k|m|mn|bn|b|t|tn|thousand|million|billion|trillion)\b")
@@ -69,7 +69,8 @@ def same_fact(a: ClaimDraft, b: ClaimDraft) -> bool:
         and not math.isclose(a.value_max, b.value_max, rel_tol=1e-9)
     ):
         return False
-    if (a.hedge in THRESHOLD_HEDGES) != (b.hedge in THRESHOLD_HEDGES) and a.value != b.value:
+    crossed = lexicon("threshold_hedges")
+    if (a.hedge in crossed) != (b.hedge in crossed) and a.value != b.value:
         return False  # "falls below $64,000" is a line crossed, "around $63,900" the price: two facts
     if min(a.as_of_strength, b.as_of_strength) >= 2 and (a.as_of or "")[:10] != (b.as_of or "")[:10]:
         return False  # two dates written in their own sentences: two facts

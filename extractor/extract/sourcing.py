@@ -207,6 +207,9 @@ def hedge_before(sentence: Sentence, fig: Figure) -> str | None:
     doc = sentence.span.doc
     for h in sentence.of("hedges"):
         gap = [t.lower_ for t in doc[h.end : fig.start]]
-        if h.end <= fig.start and len(gap) <= 1 and all(g in {"a", "an", "of"} for g in gap):
+        # "about $4.6 billion", "nearly a 5% drop", "near the $2,780 level" (but "above the $10.6
+        # billion seen in 2021" compares with another figure: no hedge of it)
+        allowed = {"a", "an", "of"} | ({"the"} if h.label not in lexicon("threshold_hedges") else set())
+        if h.end <= fig.start and len(gap) <= 1 and all(g in allowed for g in gap):
             return h.label
     return None
