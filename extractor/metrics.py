@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractor.errors import RuleModelError
-from extractor.rules import lexicon, models_dir
+from extractor.normalize.quantities import is_money
+from extractor.rules import models_dir
 from extractor.schemas import SUBJECT_TYPES
 
 REGISTRY_FILE = "metrics.toml"
@@ -187,7 +188,7 @@ def unit_kind(unit: str) -> str:
     named = registry().units.get(unit)
     if named is not None:
         return named.kind
-    return "money" if unit in lexicon("fiat_currencies") else "coins"
+    return "money" if is_money(unit) else "coins"
 
 
 def max_abs(unit: str) -> float:

@@ -324,3 +324,15 @@ def test_any_text_gives_well_formed_items(text: str) -> None:
         assert math.isfinite(q.value) and q.unit
         assert q.value_max is None or q.value_max >= q.value
     assert all(a.end <= b.start for a, b in zip(items, items[1:], strict=False))
+
+
+def test_currency_codes_come_from_one_iso_4217_list():
+    """The codes read beside amounts are real ISO 4217 codes, and every ISO currency is money to the
+    claim layer (CZK was once read as a coin), while coins stay coins."""
+    from extractor.metrics import unit_kind
+    from extractor.normalize.quantities import CODE_ALIASES, ISO_4217, ISO_CODES
+
+    assert ISO_CODES - set(CODE_ALIASES) <= ISO_4217
+    assert {unit_kind(code) for code in ("USD", "EUR", "CZK", "HUF", "ZAR")} == {"money"}
+    assert {unit_kind(code) for code in ("BTC", "ETH", "SOL")} == {"coins"}
+    assert "XAU" not in ISO_4217  # gold's code is a commodity, not money

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span
 
 from extractor.normalize import DateMention, Duration, Quantity
+from extractor.normalize.quantities import is_money
 from extractor.rules import Entry, Hit, RuleModel, lexicon
 
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
@@ -938,7 +939,7 @@ def move_in_quote_currency(doc: Doc, figures: list[Figure]) -> None:
             move.unit == "number"
             and doc[move.start].text[:1] in {"+", "-", "−"}
             and [t.lower_ for t in doc[move.end : price.start]] == ["at"]
-            and price.unit in lexicon("fiat_currencies")
+            and is_money(price.unit)
         ):
             move.unit = price.unit
 

@@ -41,6 +41,8 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
+from babel.numbers import list_currencies
+
 from extractor.normalize.types import Quantity
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +147,18 @@ QUALIFIED_SYMBOLS: dict[tuple[str, str], str] = {
 # Qualifiers that may stand a space before the symbol ("us $ 150 million", "c $ 1.34").
 SPACED_QUALIFIERS = frozenset({"us", "u.s", "c", "hk", "nz", "mex"})
 
-# ISO 4217 codes read before or after an amount ("USD 5 million", "30 EUR"); "MUSD" = millions.
+# Every ISO 4217 currency (Babel's list, kept up to date with CLDR), without the X-codes of metals
+# and funds (XAU is gold, a commodity): what a claim unit that is money may be.
+ISO_4217 = frozenset(code for code in list_currencies() if not code.startswith("X"))
+
+
+def is_money(code: str) -> bool:
+    """Is `code` a currency ("USD", "CZK") rather than a coin ("BTC") or another unit?"""
+    return code in ISO_4217
+
+
+# The ISO 4217 codes read before or after an amount in text ("USD 5 million", "30 EUR"; "MUSD" =
+# millions): the common ones only, since the rest ("ALL", "TOP", "CUP") are also English words.
 ISO_CODES = frozenset({
     "USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW",
     "RUB", "TRY", "MXN", "BRL", "ZAR", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "ILS", "AED",
