@@ -22,6 +22,7 @@ from extractor.rules import Entry, Hit, RuleModel, lexicon
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
 SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
 SEGMENT_PUNCT = {";", "—", "–", ":"}
+FIGURE_DATE_WORDS = {"for", "settlement", "as"}  # "reported for the settlement date of …", "as of"
 REPORT_WORDS = {
     "reported",
     "report",
@@ -1081,7 +1082,12 @@ def build_sentences(
         reported_at = [
             t.i for t in doc[max(holder.span.start, token - 8) : token] if t.lower_ in REPORT_WORDS
         ]
-        report = bool(reported_at) and not any(reported_at[-1] < f.start < token for f in holder.figures)
+        report = (
+            bool(reported_at)
+            and not any(reported_at[-1] < f.start < token for f in holder.figures)
+            # "… shares reported for the prior settlement date of January 15": the figure's date
+            and not {t.lower_ for t in doc[reported_at[-1] + 1 : token]} & FIGURE_DATE_WORDS
+        )
         holder.dates.append((token, d, report))
     for window in durations:
         token = char_to_token(starts, window.start)

@@ -64,7 +64,9 @@ def right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> boo
     """ "at $4,598.40, after hitting a record $4,642.72 on Wednesday": Wednesday is the record's date."""
     doc = sentence.span.doc
     for o in sentence.figures:
-        if o is fig or not (fig.end <= o.start and o.end <= token <= o.end + 2):
+        if o is fig or not (
+            fig.end <= o.start and o.end <= token <= o.end + 2 or _later_clause(sentence, o, token)
+        ):
             continue
         between = {t.lower_ for t in doc[fig.end : o.start]}
         # "fell 1.2% to $62,350 on Thursday": a chain shares its date; "…, after hitting a record $4,642.72
@@ -72,6 +74,15 @@ def right_after_other_figure(sentence: Sentence, fig: Figure, token: int) -> boo
         if between - {"to", "at", ",", "or", "a", "an", "(", ")", "of", "and"}:
             return True
     return False
+
+
+def _later_clause(sentence: Sentence, other: Figure, token: int) -> bool:
+    """ "… totaled 11.9 billion shares compared with 12.1 billion shares reported for the prior
+    settlement date of February 28": a date after a later figure, past a word of comparison."""
+    doc = sentence.span.doc
+    return other.end <= token and any(
+        t.lower_ in {"compared", "versus", "vs", "vs.", "against"} for t in doc[other.start - 3 : other.start]
+    )
 
 
 def after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
