@@ -94,7 +94,8 @@ def _after_since(doc, token: int) -> bool:
 def _superlative_since(doc, token: int) -> bool:
     """ "its biggest one-day gain since 2021": a record's reach, not a window the figure covers."""
     since = next((t.i for t in doc[max(0, token - 5) : token] if t.lower_ == "since"), None)
-    return since is not None and any(t.lower_ in SUPERLATIVES for t in doc[max(0, since - 5) : since])
+    # "its biggest one-day point gain since November 2022"
+    return since is not None and any(t.lower_ in SUPERLATIVES for t in doc[max(0, since - 8) : since])
 
 
 def as_of_for(
@@ -232,10 +233,14 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         return None
     named = {i for h in sentence.of("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"
     background = background_clauses(sentence)  # ", having posted a 5% loss last week": that loss's window
+    averaged = qualifiers.get("aggregate") in {"average", "long_term_average"}
+    windows = [(tok, d) for tok, d in sentence.durations if _is_a_window(sentence, tok, d, averaged)]
     pool = [
         (abs(tok - fig.start) + (0 if tok >= fig.start else 3), d)
-        for tok, d in sentence.durations
+        for tok, d in windows
         if sentence.segment(tok) == seg
+        # "up 35% so far this year after soaring 70% last year": last year is 70%'s
+        and not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
         and tok not in named
         and not in_other_clause(background, tok, fig)
         and abs(tok - fig.start) <= 12
@@ -249,8 +254,11 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     if not pool:
         pool = [
             (abs(tok - fig.start) + 30, d)
-            for tok, d in sentence.durations
-            if abs(tok - fig.start) <= 20 and tok not in named and not in_other_clause(background, tok, fig)
+            for tok, d in windows
+            if not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
+            and abs(tok - fig.start) <= 20
+            and tok not in named
+            and not in_other_clause(background, tok, fig)
         ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
@@ -303,6 +311,27 @@ def range_window(sentence: Sentence, fig: Figure) -> str | None:
                 return None
             return f"P{days + 1}D" if 0 < days < 366 else None
     return None
+
+
+def _is_a_window(sentence: Sentence, tok: int, d, averaged: bool = False) -> bool:
+    """False for durations that are no window of a figure: one that names a kind of range or average
+    ("the 52-week trading range", "its 200-day moving average"), one inside a date ("at the end of
+    November last year"), a record's reach ("the largest net outflow in nearly two years")."""
+    doc = sentence.span.doc
+    following = sentence.text[d.end : d.end + 40].lower().split()[:2]
+    if averaged and following[:1] == ["average"]:
+        return True  # "the 50-day average of 410 million shares": the average's own window
+    if following[:1] and following[0] in lexicon("range_nouns") or following[:1] == ["trading"]:
+        return False
+    if any(
+        # "at the end of November last year": the duration is part of a longer date, or its year
+        (other.start <= d.start and d.end <= other.end and other.end - other.start > d.end - d.start)
+        or (0 <= d.start - other.end <= 1 and other.grain == "month")
+        for _, other, _ in sentence.dates
+    ):
+        return False
+    before = {t.lower_ for t in doc[max(sentence.span.start, tok - 6) : tok]}
+    return not before & SUPERLATIVES
 
 
 def flow_window(text: str) -> str:

@@ -437,6 +437,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     as_of, strength = as_of_for(sentence, fig, seg, published, context)
     explicit = strength > 0
     period = period_for(sentence, fig, seg, metric, qualifiers, context)
+    if period is not None and qualifiers.get("since"):
+        # "Including this year's gain, Palantir has skyrocketed 350% in the past 12 months": the window
+        # written beside the figure, not the year-to-date the sentence mentions (one or the other)
+        qualifiers.pop("since")
     as_of = at_window_end(as_of, period, published)
     if "session" not in qualifiers and _during_trading_hours(as_of, metric, subject):
         qualifiers["session"] = "intraday"  # "At 10:17 a.m. ET, the Dow was down 118.68 points"
