@@ -350,9 +350,10 @@ def stored_claim_ids(target: str) -> list[str]:
 
 def done_count(target: str) -> int:
     """How many records the sink lists as done, read the way an outside observer would."""
-    if target.endswith(".jsonl"):
+    if target.endswith(".jsonl"):  # a record is listed again when its duplicate_of changes
         path = Path(target + ".progress")
-        return path.read_bytes().count(b"\n") if path.exists() else 0
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        return len({json.loads(line)["key"] for line in lines if line.endswith("\n")})
     try:
         engine = sql.connect(target, create=False)
     except SinkError:
