@@ -18,7 +18,7 @@ import pytest
 from conftest import make_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import METRICS, SUBJECT_TYPES, Article, Claim, Evidence, stable_hash
@@ -254,6 +254,34 @@ def test_migrations_are_applied_once(fresh_db: str) -> None:
     for _ in range(2):
         open_sink(fresh_db).close()
     assert [row[0] for row in table_rows(fresh_db)["schema_version"]] == [m.version for m in sql.MIGRATIONS]
+
+
+def test_a_version_2_database_gets_signatures_and_earlier_copies_relink_it(fresh_db: str) -> None:
+    """A database written before migration 3 (batch records with signatures, no
+    `article_signatures`) is migrated on open; a copy dated earlier, written after, becomes the
+    original, and the article written first is re-linked to it, in the database."""
+    from extractor.batch.near_duplicates import NearDuplicates, signature
+
+    sig = signature(" ".join(f"w{i}" for i in range(300)))
+    first, earlier = make_article(1), make_article(2)
+    first.published, earlier.published = "2025-05-09", "2025-05-01T08:00:00+02:00"
+    with open_sink(fresh_db) as sink:
+        sink.write_record(first, DoneRecord("dump.jsonl:1", "dump.jsonl", first.id, None, sig))
+    engine = sql.connect(fresh_db)
+    with engine.begin() as conn:  # back to version 2
+        conn.exec_driver_sql("DROP TABLE article_signatures")
+        conn.execute(delete(sql.schema_version).where(sql.schema_version.c.version == 3))
+    engine.dispose()
+
+    with open_sink(fresh_db) as sink:
+        assert [r[1] for r in table_rows(fresh_db)["article_signatures"]] == [first.id]
+        index = NearDuplicates()
+        sink.write_record(earlier, DoneRecord("dump.jsonl:2", "dump.jsonl", earlier.id, None, sig), index)
+    assert earlier.duplicate_of is None
+    rows = table_rows(fresh_db)
+    assert {r[0]: r[7] for r in rows["articles"]} == {first.id: earlier.id, earlier.id: None}
+    assert {r[0]: r[3] for r in rows["batch_records"]} == {"dump.jsonl:1": earlier.id, "dump.jsonl:2": None}
+    assert [r[1] for r in rows["article_signatures"]] == [first.id, earlier.id]
 
 
 def test_newer_schema_is_refused(fresh_db: str) -> None:
