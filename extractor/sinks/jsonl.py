@@ -180,7 +180,8 @@ class JsonlSink:
             self._load_duplicates(duplicates)
             plan = duplicates.plan(article.id, article.published, record.minhash)
             article.duplicate_of = plan.duplicate_of
-            record = replace(record, duplicate_of=plan.duplicate_of)
+            # the rank the index gave it, for the next run's index
+            record = replace(record, duplicate_of=plan.duplicate_of, published=article.published)
         new = self.write_article(article)
         if self._ledger:
             claim_ids = sorted(c.claim_id for c in unique_claims(article))
@@ -188,22 +189,35 @@ class JsonlSink:
             self._records.setdefault(article.id, {})[record.key] = (record, claim_ids)
             self._articles.add(article.id)
             for other, original in sorted(plan.others().items()) if plan else ():
-                for key, (entry, ids) in sorted(self._records.get(other, {}).items()):
-                    relinked = replace(entry, duplicate_of=original)
-                    self._ledger.add(relinked, ids)
-                    self._records[other][key] = (relinked, ids)
+                self._relist(other, original)
         if plan and duplicates is not None:
             duplicates.commit(plan)
         return new
 
     def _load_duplicates(self, duplicates: NearDuplicates) -> None:
-        """Put the articles of the records the ledger lists (read by `done_records`) into the index, once."""
+        """Put the articles of the records the ledger lists (read by `done_records`) into the
+        index, once; a record whose listed link is not the index's (a kill came between a record
+        and the re-listing of the copies it re-linked) is listed again with the right one."""
         if self._duplicates_loaded:
             return
         self._duplicates_loaded = True
         for records in self._records.values():
             for entry, _ in records.values():
                 duplicates.add(entry.article, entry.published, entry.minhash)
+        for article in self._records:
+            if article in duplicates:
+                self._relist(article, duplicates.link(article), only_changed=True)
+
+    def _relist(self, article: str, original: str | None, *, only_changed: bool = False) -> None:
+        """List the records of `article` again in the ledger, with `duplicate_of` = `original`."""
+        assert self._ledger is not None
+        records = self._records.get(article, {})
+        for key, (entry, ids) in sorted(records.items()):
+            if only_changed and entry.duplicate_of == original:
+                continue
+            relinked = replace(entry, duplicate_of=original)
+            self._ledger.add(relinked, ids)
+            records[key] = (relinked, ids)
 
     def done_records(self) -> Progress:
         """The ledger's records whose claims are all still in the file."""

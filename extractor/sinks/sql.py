@@ -194,7 +194,7 @@ batch_records = Table(
 article_signatures = Table(
     "article_signatures",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),  # commit order (see `_sync_duplicates`)
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # commit order (`_plan_duplicates`)
     Column("article_id", String, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("published", String),
     Column("minhash", LargeBinary, nullable=False),
