@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import sys
 import tarfile
 import time
 import zipfile
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from extractor.batch import job
+from extractor.batch.near_duplicates import NearDuplicates, signature
 from extractor.batch.process import RecordProcessor
 from extractor.cli import app
 from extractor.errors import SinkError
@@ -270,32 +274,189 @@ def test_exit_codes():
 # --------------------------------------------------------------------------- near-duplicates
 
 
-def test_near_duplicates_are_linked_to_the_first(pages, tmp_path):
-    first, other = pages[0].read_text(encoding="utf-8"), pages[1].read_text(encoding="utf-8")
-    edited = first.replace("<p>", "<p>Syndicated. ", 1)  # a copy with a small edit, elsewhere
-    dump = write_jsonl(
-        tmp_path / "dump.jsonl",
-        [
-            {"url": "https://origin.example/a", "html": first},
-            {"url": "https://other.example/b", "html": other},
-            {"url": "https://syndication.example/a-copy", "html": edited},
-        ],
-    )
-    code, stderr = cli("batch", dump, "--to", tmp_path / "out.db", "--workers", "1", "--quiet")
-    assert code == 0, stderr
-    with sqlite3.connect(tmp_path / "out.db") as db:
-        links = dict(db.execute("select url, duplicate_of from articles"))
-        claims_of_copy = db.execute(
-            "select count(*) from claims join articles on articles.id = article_id "
-            "where url = 'https://syndication.example/a-copy'"
-        ).fetchone()[0]
-    original = stable_hash("url", "https://origin.example/a")
-    assert links == {
-        "https://origin.example/a": None,
-        "https://other.example/b": None,
-        "https://syndication.example/a-copy": original,
+def copy_of(html: str, n: int) -> str:
+    """Copy number `n` of a page, as a syndicator republishes it: a line of its own added."""
+    return html.replace("<p>", f"<p>Republished by partner site number {n}. ", 1)
+
+
+def undated(html: str) -> str:
+    """The page's text alone (trafilatura's), which states no publication date."""
+    import trafilatura
+
+    text = trafilatura.extract(html)
+    assert text
+    return text
+
+
+def family_rows(pages: list[Path]) -> list[dict]:
+    """Records of two families of near-duplicates and one unrelated page, in a fixed order.
+
+    In each family the original is neither the first record nor the last: one copy is dated
+    earlier than the page it copies, two copies share a date (the article id decides), one has
+    no date at all (after every dated one).
+    """
+    first, second, other = (p.read_text(encoding="utf-8") for p in pages[:3])
+    rows = [
+        {"url": "https://origin.example/a", "published": "2025-05-09", "html": first},
+        {"url": "https://other.example/c", "published": "2025-05-01", "html": other},
+        {"url": "https://copy1.example/a", "published": "2025-05-10", "html": copy_of(first, 1)},
+        {
+            "url": "https://copy2.example/a",
+            "published": "2025-05-08T06:00:00+00:00",
+            "html": copy_of(first, 2),
+        },
+        {"url": "https://copy3.example/a", "published": "2025-05-10", "html": copy_of(first, 3)},
+        {"url": "https://copy4.example/a", "text": undated(copy_of(first, 4))},
+        {"url": "https://origin.example/b", "published": "2025-06-02", "html": second},
+        {"url": "https://copy1.example/b", "published": "2025-06-02", "html": copy_of(second, 1)},
+        {"url": "https://copy2.example/b", "published": "2025-06-03", "html": copy_of(second, 2)},
+    ]
+    return rows
+
+
+def earliest_links(rows: list[dict]) -> dict[str, str | None]:
+    """The links the rule gives, worked out here: in each family (same page, by its URL's path),
+    every article names the earliest (date, undated last, then article id); the earliest names none."""
+    families: dict[str, list[tuple[tuple[int, str, str], str]]] = {}
+    for row in rows:
+        article = stable_hash("url", row["url"])
+        when = row.get("published")
+        day = datetime.fromisoformat(when).astimezone(UTC).isoformat() if when else ""
+        families.setdefault(row["url"].rsplit("/", 1)[1], []).append(
+            ((0 if when else 1, day, article), row["url"])
+        )
+    links: dict[str, str | None] = {}
+    for members in families.values():
+        first = min(members)[0][2]
+        for (_, _, article), url in members:
+            links[url] = None if article == first else first
+    return links
+
+
+def stored_links(target: str) -> dict[str, str | None]:
+    """duplicate_of of every article by URL, as the sink holds it (a JSONL sink: the last ledger
+    line of each record); each batch record of a database agrees with its article."""
+    if target.endswith(".jsonl"):
+        with open_sink(target) as sink:
+            by_article = {e.article: e.duplicate_of for e in sink.done_records().done.values()}
+        urls = {c.article.id: c.article.url for c in read_claims(target)}
+        return {urls[a]: link for a, link in by_article.items()}
+    engine = sql.connect(target, create=False)
+    try:
+        with engine.connect() as conn:
+            a, b = sql.articles.c, sql.batch_records.c
+            rows = conn.execute(
+                select(a.url, a.duplicate_of, b.duplicate_of).join_from(
+                    sql.articles, sql.batch_records, a.id == b.article_id
+                )
+            )
+            out: dict[str, str | None] = {}
+            for url, link, record_link in rows:
+                assert link == record_link, f"{url}: the article says {link}, its batch record {record_link}"
+                out[url] = link
+            return out
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_the_earliest_article_is_the_original_whatever_the_order(kind, pages, tmp_path):
+    """The same pages in input order and in reverse: every copy names the earliest article of its
+    family (not the first one processed), and each copy keeps its claims."""
+    rows = family_rows(pages)
+    expected = earliest_links(rows)
+    assert expected["https://origin.example/a"] == stable_hash("url", "https://copy2.example/a")
+    outcomes = []
+    for name, order in (("forward", rows), ("reverse", rows[::-1])):
+        dump = write_jsonl(tmp_path / f"{name}.jsonl", order)
+        target = str(tmp_path / f"out-{name}.{'jsonl' if kind == 'jsonl' else 'db'}")
+        code, stderr = cli("batch", dump, "--to", target, "--workers", "1", "--quiet")
+        assert code == 0, stderr
+        outcomes.append(stored_links(target))
+        claims_by_url = Counter(
+            c.article.url for c in (read_claims(target) if kind == "jsonl" else sql.read_claims(target))
+        )
+        assert set(claims_by_url) == {r["url"] for r in rows}  # copies are linked, not dropped
+    stored = read_claims(target) if kind == "jsonl" else sql.read_claims(target)
+    assert {c.article.published for c in stored if c.article.url == "https://copy4.example/a"} == {None}
+    assert outcomes[0] == outcomes[1] == expected
+
+
+def test_the_rule_does_not_depend_on_the_order_of_the_articles():
+    """Every order of a set of texts gives the same links: a chain (b near a and c, a not near
+    c), so that an earlier a arriving last turns c back into an original; and a family of copies
+    with a date-time in another zone, a tie on the date (the id decides) and undated copies."""
+    words = [f"w{i}" for i in range(500)]
+    texts = {
+        "a": " ".join(words[0:400]),
+        "b": " ".join(words[20:420]),
+        "c": " ".join(words[40:440]),
+        "d": " ".join(f"v{i}" for i in range(300)),
+        "e": " ".join([f"v{i}" for i in range(295)] + ["u1", "u2"]),
+        "f": " ".join([f"v{i}" for i in range(296)] + ["t1"]),
+        "g": " ".join([f"v{i}" for i in range(297)] + ["s1"]),
     }
-    assert claims_of_copy > 0  # kept, but linked
+    published = {
+        "a": "2025-05-01",
+        "b": "2025-05-02",
+        "c": "2025-05-03",
+        "d": None,
+        "e": "2025-05-09",
+        "f": "2025-05-08T23:00:00-05:00",  # 2025-05-09T04:00Z: after e
+        "g": "2025-05-09T00:00:00+00:00",  # the same moment as e: e < g by id
+    }
+    signatures = {k: signature(v) for k, v in texts.items()}
+    near = {(x, y) for x in texts for y in texts if x < y and similar(signatures[x], signatures[y])}
+    assert {("a", "b"), ("b", "c")} <= near and ("a", "c") not in near
+    seen = set()
+    for order in itertools.permutations(texts):
+        index = NearDuplicates()
+        for k in order:
+            index.commit(index.plan(k, published[k], signatures[k]))
+        seen.add(tuple((k, index.link(k)) for k in sorted(texts)))
+    [links] = seen
+    assert dict(links) == {"a": None, "b": "a", "c": None, "d": "e", "e": None, "f": "e", "g": "e"}
+
+
+def similar(x: bytes, y: bytes) -> bool:
+    """Whether the index finds two signatures near (an LSH candidate whose estimate reaches the threshold)."""
+    index = NearDuplicates()
+    index.add("x", "2025-01-01", x)
+    return index.plan("y", "2025-01-02", y).duplicate_of == "x"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_writers_at_once_agree_on_every_duplicate_of(kind, pages, tmp_path, request):
+    """Two `claims batch` runs write one database at once, each half of the records, one in
+    date order, the other against it: the database ends with the links of one run over all
+    records, which are the earliest-article rule's."""
+    rows = family_rows(pages)
+    expected = earliest_links(rows)
+    single = str(tmp_path / "single.db")
+    code, stderr = cli(
+        "batch", write_jsonl(tmp_path / "all.jsonl", rows), "--to", single, "--workers", "1", "--quiet"
+    )
+    assert code == 0, stderr
+    assert stored_links(single) == expected
+
+    by_date = sorted(rows, key=lambda r: r.get("published") or "9999")
+    halves = [by_date[0::2][::-1], by_date[1::2]]  # latest first / earliest first
+    dumps = [write_jsonl(tmp_path / f"half{n}.jsonl", half) for n, half in enumerate(halves)]
+    target = sink_target(kind, tmp_path, request)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "extractor", "batch", str(d), "--to", target, "--workers", "1", "--quiet"],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for d in dumps
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+    assert stored_links(target) == expected
 
 
 # --------------------------------------------------------------------------- kill -9 and resume
@@ -350,9 +511,10 @@ def stored_claim_ids(target: str) -> list[str]:
 
 def done_count(target: str) -> int:
     """How many records the sink lists as done, read the way an outside observer would."""
-    if target.endswith(".jsonl"):
+    if target.endswith(".jsonl"):  # a record is listed again when its duplicate_of changes
         path = Path(target + ".progress")
-        return path.read_bytes().count(b"\n") if path.exists() else 0
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        return len({json.loads(line)["key"] for line in lines if line.endswith("\n")})
     try:
         engine = sql.connect(target, create=False)
     except SinkError:

@@ -18,7 +18,7 @@ import pytest
 from conftest import make_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from extractor.errors import InputError, SinkError
 from extractor.schemas import METRICS, SUBJECT_TYPES, Article, Claim, Evidence, stable_hash
@@ -254,6 +254,65 @@ def test_migrations_are_applied_once(fresh_db: str) -> None:
     for _ in range(2):
         open_sink(fresh_db).close()
     assert [row[0] for row in table_rows(fresh_db)["schema_version"]] == [m.version for m in sql.MIGRATIONS]
+
+
+def test_a_version_2_database_gets_signatures_and_earlier_copies_relink_it(fresh_db: str) -> None:
+    """A database written before migration 3 (batch records with signatures, no
+    `article_signatures`) is migrated on open; a copy dated earlier, written after, becomes the
+    original, and the article written first is re-linked to it, in the database."""
+    from extractor.batch.near_duplicates import NearDuplicates, signature
+
+    sig = signature(" ".join(f"w{i}" for i in range(300)))
+    first, earlier = make_article(1), make_article(2)
+    first.published, earlier.published = "2025-05-09", "2025-05-01T08:00:00+02:00"
+    with open_sink(fresh_db) as sink:
+        sink.write_record(first, DoneRecord("dump.jsonl:1", "dump.jsonl", first.id, None, sig))
+    engine = sql.connect(fresh_db)
+    with engine.begin() as conn:  # back to version 2
+        conn.exec_driver_sql("DROP TABLE article_signatures")
+        conn.execute(delete(sql.schema_version).where(sql.schema_version.c.version == 3))
+    engine.dispose()
+
+    with open_sink(fresh_db) as sink:
+        assert [r[1] for r in table_rows(fresh_db)["article_signatures"]] == [first.id]
+        index = NearDuplicates()
+        sink.write_record(earlier, DoneRecord("dump.jsonl:2", "dump.jsonl", earlier.id, None, sig), index)
+    assert earlier.duplicate_of is None
+    rows = table_rows(fresh_db)
+    assert {r[0]: r[7] for r in rows["articles"]} == {first.id: earlier.id, earlier.id: None}
+    assert {r[0]: r[3] for r in rows["batch_records"]} == {"dump.jsonl:1": earlier.id, "dump.jsonl:2": None}
+    assert [r[1] for r in rows["article_signatures"]] == [first.id, earlier.id]
+
+
+def test_a_jsonl_ledger_cut_before_its_relinks_is_mended_by_the_next_run(tmp_path: Path) -> None:
+    """JSON Lines: a copy dated earlier, written later, lists the first article's record again
+    with the new link; when a kill lost that line, the next run's first write lists it again."""
+    from extractor.batch.near_duplicates import NearDuplicates, signature
+
+    sig = signature(" ".join(f"w{i}" for i in range(300)))
+    first, earlier, other = make_article(1), make_article(2), make_article(3)
+    first.published, earlier.published = "2025-05-09", "2025-05-01"
+    target = str(tmp_path / "out.jsonl")
+    with open_sink(target) as sink:
+        index = NearDuplicates()
+        sink.write_record(first, DoneRecord("d:1", "d", first.id, None, sig), index)
+        sink.write_record(earlier, DoneRecord("d:2", "d", earlier.id, None, sig), index)
+    ledger = Path(target + ".progress")
+    lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert [(json.loads(x)["key"], json.loads(x)["duplicate_of"]) for x in lines] == [
+        ("d:1", None),
+        ("d:2", None),
+        ("d:1", earlier.id),  # the last line of a key holds
+    ]
+    ledger.write_text("".join(lines[:2]), encoding="utf-8")  # killed before the re-listing
+
+    with open_sink(target) as sink:
+        sink.done_records()
+        unrelated = signature(" ".join(f"v{i}" for i in range(300)))
+        sink.write_record(other, DoneRecord("d:3", "d", other.id, None, unrelated), NearDuplicates())
+    with open_sink(target) as sink:
+        links = {e.key: e.duplicate_of for e in sink.done_records().done.values()}
+    assert links == {"d:1": earlier.id, "d:2": None, "d:3": None}
 
 
 def test_newer_schema_is_refused(fresh_db: str) -> None:

@@ -4,9 +4,10 @@ In: a record stream (`inputs.dumps.iter_records`), an engine (`runner.LocalEngin
 `ray_engine.RayEngine`), an open sink, the errors file, the near-duplicate index and a display.
 Out: `Counts`, and `exit_code(counts)`.
 
-Only the driver writes: each successful outcome gets its `duplicate_of` and is written with
-`sink.write_record` (the article, its claims and the record's progress entry; atomic and
-idempotent); each failed one goes to the errors file and is reported on stderr as one line.
+Only the driver writes: each successful outcome is written with `sink.write_record` (the
+article, its claims and the record's progress entry; atomic and idempotent), which also decides
+its `duplicate_of` with the near-duplicate index against everything the sink holds; each failed
+one goes to the errors file and is reported on stderr as one line.
 Records the sink already holds are counted as skipped and never reach the engine.
 """
 
@@ -21,7 +22,7 @@ from extractor.batch.failures import ErrorLog
 from extractor.batch.near_duplicates import NearDuplicates
 from extractor.batch.process import Outcome
 from extractor.inputs.pages import Source
-from extractor.sinks import DoneRecord, Progress, Sink
+from extractor.sinks import DoneRecord, Sink
 
 NEARLY_ALL = 0.9  # share of failed records from which the exit code is 3
 
@@ -110,9 +111,8 @@ class BatchJob:
     def _write(self, outcome: Outcome) -> None:
         article = outcome.article
         assert article is not None
-        article.duplicate_of = self.duplicates.check(article.id, outcome.signature)
-        done = DoneRecord(outcome.key, outcome.input, article.id, article.duplicate_of, outcome.signature)
-        self.counts.claims += self.sink.write_record(article, done)
+        done = DoneRecord(outcome.key, outcome.input, article.id, None, outcome.signature, article.published)
+        self.counts.claims += self.sink.write_record(article, done, self.duplicates)
         self.counts.articles += 1
         self.counts.duplicates += article.duplicate_of is not None
 
@@ -121,10 +121,3 @@ class BatchJob:
         self.counts.errors += 1
         reason = " ".join(str(outcome.reason).split())  # one line, whatever the reason says
         self.display.error(f"error: {outcome.key}: {reason}")
-
-
-def rebuild_duplicates(progress: Progress, duplicates: NearDuplicates) -> None:
-    """Put the originals of earlier runs back into the near-duplicate index (resume)."""
-    for entry in progress.done.values():
-        if entry.duplicate_of is None and entry.minhash:
-            duplicates.add(entry.article, entry.minhash)

@@ -1,8 +1,9 @@
 """`run_batch`: one whole `claims batch` run, wired together.
 
 In: the input specs, the settings, an engine (`make_engine`), an open sink and the `BatchOptions`.
-It reads the sink's resume progress, rebuilds the near-duplicate index from it, opens the errors
-file, runs `BatchJob` under the progress display and finishes the sink's run.
+It reads the sink's resume progress, opens the errors file, runs `BatchJob` under the progress
+display (the sink brings the near-duplicate index up to date with what it holds) and finishes
+the sink's run.
 Out: the exit code (`job.exit_code`: 0 none / 1 some / 3 nearly all of the records failed).
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.batch.failures import ErrorLog, new_run_id
-from extractor.batch.job import BatchJob, Engine, exit_code, rebuild_duplicates
+from extractor.batch.job import BatchJob, Engine, exit_code
 from extractor.batch.near_duplicates import DEFAULT_THRESHOLD, NearDuplicates
 from extractor.batch.process import RecordProcessor
 from extractor.batch.progress import ProgressDisplay, QuietDisplay
@@ -59,8 +60,7 @@ def run_batch(
             "there (the sink was deleted, truncated or replaced?); they are done again"
         )
     error_log = ErrorLog(options.errors, new_run_id())
-    duplicates = NearDuplicates(options.dup_threshold)
-    rebuild_duplicates(progress, duplicates)
+    duplicates = NearDuplicates(options.dup_threshold)  # the sink fills it with what it holds
     try:
         with display, runner:
             display.count_in_background(lambda: count_records(inputs, settings, options.fields))

@@ -20,7 +20,7 @@ back the records whose claims the sink still holds, which a resumed run skips.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from extractor.errors import SinkError
 from extractor.schemas import Article
@@ -28,6 +28,9 @@ from extractor.sinks import sql
 from extractor.sinks.jsonl import JsonlSink
 from extractor.sinks.progress import DoneRecord, Progress
 from extractor.sinks.sql import SqlSink, read_claims, stats
+
+if TYPE_CHECKING:  # a type only: extractor.batch imports the sinks
+    from extractor.batch.near_duplicates import NearDuplicates
 
 DEFAULT_TARGET = "claims.db"
 
@@ -46,8 +49,13 @@ class Sink(Protocol):
         """Write several articles; databases do it in one transaction (all or none)."""
         ...
 
-    def write_record(self, article: Article, record: DoneRecord) -> int:
-        """Write the article and list the batch record as done (databases: one transaction)."""
+    def write_record(
+        self, article: Article, record: DoneRecord, duplicates: NearDuplicates | None = None
+    ) -> int:
+        """Write the article and list the batch record as done (databases: one transaction).
+
+        With `duplicates`, also decide `article.duplicate_of` against every article the sink
+        holds and re-link the articles for which this one is the earlier original."""
         ...
 
     def done_records(self) -> Progress:

@@ -32,13 +32,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from extractor.errors import SinkError
 from extractor.schemas import Article, Claim
 from extractor.sinks.progress import DoneRecord, JsonlLedger, Progress, ledger_path
 from extractor.sinks.sql import unique_claims
+
+if TYPE_CHECKING:  # a type only: extractor.batch imports the sinks
+    from extractor.batch.near_duplicates import NearDuplicates
 
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -110,6 +114,9 @@ class JsonlSink:
         self.articles_written = 0
         self.claims_written = 0
         self.runs: list[dict[str, Any]] = []
+        # the ledger's records by article and key, with their claim ids (to list them again)
+        self._records: dict[str, dict[str, tuple[DoneRecord, list[str]]]] = {}
+        self._duplicates_loaded = False
 
     @classmethod
     def open(cls, target: str) -> JsonlSink:
@@ -157,13 +164,60 @@ class JsonlSink:
         except OSError:
             pass  # the next open truncates the torn line
 
-    def write_record(self, article: Article, record: DoneRecord) -> int:
-        """`write_article`, then the record in the progress ledger (after its claims are flushed)."""
+    def write_record(
+        self, article: Article, record: DoneRecord, duplicates: NearDuplicates | None = None
+    ) -> int:
+        """`write_article`, then the record in the progress ledger (after its claims are flushed).
+
+        With `duplicates` (the run's near-duplicate index, which first gets the articles the
+        ledger lists), `article.duplicate_of` is decided and written into the ledger line; every
+        record of an article whose `duplicate_of` changes because this one is earlier is listed
+        again with its new link (the last line of a key holds). The claims file has no
+        `duplicate_of`.
+        """
+        plan = None
+        if duplicates is not None and duplicates.enabled and record.minhash is not None:
+            self._load_duplicates(duplicates)
+            plan = duplicates.plan(article.id, article.published, record.minhash)
+            article.duplicate_of = plan.duplicate_of
+            # the rank the index gave it, for the next run's index
+            record = replace(record, duplicate_of=plan.duplicate_of, published=article.published)
         new = self.write_article(article)
         if self._ledger:
-            self._ledger.add(record, sorted(c.claim_id for c in unique_claims(article)))
+            claim_ids = sorted(c.claim_id for c in unique_claims(article))
+            self._ledger.add(record, claim_ids)
+            self._records.setdefault(article.id, {})[record.key] = (record, claim_ids)
             self._articles.add(article.id)
+            for other, original in sorted(plan.others().items()) if plan else ():
+                self._relist(other, original)
+        if plan and duplicates is not None:
+            duplicates.commit(plan)
         return new
+
+    def _load_duplicates(self, duplicates: NearDuplicates) -> None:
+        """Put the articles of the records the ledger lists (read by `done_records`) into the
+        index, once; a record whose listed link is not the index's (a kill came between a record
+        and the re-listing of the copies it re-linked) is listed again with the right one."""
+        if self._duplicates_loaded:
+            return
+        self._duplicates_loaded = True
+        for records in self._records.values():
+            for entry, _ in records.values():
+                duplicates.add(entry.article, entry.published, entry.minhash)
+        for article in self._records:
+            if article in duplicates:
+                self._relist(article, duplicates.link(article), only_changed=True)
+
+    def _relist(self, article: str, original: str | None, *, only_changed: bool = False) -> None:
+        """List the records of `article` again in the ledger, with `duplicate_of` = `original`."""
+        assert self._ledger is not None
+        records = self._records.get(article, {})
+        for key, (entry, ids) in sorted(records.items()):
+            if only_changed and entry.duplicate_of == original:
+                continue
+            relinked = replace(entry, duplicate_of=original)
+            self._ledger.add(relinked, ids)
+            records[key] = (relinked, ids)
 
     def done_records(self) -> Progress:
         """The ledger's records whose claims are all still in the file."""
@@ -171,6 +225,9 @@ class JsonlSink:
             return Progress()
         progress = self._ledger.read(self._seen)
         self._articles.update(entry.article for entry in progress.done.values())
+        self._records = {}
+        for key, entry in progress.done.items():
+            self._records.setdefault(entry.article, {})[key] = (entry, self._ledger.claims[key])
         return progress
 
     def write_articles(self, batch: Iterable[Article]) -> int:

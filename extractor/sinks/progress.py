@@ -9,10 +9,12 @@ so a deleted, truncated or replaced sink is redone, not trusted.
 JSON Lines ledger: one JSON object a line,
 
     {"key": "dump.jsonl:17", "input": "dump.jsonl", "article": "3f0c…", "duplicate_of": null,
-     "minhash": "base64…", "claims": ["49718fc2bc426f5f", …]}
+     "minhash": "base64…", "published": "2025-05-08", "claims": ["49718fc2bc426f5f", …]}
 
 An entry is trusted only when every claim id it lists is in the sink file (an entry without
-claims loses nothing when trusted). A last line cut short by a kill is ignored.
+claims loses nothing when trusted). A last line cut short by a kill is ignored. A key may
+appear on several lines: the last one holds (a record is listed again when its article's
+`duplicate_of` changes, see `sinks.jsonl`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class DoneRecord:
     article: str  # the article id
     duplicate_of: str | None = None
     minhash: bytes | None = None  # MinHash of the text (see `batch.near_duplicates`), to rebuild the index
+    published: str | None = None  # the article's publication date (which of near-duplicates is the original)
 
 
 @dataclass(slots=True)
@@ -53,7 +56,14 @@ def _parse(line: str) -> tuple[DoneRecord, list[str]] | None:
     try:
         obj = json.loads(line)
         sig = base64.b64decode(obj["minhash"]) if obj.get("minhash") else None
-        entry = DoneRecord(obj["key"], obj.get("input", ""), obj["article"], obj.get("duplicate_of"), sig)
+        entry = DoneRecord(
+            obj["key"],
+            obj.get("input", ""),
+            obj["article"],
+            obj.get("duplicate_of"),
+            sig,
+            obj.get("published"),
+        )
         return entry, list(obj.get("claims") or [])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -65,10 +75,12 @@ class JsonlLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: TextIO | None = None
+        self.claims: dict[str, list[str]] = {}  # record key -> claim ids, of the entries `read` trusted
 
     def read(self, sink_claims: set[str]) -> Progress:
         """The entries whose claims are all in `sink_claims` (the claim ids of the sink file)."""
         progress, lost = Progress(), set()
+        self.claims = {}
         if not self.path.exists():
             return progress
         with self.path.open(encoding="utf-8", errors="replace") as f:
@@ -79,9 +91,11 @@ class JsonlLedger:
                 entry, claim_ids = parsed
                 if sink_claims.issuperset(claim_ids):
                     progress.done[entry.key] = entry
+                    self.claims[entry.key] = claim_ids
                     lost.discard(entry.key)
                 else:  # the sink was deleted, truncated or replaced since
                     progress.done.pop(entry.key, None)
+                    self.claims.pop(entry.key, None)
                     lost.add(entry.key)
         progress.lost = len(lost)
         return progress
@@ -93,6 +107,7 @@ class JsonlLedger:
             "article": entry.article,
             "duplicate_of": entry.duplicate_of,
             "minhash": base64.b64encode(entry.minhash).decode("ascii") if entry.minhash else None,
+            "published": entry.published,
             "claims": claim_ids,
         }
         try:

@@ -20,6 +20,10 @@ Tables (SQLAlchemy Core, `metadata` below):
   Written in the same transaction as the article (`write_record`); deleting an article deletes
   its rows, and a row whose article now holds a different number of claims (`TRUNCATE claims`,
   a restored backup) is not trusted (`done_records`).
+* `article_signatures`  one row per article written by `claims batch`: the MinHash signature
+  of its text and its publication date, numbered in commit order (`seq`), from which every
+  writer decides near-duplicates (`duplicate_of`) with every article of the database, in the
+  article's own transaction (see `SqlSink.write_record`).
 * `schema_version`  the migrations applied.
 
 Writes (`SqlSink.write_article`) are idempotent and atomic: one transaction per article
@@ -35,7 +39,7 @@ article take turns.
 
 Migrations: a versioned list in code (`MIGRATIONS`), applied in order by `connect()` under a
 lock (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL) and recorded in
-`schema_version`. Why not Alembic: the schema is four tables; a list of Python functions runs
+`schema_version`. Why not Alembic: the schema is six tables; a list of Python functions runs
 identically on both databases, in the same transaction as the version bump, needs no
 configuration directory or extra dependency, and a fresh test database is migrated by simply
 opening it. To change the schema, append `Migration(2, ..., fn)` with explicit DDL and update
@@ -56,7 +60,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -92,6 +96,9 @@ from extractor.errors import InputError, SinkError
 from extractor.schemas import Article, Claim
 from extractor.sinks.progress import DoneRecord, Progress
 
+if TYPE_CHECKING:  # a type only: extractor.batch imports the sinks
+    from extractor.batch.near_duplicates import NearDuplicates, Plan
+
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 POSTGRES_PREFIXES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 ACCEPTED = (
@@ -101,6 +108,7 @@ ACCEPTED = (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 12
 PG_MIGRATION_LOCK = 0x6D635F6D  # advisory lock key ("mc_m") held while migrating
+PG_DUPLICATES_LOCK = 0x6D635F64  # advisory lock key ("mc_d") held by a batch write deciding near-duplicates
 
 T = TypeVar("T")
 
@@ -183,6 +191,16 @@ batch_records = Table(
     Index("ix_batch_records_article_id", "article_id"),
 )
 
+article_signatures = Table(
+    "article_signatures",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # commit order (`_plan_duplicates`)
+    Column("article_id", String, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("published", String),
+    Column("minhash", LargeBinary, nullable=False),
+    sqlite_autoincrement=True,  # a seq is never reused, even after a delete
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -209,9 +227,29 @@ def _create_batch_records(conn: Connection) -> None:
     metadata.create_all(conn, tables=[batch_records])
 
 
+def _create_article_signatures(conn: Connection) -> None:
+    """The near-duplicate signatures, one per article, filled from the batch records written so far."""
+    metadata.create_all(conn, tables=[article_signatures])
+    b, a = batch_records.c, articles.c
+    rows = conn.execute(
+        select(b.article_id, a.published, b.minhash)
+        .join(articles, a.id == b.article_id)
+        .where(b.minhash.is_not(None))
+        .order_by(b.done_at, b.key)
+    )
+    first: dict[str, dict[str, Any]] = {}
+    for article_id, published, minhash in rows:
+        first.setdefault(article_id, {"article_id": article_id, "published": published, "minhash": minhash})
+    if first:
+        conn.execute(article_signatures.insert(), list(first.values()))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create articles, claims and runs", _create_v1),
     Migration(2, "create batch_records (resume progress kept in the database)", _create_batch_records),
+    Migration(
+        3, "create article_signatures (near-duplicates decided in the database)", _create_article_signatures
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -541,6 +579,24 @@ def _write_article(conn: Connection, article: Article, rows: list[dict[str, Any]
     return len(keep - existing)
 
 
+def _store_signature(conn: Connection, article: Article, record: DoneRecord) -> None:
+    """The article's near-duplicate signature (the first one stored for an article id stays)."""
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(article_signatures)
+    values = {"article_id": article.id, "published": article.published, "minhash": record.minhash}
+    conn.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=["article_id"]))
+
+
+def _relink(conn: Connection, links: dict[str, str | None]) -> None:
+    """Set `duplicate_of` of the articles in `links` (and of their batch records) where it differs."""
+    for article_id, original in sorted(links.items()):
+        for table, column in ((articles, articles.c.id), (batch_records, batch_records.c.article_id)):
+            conn.execute(
+                update(table)
+                .where(column == article_id, table.c.duplicate_of.is_distinct_from(original))
+                .values(duplicate_of=original)
+            )
+
+
 class SqlSink:
     """A sink writing into a SQLite or PostgreSQL database (see the module docstring)."""
 
@@ -550,6 +606,7 @@ class SqlSink:
         self.articles_written = 0
         self.claims_written = 0
         self._run_id: int | None = None
+        self._signatures_seen = 0  # the last `article_signatures.seq` put into a near-duplicate index
 
     @classmethod
     def open(cls, target: str) -> SqlSink:
@@ -578,13 +635,26 @@ class SqlSink:
         self.claims_written += new
         return new
 
-    def write_record(self, article: Article, record: DoneRecord) -> int:
-        """Write the article and list the batch record as done, in one transaction."""
+    def write_record(
+        self, article: Article, record: DoneRecord, duplicates: NearDuplicates | None = None
+    ) -> int:
+        """Write the article and list the batch record as done, in one transaction.
+
+        With `duplicates` (the run's near-duplicate index), the same transaction also decides the
+        article's `duplicate_of` with every article the database holds, whichever writer wrote
+        it (see `_plan_duplicates`), stores the article's signature, and re-links the articles
+        (and their batch records) that now have an earlier original; `article.duplicate_of` is
+        set. Without it, `article.duplicate_of` and `record.duplicate_of` are written as given.
+        """
         rows = _sorted_rows(article)
         count = len(rows)
 
-        def attempt() -> int:
+        def attempt() -> tuple[int, Plan | None]:
             with self.engine.begin() as conn:
+                plan = self._plan_duplicates(conn, duplicates, article, record)
+                duplicate_of = plan.duplicate_of if plan else record.duplicate_of
+                if plan:
+                    article.duplicate_of = duplicate_of
                 new = _write_article(conn, article, rows)
                 # every record of this article is done as the article now stands (the last
                 # writer of an article wins, as in an uninterrupted run)
@@ -601,7 +671,7 @@ class SqlSink:
                             "key": record.key,
                             "input": record.input,
                             "article_id": article.id,
-                            "duplicate_of": record.duplicate_of,
+                            "duplicate_of": duplicate_of,
                             "minhash": record.minhash,
                             "claims": count,
                             "run_id": self._run_id,
@@ -611,12 +681,39 @@ class SqlSink:
                     "key",
                     touch=("done_at", "run_id"),
                 )
-                return new
+                if plan:
+                    _store_signature(conn, article, record)
+                    _relink(conn, plan.others())
+                return new, plan
 
-        new = _retrying(f"{self.name} (article {article.id})", attempt)
+        new, plan = _retrying(f"{self.name} (article {article.id})", attempt)
+        if plan and duplicates is not None:
+            duplicates.commit(plan)  # only once it is in the database
         self.articles_written += 1
         self.claims_written += new
         return new
+
+    def _plan_duplicates(
+        self, conn: Connection, duplicates: NearDuplicates | None, article: Article, record: DoneRecord
+    ) -> Plan | None:
+        """In the write transaction: bring `duplicates` up to date with the signatures other
+        writers (and earlier runs) stored, then plan the article's links; None when off.
+
+        Batch writers decide one at a time: SQLite's `BEGIN IMMEDIATE` already serializes them,
+        PostgreSQL writers take an advisory lock for the transaction. So the signatures are
+        committed in `seq` order, and reading those after the last `seq` seen gives every
+        article another writer added since.
+        """
+        if duplicates is None or not duplicates.enabled or record.minhash is None:
+            return None
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(PG_DUPLICATES_LOCK)))
+        s = article_signatures.c
+        query = select(s.seq, s.article_id, s.published, s.minhash).where(s.seq > self._signatures_seen)
+        for seq, article_id, published, minhash in conn.execute(query.order_by(s.seq)):
+            duplicates.add(article_id, published, bytes(minhash))
+            self._signatures_seen = seq  # committed by their writers: kept even if this attempt fails
+        return duplicates.plan(article.id, article.published, record.minhash)
 
     def done_records(self) -> Progress:
         """The batch records whose article still holds the claims it had when written."""
@@ -910,6 +1007,7 @@ def stats(db: str | Engine, *, top: int | None = None) -> dict[str, Any]:
 __all__ = [
     "MIGRATIONS",
     "SqlSink",
+    "article_signatures",
     "articles",
     "batch_records",
     "claims",
