@@ -124,10 +124,15 @@ EXAMPLES = [
     ("compact", "report-20170302.html", "20170302", "2017-03-02", "date"),
     ("dotted-european", "Stand 23.04.2022 14:55", "23.04.2022 14:55", "2022-04-23T14:55:00", "datetime"),
     ("now", "Bitcoin now trades above $97,000.", "now", "2025-05-08T14:00:00+00:00", "datetime"),
+    ("month-end-hyphen", "Short interest was 3.16% as of end-April.", "April", "2025-04", "month"),
+    ("month-end-suffix", "It compares with 2.87% at March-end.", "March", "2025-03", "month"),
+    ("month-end-word", "The sector stood at 2.47% as of April end.", "April", "2025-04", "month"),
 ]
 
 NOT_DATES = [
     ("may-verb", "The Fed may cut rates."),
+    ("may-end-up", "May end up being the month rates fall."),
+    ("company-weekday-domain", "Monday.com reported results."),
     ("may-at-sentence-start", "May I ask what this is for?"),
     ("round-the-clock", "24/7 trading continues."),
     ("fraction", "Whales hold 1/3 of the supply."),

@@ -116,7 +116,7 @@ def as_of_for(
         if report:
             continue  # "…, set to report earnings on Thursday, fell 1%": the report's day, not the figure's
         distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
-        if d.grain in {"month", "quarter", "year"} and distance > 6:
+        if d.grain in {"month", "quarter", "year"} and distance > 6 and not _stated_as_of(doc, tok, distance):
             continue  # "a level that held for most of February": background, not the figure's date
         if tok > fig.start and (
             after_earlier_level(sentence, fig, tok) or right_after_other_figure(sentence, fig, tok)
@@ -150,6 +150,14 @@ def as_of_for(
 
 
 EXPIRY_WORDS = {"expire", "expires", "expiring", "expiry", "matures", "maturing"}
+
+
+def _stated_as_of(doc, tok: int, distance: int) -> bool:
+    """ "3.16% short interest as of end-January": a month the text marks as the figure's date."""
+    before = [t.lower_ for t in doc[max(0, tok - 4) : tok]]
+    return distance <= 12 and ("as" in before and "of" in before or "end" in before[-2:])
+
+
 TO_DATE = {"this year", "this month", "this week", "this quarter"}
 RANGE_WORDS = {"to", "and", "through", "until", "-", "–"}
 
@@ -241,6 +249,8 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         if sentence.segment(tok) == seg
         # "up 35% so far this year after soaring 70% last year": last year is 70%'s
         and not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
+        # "tumbled 16% in Monday trading after the company's shares doubled in the past month"
+        and not _cause_between(sentence, fig, tok)
         and tok not in named
         and not in_other_clause(background, tok, fig)
         and abs(tok - fig.start) <= 12
@@ -256,6 +266,7 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
             (abs(tok - fig.start) + 30, d)
             for tok, d in windows
             if not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
+            and not _cause_between(sentence, fig, tok)
             and abs(tok - fig.start) <= 20
             and tok not in named
             and not in_other_clause(background, tok, fig)
@@ -311,6 +322,18 @@ def range_window(sentence: Sentence, fig: Figure) -> str | None:
                 return None
             return f"P{days + 1}D" if 0 < days < 366 else None
     return None
+
+
+CAUSE_OPENERS = {"after", "following", "because", "while", "when", "since"}
+
+
+def _cause_between(sentence: Sentence, fig: Figure, tok: int) -> bool:
+    """Does a clause of its own ("after the company's shares doubled") open between the figure and
+    a window after it? Then the window is that clause's."""
+    doc = sentence.span.doc
+    return any(
+        t.lower_ in CAUSE_OPENERS and tok - t.i >= 3 for t in doc[fig.end : tok] if fig.end <= t.i < tok
+    )
 
 
 def _is_a_window(sentence: Sentence, tok: int, d, averaged: bool = False) -> bool:

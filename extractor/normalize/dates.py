@@ -930,8 +930,9 @@ _MONTH_YEAR = _c(rf"\b(?P<mon>{MONTH})\s*,?\s*(?:of\s+)?(?:(?P<y>{YEAR4})|['’]
 _MONTH_ALONE = _c(rf"\b(?P<mon>{MONTH})(?!\s*[\d'’])(?!\s*(?:{CARDINAL}|{ORDINAL_WORD}))")
 _MONTH_CUE = _back(
     r"\b(?:(?P<mod>last|this|next|early|mid|late)[\s-]+"
-    r"|(?:in|during|since|until|till|through|throughout|by|from|of|for|before|after)\s+|mid-)"
+    r"|(?:in|during|since|until|till|through|throughout|by|from|of|for|before|after)\s+|mid-|end-)"
 )
+_MONTH_END_AFTER = re.compile(r"[\s-]end\b")  # "at December-end", "as of January end"
 # "the last month" / "over the past year" are windows (see find_durations), not calendar periods
 _REL_PERIOD = _c(r"\b(?P<mod>last|this|next|previous|current)\s+(?P<unit>month|year|yr|quarter|qtr)\b")
 _PERIOD_UNITS = {"yr": "year", "qtr": "quarter"}
@@ -984,6 +985,8 @@ def _month_alone(m: re.Match) -> _Atom | None:
         return None
     cue = _looking_back(m, _MONTH_CUE)
     if not cue:
+        if _MONTH_END_AFTER.match(m.string, m.end()) and token.lower() != "may":  # "May end up …"
+            return _Atom(m.start(), m.end(), "coarse", _Coarse("month", None, _month_of(token)), priority=4)
         return None
     mod = (cue["mod"] or "").lower()
     coarse = _Coarse("month", None, _month_of(token), mod=mod if mod in ("last", "this", "next") else None)
