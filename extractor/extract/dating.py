@@ -56,7 +56,7 @@ def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str
     doc = sentence.span.doc
     for token, mention, _ in sentence.dates:
         if (_after_since(doc, token) or mention.text.lower().startswith("since")) and not _superlative_since(
-            doc, token
+            doc, token, sentence.span.start
         ):
             return mention.value
     text = sentence.span.text.lower()
@@ -91,11 +91,12 @@ def _after_since(doc, token: int) -> bool:
     return "since" in before and not any(t in {",", ";", "."} for t in before[before.index("since") :])
 
 
-def _superlative_since(doc, token: int) -> bool:
-    """ "its biggest one-day gain since 2021": a record's reach, not a window the figure covers."""
-    since = next((t.i for t in doc[max(0, token - 5) : token] if t.lower_ == "since"), None)
+def _superlative_since(doc, token: int, start: int = 0) -> bool:
+    """ "its biggest one-day gain since 2021": a record's reach, not a window the figure covers (read
+    within the sentence, from `start`)."""
+    since = next((t.i for t in doc[max(start, token - 5) : token] if t.lower_ == "since"), None)
     # "its biggest one-day point gain since November 2022"
-    return since is not None and any(t.lower_ in SUPERLATIVES for t in doc[max(0, since - 8) : since])
+    return since is not None and any(t.lower_ in SUPERLATIVES for t in doc[max(start, since - 8) : since])
 
 
 def as_of_for(
@@ -324,7 +325,12 @@ def range_window(sentence: Sentence, fig: Figure) -> str | None:
     return None
 
 
-CAUSE_OPENERS = {"after", "following", "because", "while", "when", "since"}
+CAUSE_OPENERS = {
+    "after",
+    "following",
+    "because",
+    "since",
+}  # not "while": "rallied 37% while AGIX rose 33% in 24 hours" share it
 
 
 def _cause_between(sentence: Sentence, fig: Figure, tok: int) -> bool:

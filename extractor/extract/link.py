@@ -446,6 +446,10 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         qualifiers["session"] = "intraday"  # "At 10:17 a.m. ET, the Dow was down 118.68 points"
     if metric == "fund_flow" and period == "P7D" and WEEKLY.search(sentence.span.text):
         context.flow_period = "P7D"
+    elif metric == "fund_flow" and period == "P1D" and strength >= 2:
+        # "… lost $140 million on Thursday": the story is on the day's flows again; the next
+        # undated ones ("GBTC led with $53 million") are that day's, not the week's
+        context.flow_period = "P1D"
     if metric == "price_change" and subject.type == "crypto" and not qualifiers.get("since"):
         period = _daily_coin_window(sentence, period, as_of, published, context)
     if strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
