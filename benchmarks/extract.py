@@ -10,7 +10,7 @@ Page sets (each timed on its own):
 - web:    the 181 general web pages of `../shared/external/article-extraction` (few figures)
 
 For each set, each repeat times trafilatura alone and then the whole pipeline (scrape → clean →
-dedup → extract → assemble) over all its pages; the ratio of the two is taken per repeat, and
+repeated paragraphs → extract → assemble) over all its pages; the ratio of the two is taken per repeat, and
 the medians of the rates and of the ratios are printed. Aims (issue #15): ≤ 2.0× on the corpus
 and the dev set, ≤ 1.3× on the web pages. One more pass, with each stage wrapped in a timer,
 prints the share of each stage (inclusive: a nested stage's time is also in its parent's), so
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import trafilatura
 
-from extractor import clean, dedup, pipeline, process_article
+from extractor import clean, pipeline, process_article, repeated_paragraphs
 from extractor.errors import InputError
 from extractor.extract import components, default_pipeline
 from extractor.rules import RuleModel
@@ -131,8 +131,8 @@ class StageTimer:
         self.wrap(pipeline, "process_source", "whole pipeline")
         self.wrap(pipeline, "scrape", "scrape (trafilatura)")
         self.wrap(clean, "paragraphs", "clean")
-        self.wrap(clean, "check_english", "english check")
-        self.wrap(dedup, "remove_repeats", "dedup")
+        self.wrap(clean, "check_language", "language check")
+        self.wrap(repeated_paragraphs, "remove_repeats", "repeated paragraphs")
         self.wrap(pipeline, "extract_claims", "extract")
         self.wrap(nlp, "tokenizer", "  tokenize (spaCy)")
         self.wrap(components, "mark_sentences", "  sentences")
