@@ -16,8 +16,12 @@ rebuilds it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
+# datasketch is imported inside the functions that use it: it brings scipy (~0.4 s), which
+# `claims --help` and `claims extract` never need (they read DEFAULT_THRESHOLD, for batch's help)
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash  # type: ignore[import-untyped]
 
 NUM_PERM = 64
 SEED = 1
@@ -35,6 +39,8 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 
 def signature(text: str) -> bytes:
     """The MinHash of the text's word shingles, serialized (datasketch's `LeanMinHash` format)."""
+    from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     lean = LeanMinHash(minhash)
@@ -44,6 +50,8 @@ def signature(text: str) -> bytes:
 
 
 def _lean(sig: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash  # type: ignore[import-untyped]
+
     return LeanMinHash.deserialize(sig, byteorder="<")
 
 
@@ -51,6 +59,8 @@ class NearDuplicates:
     """An index of the originals seen so far; `threshold` 0 turns detection off."""
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        from datasketch import MinHashLSH  # type: ignore[import-untyped]
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM) if threshold > 0 else None
         self._order: dict[str, int] = {}  # original id -> position (the first one wins)

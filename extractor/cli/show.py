@@ -32,9 +32,6 @@ from extractor.cli.options import (
 )
 from extractor.errors import InputError, MarketClaimsError
 from extractor.inputs.pages import iter_sources
-from extractor.pipeline import process_source
-from extractor.verify import load_references, verify_article
-from extractor.view import render_article
 
 
 def show(
@@ -64,6 +61,11 @@ def show(
     The page is one file with no external resources. Exit code: 0 written, 1 the input could not
     be read (one line on stderr), 2 a usage error.
     """
+    # imported here, not with the module: every `claims` command, `--help` included, loads this file
+    from extractor.pipeline import process_source
+    from extractor.verify import load_references, verify_article
+    from extractor.view import render_article
+
     settings = load_settings(config, languages)
     try:
         refs = load_references(reference) if reference else None
