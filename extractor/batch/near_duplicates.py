@@ -37,6 +37,12 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+def load() -> None:
+    """Import datasketch now: a batch worker's setup calls this, so that the import is not paid
+    inside its first record's time budget."""
+    import datasketch  # type: ignore[import-untyped]  # noqa: F401
+
+
 def signature(text: str) -> bytes:
     """The MinHash of the text's word shingles, serialized (datasketch's `LeanMinHash` format)."""
     from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
