@@ -61,7 +61,7 @@ def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str
             doc, token
         ):
             return mention.value
-    text = sentence.span.text.lower()
+    text = sentence.lower_text
     if any(phrase in text for phrase in YEAR_TO_DATE):
         return f"{published[:4]}-01-01" if published else None
     return None
@@ -178,7 +178,7 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
-    text = sentence.span.text.lower()
+    text = sentence.lower_text
     if context.period and any(phrase in text for phrase in SAME_WINDOW):
         return context.period
     if metric == "fund_flow":

@@ -7,7 +7,10 @@ for Bitcoin and $2,900 for Ethereum") or chained ("fell 1.2% to $62,350 on Thurs
 
 from __future__ import annotations
 
+from typing import cast
+
 from extractor.extract.mentions import Figure, Sentence
+from extractor.extract.tokens import tokens_of
 
 
 def owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int) -> bool:
@@ -86,17 +89,16 @@ def after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
 def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
     """Token ranges of the clauses that describe a name in passing: ", which measures …," ", a
     measure of …,": their words say what the name is, not what the sentence's figures measure."""
-    doc = sentence.span.doc
-    ranges = []
-    for t in sentence.span:
-        if (
-            t.text == ","
-            and t.i + 1 < sentence.span.end
-            and doc[t.i + 1].lower_ in {"which", "who", "a", "an"}
-        ):
-            end = next(
-                (u.i for u in doc[t.i + 1 : sentence.span.end] if u.text in {",", ";", "—", "–"}), None
-            )
-            if end is not None and end - t.i <= 16:
-                ranges.append((t.i, end))
-    return ranges
+    # asked once per figure and per subject guess: the sentence's answer is kept with it
+    if "relative_clauses" not in sentence.memo:
+        tokens = tokens_of(sentence.span.doc)
+        text, lower = tokens.text, tokens.lower
+        first, stop = sentence.span.start, sentence.span.end
+        ranges = []
+        for i in range(first, stop):
+            if text[i] == "," and i + 1 < stop and lower[i + 1] in {"which", "who", "a", "an"}:
+                end = next((j for j in range(i + 1, stop) if text[j] in {",", ";", "—", "–"}), None)
+                if end is not None and end - i <= 16:
+                    ranges.append((i, end))
+        sentence.memo["relative_clauses"] = ranges
+    return list(cast(list[tuple[int, int]], sentence.memo["relative_clauses"]))

@@ -56,7 +56,7 @@ def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
             candidate = context.composites.get(candidate.name, candidate)  # "Nasdaq off 1.46%": the index
         if metric == "fund_flow" and candidate.type == "crypto":
             # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
-            groups = context.spot_etfs if "ETF" in sentence.span.text else context.fund_groups
+            groups = context.spot_etfs if "ETF" in sentence.span_text else context.fund_groups
             candidate = groups.get(candidate.name, candidate)
         if _subject_fits(metric, candidate, kind, fig):
             return candidate, other
@@ -96,7 +96,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
             before = [t.lower_ for t in doc[max(0, h.start - 2) : h.start] if t.lower_ != "the"]
             if before and before[-1] in {"with", "and", "against", "to", "versus", "vs"}:
                 counterpart = h
-        if counterpart is None and "the two" in sentence.span.text.lower() and len(context.recent) >= 2:
+        if counterpart is None and "the two" in sentence.lower_text and len(context.recent) >= 2:
             yield context.recent[-2], context.recent[-1]  # "the correlation between the two"
             return
         subjects = [h for h in subjects if h is not counterpart]
