@@ -487,6 +487,10 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
+    subject_ending: dict[int, Hit] = {}  # the first subject hit that ends at each token
+    for h in taken:
+        if h.kind == "subject":
+            subject_ending.setdefault(h.end, h)
     tokens = tokens_of(doc)
     text, lower = tokens.text, tokens.lower
     hits: list[Hit] = []
@@ -512,7 +516,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
-        known = next((h for h in taken if h.kind == "subject" and h.end == end), None)
+        known = subject_ending.get(end)
         if known is not None:
             hits.extend(
                 _listed_before(doc, known.start, covered)

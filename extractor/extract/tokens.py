@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy
-from spacy.attrs import IDX, IS_ALPHA, IS_LOWER, IS_UPPER, LIKE_NUM, LOWER, ORTH, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_LOWER, IS_UPPER, LIKE_NUM, LOWER, ORTH, SENT_START, SPACY
 from spacy.tokens import Doc
 
 _KEY = "market_claims.tokens"
@@ -56,8 +56,9 @@ def tokens_of(doc: Doc) -> Tokens:
     if len(doc) == 0:
         tokens = Tokens([], [], [], [], [], [], [], [], "", [])
     else:
-        columns = doc.to_array([ORTH, LOWER, IDX, SENT_START, IS_ALPHA, IS_LOWER, IS_UPPER, LIKE_NUM])
+        columns = doc.to_array([ORTH, LOWER, IDX, SENT_START, IS_ALPHA, IS_LOWER, IS_UPPER, LIKE_NUM, SPACY])
         text = _strings(doc, columns[:, 0])
+        spaces = columns[:, 8].tolist()  # a token's trailing white space is one space or none
         tokens = Tokens(
             text=text,
             lower=_strings(doc, columns[:, 1]),
@@ -68,7 +69,7 @@ def tokens_of(doc: Doc) -> Tokens:
             is_lower=columns[:, 5].astype(bool).tolist(),
             is_upper=columns[:, 6].astype(bool).tolist(),
             like_num=columns[:, 7].astype(bool).tolist(),
-            text_of_doc=doc.text,
+            text_of_doc="".join([t + " " if space else t for t, space in zip(text, spaces, strict=True)]),
             line_breaks=[i for i, t in enumerate(text) if "\n" in t],
         )
     doc.user_data[_KEY] = tokens
