@@ -8,6 +8,9 @@ Page sets (each timed on its own):
 - dev:    the development set (`../shared/corpus/dev`), each document wrapped as a web page the
           way `benchmarks/quality.py` scores it
 - web:    the 181 general web pages of `../shared/external/article-extraction` (few figures)
+- cli:    one page on the command line, each a fresh process (start-up included): the wall time
+          of `claims --help` and `claims extract PAGE` beside the `trafilatura` command on the
+          same page, and beside `trafilatura.bare_extraction` of that page in this process
 
 For each set, each repeat times trafilatura alone and then the whole pipeline (scrape → clean →
 repeated paragraphs → extract → assemble) over all its pages; the ratio of the two is taken per repeat, and
@@ -25,6 +28,7 @@ import argparse
 import gzip
 import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -82,18 +86,27 @@ def whole_pipeline(page: bytes) -> None:
         pass  # a page with no article text, or not in English: refused, as `claims` does
 
 
-def rate(fn: Callable[[bytes], None], pages: list[bytes]) -> float:
-    start = time.perf_counter()
+# --clock cpu: this process's CPU time, which other processes on a shared machine disturb much
+# less than the wall clock (both stages run in this one thread, so their CPU times compare)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def rate(
+    fn: Callable[[bytes], None], pages: list[bytes], clock: Callable[[], float] = time.perf_counter
+) -> float:
+    start = clock()
     for page in pages:
         fn(page)
-    return len(pages) / (time.perf_counter() - start)
+    return len(pages) / (clock() - start)
 
 
-def timed_set(pages: list[bytes], repeats: int) -> dict[str, float]:
+def timed_set(
+    pages: list[bytes], repeats: int, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, float]:
     """Medians over the repeats of trafilatura's rate, the pipeline's rate and their ratio."""
     base, whole, ratios = [], [], []
     for _ in range(repeats):
-        b, w = rate(trafilatura_only, pages), rate(whole_pipeline, pages)
+        b, w = rate(trafilatura_only, pages, clock), rate(whole_pipeline, pages, clock)
         base.append(b)
         whole.append(w)
         ratios.append(b / w)
@@ -152,6 +165,42 @@ class StageTimer:
             setattr(owner, name, original)
 
 
+def wall_time(command: list[str], stdin: bytes = b"") -> float:
+    start = time.perf_counter()
+    subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def command_line(page: Path, repeats: int) -> dict[str, float]:
+    """Medians (seconds) of one page through fresh processes: what a user waits for."""
+    script = Path(sys.executable).with_name("trafilatura")  # the console script beside this Python
+    trafilatura_cli = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from trafilatura.cli import main; main()"]
+    )
+    content = page.read_bytes()
+    claims = [sys.executable, "-m", "extractor"]
+    runs: dict[str, list[float]] = {"help": [], "extract": [], "trafilatura": [], "in_process": []}
+    for _ in range(repeats):
+        runs["help"].append(wall_time([*claims, "--help"]))
+        runs["extract"].append(wall_time([*claims, "extract", str(page)]))
+        runs["trafilatura"].append(wall_time(trafilatura_cli, stdin=content))
+        start = time.perf_counter()
+        trafilatura_only(content)
+        runs["in_process"].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
+def print_command_line(page: Path, result: dict[str, float], repeats: int) -> None:
+    print(f"cli: {page.name}, {repeats} repeats (medians, fresh processes, start-up included)")
+    print(f"  claims --help             : {result['help']:6.2f} s")
+    print(f"  claims extract PAGE       : {result['extract']:6.2f} s")
+    print(f"  trafilatura < PAGE        : {result['trafilatura']:6.2f} s")
+    print(f"  trafilatura, in process   : {1000 * result['in_process']:6.1f} ms (no start-up)")
+    print(f"  extract / trafilatura CLI : {result['extract'] / result['trafilatura']:6.2f}x")
+
+
 def stage_shares(pages: list[bytes]) -> dict[str, float]:
     with StageTimer() as timer:
         for page in pages:
@@ -165,24 +214,41 @@ def main() -> None:
     )
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "corpus" / "articles")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sets", default="corpus,dev,web", help="comma-separated: corpus, dev, web")
+    parser.add_argument("--sets", default="corpus,dev,web,cli", help="comma-separated: corpus, dev, web, cli")
+    parser.add_argument(
+        "--page",
+        type=Path,
+        default=ROOT / "corpus" / "articles" / "asia-open-gold-yen-morning-brief.html",
+        help="the page of the cli set",
+    )
     parser.add_argument("--no-scores", action="store_true", help="skip the scores (the speed only)")
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall: elapsed time; cpu: this process's CPU time (steadier on a busy machine)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
     args = parser.parse_args()
     loaders = {"corpus": lambda: corpus_pages(args.folder), "dev": dev_pages, "web": web_pages}
     default_pipeline()  # load the rule model once, outside the timing, as a long-running process does
     out: dict[str, object] = {}
     for name in args.sets.split(","):
+        if name == "cli":
+            cli = command_line(args.page, args.repeats)
+            out[name] = cli
+            print_command_line(args.page, cli, args.repeats)
+            continue
         if name != "corpus" and not SHARED.is_dir():
             print(f"{name}: {SHARED} is absent, skipped")
             continue
         pages = loaders[name]()
         for page in pages:  # warm up: first-use caches (tokenizer, lexemes), as a long run has them
             whole_pipeline(page)
-        result = timed_set(pages, args.repeats)
+        result = timed_set(pages, args.repeats, CLOCKS[args.clock])
         shares = stage_shares(pages)
         out[name] = {**result, "pages": len(pages), "stages": shares}
-        print(f"{name}: {len(pages)} pages, {args.repeats} repeats (medians)")
+        print(f"{name}: {len(pages)} pages, {args.repeats} repeats (medians, {args.clock} clock)")
         print(f"  trafilatura only : {result['baseline']:8.1f} articles/s")
         print(f"  claims extract   : {result['pipeline']:8.1f} articles/s")
         verdict = "ok" if result["ratio"] <= AIMS[name] else "over"

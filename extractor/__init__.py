@@ -6,10 +6,17 @@ for claim in article.claims:
     print(claim.metric, claim.subject, claim.value, claim.unit)
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from extractor.errors import InputError, MarketClaimsError
-from extractor.pipeline import process_article
-from extractor.schemas import Article, Claim
-from extractor.settings import Settings
+
+if TYPE_CHECKING:
+    from extractor.pipeline import process_article
+    from extractor.schemas import Article, Claim
+    from extractor.settings import Settings
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,3 +28,22 @@ __all__ = [
     "process_article",
     "__version__",
 ]
+
+# The public names load their modules on first use (PEP 562), not when the package is imported:
+# every `extractor.*` import runs this file first, and the pipeline brings spaCy and trafilatura
+# (about a second), which `claims --help`, `claims db` or a sink alone never need.
+_LAZY = {
+    "process_article": "extractor.pipeline",
+    "Article": "extractor.schemas",
+    "Claim": "extractor.schemas",
+    "Settings": "extractor.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extractor' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # looked up once: later reads are plain module attributes
+    return value

@@ -15,10 +15,14 @@ See docs/batch.md for the user's view.
 
 from __future__ import annotations
 
-from extractor.batch.job import BatchJob, Counts, exit_code
-from extractor.batch.process import Outcome, RecordProcessor
-from extractor.inputs.dumps import Fields, iter_records
-from extractor.inputs.pages import Source
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extractor.batch.job import BatchJob, Counts, exit_code
+    from extractor.batch.process import Outcome, RecordProcessor
+    from extractor.inputs.dumps import Fields, iter_records
+    from extractor.inputs.pages import Source
 
 __all__ = [
     "BatchJob",
@@ -30,3 +34,25 @@ __all__ = [
     "exit_code",
     "iter_records",
 ]
+
+# Loaded on first use (PEP 562): importing one light submodule (`claims batch`'s help reads
+# `near_duplicates.DEFAULT_THRESHOLD`) must not load the whole engine and the pipeline with it.
+_LAZY = {
+    "BatchJob": "extractor.batch.job",
+    "Counts": "extractor.batch.job",
+    "exit_code": "extractor.batch.job",
+    "Outcome": "extractor.batch.process",
+    "RecordProcessor": "extractor.batch.process",
+    "Fields": "extractor.inputs.dumps",
+    "iter_records": "extractor.inputs.dumps",
+    "Source": "extractor.inputs.pages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extractor.batch' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -27,8 +27,13 @@ import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
+# datasketch is imported inside the functions that use it: it brings scipy (~0.4 s), which
+# `claims --help` and `claims extract` never need (they read DEFAULT_THRESHOLD, for batch's help)
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
 
 NUM_PERM = 64
 SEED = 1
@@ -46,9 +51,17 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+def load() -> None:
+    """Import datasketch now: a batch worker's setup calls this, so that the import is not paid
+    inside its first record's time budget."""
+    import datasketch  # type: ignore[import-untyped]  # noqa: F401
+
+
 def signature(text: str) -> bytes:
     """The MinHash of the text's word shingles, serialized (datasketch's `LeanMinHash` format)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    from datasketch import LeanMinHash  # type: ignore[import-untyped]
+
+    minhash = _empty_minhash().copy()
     minhash.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     lean = LeanMinHash(minhash)
     buf = bytearray(lean.bytesize(byteorder="<"))
@@ -56,7 +69,18 @@ def signature(text: str) -> bytes:
     return bytes(buf)
 
 
+@lru_cache(maxsize=1)
+def _empty_minhash() -> MinHash:
+    """A MinHash of nothing: its copies share its permutations (the same for the same NUM_PERM and
+    SEED), which datasketch otherwise draws again for every article (~0.3 ms each)."""
+    from datasketch import MinHash  # type: ignore[import-untyped]
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
+
+
 def _lean(sig: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash  # type: ignore[import-untyped]
+
     return LeanMinHash.deserialize(sig, byteorder="<")
 
 
@@ -105,6 +129,8 @@ class NearDuplicates:
     """An index of the articles seen so far and their links; `threshold` 0 turns detection off."""
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        from datasketch import MinHashLSH  # type: ignore[import-untyped]
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM) if threshold > 0 else None
         self._rank: dict[str, Rank] = {}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
+from extractor.batch import near_duplicates
 from extractor.batch.near_duplicates import signature
 from extractor.errors import InputError, MarketClaimsError
 from extractor.inputs.pages import Source
@@ -135,13 +136,14 @@ class RecordProcessor:
         self.nlp = None
 
     def setup(self) -> None:
-        """Load the spaCy pipeline and the language model (once per worker process or actor), so a
-        record's time budget is spent on the record."""
+        """Load the spaCy pipeline, the language model and datasketch (once per worker process or
+        actor), so a record's time budget is spent on the record."""
         from extractor import clean
         from extractor.extract import default_pipeline
 
         self.nlp = default_pipeline()
         clean.load_language_identifier()
+        near_duplicates.load()
 
     def process_record(self, record: Source) -> Outcome:
         """The overridable step: one record in, one outcome out; never raises."""

@@ -14,10 +14,7 @@ from typing import Annotated
 import typer
 
 from extractor import __version__
-from extractor.batch.failures import default_errors_path
 from extractor.batch.near_duplicates import DEFAULT_THRESHOLD
-from extractor.batch.process import RecordProcessor
-from extractor.batch.run import BatchOptions, make_engine, run_batch
 from extractor.cli.options import (
     ConfigOption,
     ExitCode,
@@ -28,8 +25,10 @@ from extractor.cli.options import (
     sink_option,
 )
 from extractor.errors import InputError, MarketClaimsError
-from extractor.inputs.dumps import Fields, check_inputs
-from extractor.sinks import DEFAULT_TARGET, open_sink
+from extractor.sinks import DEFAULT_TARGET
+
+# Only the defaults the options show are imported here; the engine, the pipeline and the sinks
+# are imported when the command runs (every `claims` command, `--help` included, loads this module).
 
 FIELDS = "JSON Lines fields"
 
@@ -113,6 +112,12 @@ def batch(
     (>= 90 %) of the records this run attempted failed (each failure is one line on stderr and
     one in the errors file), 2 for a usage error or a sink that cannot be written.
     """
+    from extractor.batch.failures import default_errors_path
+    from extractor.batch.process import RecordProcessor
+    from extractor.batch.run import BatchOptions, make_engine, run_batch
+    from extractor.inputs.dumps import Fields, check_inputs
+    from extractor.sinks import open_sink
+
     settings = load_settings(config, languages)
     try:
         check_inputs(inputs)

@@ -17,20 +17,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import DBAPIError
 
+from extractor import sinks
 from extractor.cli.options import database_option, fail
 from extractor.errors import MarketClaimsError
-from extractor.schemas import METRICS, Claim
-from extractor.sinks import sql
-from extractor.sinks.jsonl import record_line
+
+# `sinks.sql` (SQLAlchemy) is looked up when a command runs, not when this module is imported:
+# every `claims` command, `--help` included, imports this module.
+if TYPE_CHECKING:
+    from extractor.schemas import Claim
 
 db_app = typer.Typer(
     name="db",
@@ -83,13 +85,15 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def _errors(db: str) -> Iterator[None]:
     """Errors become one line on stderr and exit code 2 (no traceback)."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
         yield
     except MarketClaimsError as exc:
         fail(str(exc))
     except DBAPIError as exc:
         lines = str(exc.orig).strip().splitlines()
-        fail(f"{sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
+        fail(f"{sinks.sql.display_name(db)}: {lines[0] if lines else type(exc.orig).__name__}")
 
 
 def _console() -> Console:
@@ -110,11 +114,11 @@ def stats_command(
 ) -> None:
     """Counts: articles, claims, runs, and claims per metric, subject and source."""
     with _errors(db):
-        counts = sql.stats(db, top=top)
+        counts = sinks.sql.stats(db, top=top)
     if format is StatsFormat.json:
         typer.echo(json.dumps(counts, indent=2, ensure_ascii=False, default=str))
         return
-    _print_stats(sql.display_name(db), counts)
+    _print_stats(sinks.sql.display_name(db), counts)
 
 
 def _print_stats(name: str, counts: dict[str, Any]) -> None:
@@ -155,10 +159,12 @@ def query_command(
     format: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
 ) -> None:
     """Claims matching all the given filters, ordered by as_of, subject, metric."""
+    from extractor.schemas import METRICS
+
     with _errors(db):
         if metric is not None and metric not in METRICS:
             raise MarketClaimsError(f"--metric {metric}: unknown metric; one of {', '.join(METRICS)}")
-        found = sql.read_claims(
+        found = sinks.sql.read_claims(
             db,
             subject=subject,
             metric=metric,
@@ -254,17 +260,19 @@ def export_command(
     """All claims as JSON Lines (one claim record a line, with its article block), in text order."""
     with _errors(db):
         count = _export(db, output)
-    typer.echo(f"exported {count} claims from {sql.display_name(db)} to {output or 'stdout'}", err=True)
+    typer.echo(f"exported {count} claims from {sinks.sql.display_name(db)} to {output or 'stdout'}", err=True)
 
 
 def _export(db: str, output: Path | None) -> int:
+    from extractor.sinks.jsonl import record_line
+
     try:
         out = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
     except OSError as exc:
         raise MarketClaimsError(f"{output}: cannot write ({exc.strerror or exc})") from None
     count = 0
     try:
-        for claim in sql.iter_claims(db, order="article"):
+        for claim in sinks.sql.iter_claims(db, order="article"):
             out.write(record_line(claim) + "\n")
             count += 1
     finally:

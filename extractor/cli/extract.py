@@ -6,11 +6,9 @@ import json
 import sys
 from contextlib import nullcontext
 from enum import StrEnum
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from extractor import __version__
 from extractor.cli.options import (
@@ -26,9 +24,13 @@ from extractor.cli.options import (
     sink_option,
 )
 from extractor.errors import MarketClaimsError
-from extractor.pipeline import process_inputs
-from extractor.schemas import Article
-from extractor.sinks import open_sink
+
+# The pipeline (spaCy, trafilatura), the sinks (SQLAlchemy) and rich's tables are imported in the
+# functions that use them: every `claims` command, `--help` included, imports this module.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from extractor.schemas import Article
 
 
 class OutputFormat(StrEnum):
@@ -58,6 +60,9 @@ def extract(
     Exit code: 0 when every input was processed, 1 when some failed (each failure is one line
     on stderr naming the input and the reason), 2 for a usage error.
     """
+    from extractor.pipeline import process_inputs
+    from extractor.sinks import open_sink
+
     settings = load_settings(config, languages)
     try:
         sink = open_sink(to, run_info={"inputs": inputs, "version": __version__}) if to else None
@@ -110,11 +115,15 @@ class ArticleWriter:
             ]
             self.out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         elif self.format is OutputFormat.table:
+            from rich.console import Console
+
             # piped or written to a file, the table keeps its full width instead of folding at 80 columns
             print_table(self.articles, Console(file=self.out, width=None if self.out.isatty() else 200))
 
 
 def print_table(articles: list[Article], console: Console) -> None:
+    from rich.table import Table
+
     for article in articles:
         table = Table(
             title=f"{article.path or article.url} — {article.title or ''}".strip(" —"), title_justify="left"

@@ -33,9 +33,6 @@ from extractor.cli.options import (
     load_settings,
 )
 from extractor.errors import InputError, MarketClaimsError
-from extractor.pipeline import process_inputs
-from extractor.verify import load_references, verify_article
-from extractor.view import render_article
 
 
 def show(
@@ -58,6 +55,11 @@ def show(
     The page is one file with no external resources. Exit code: 0 written, 1 the input could not
     be read (one line on stderr), 2 a usage error.
     """
+    # imported here, not with the module: every `claims` command, `--help` included, loads this file
+    from extractor.pipeline import process_inputs
+    from extractor.verify import load_references, verify_article
+    from extractor.view import render_article
+
     settings = load_settings(config, languages)
     try:
         refs = load_references(reference) if reference else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -32,13 +32,14 @@ from extractor.cli.options import (
     report,
 )
 from extractor.errors import InputError, MarketClaimsError
-from extractor.pipeline import process_inputs
-from extractor.schemas import Claim
-from extractor.settings import Settings
-from extractor.verify import References, Tolerances, VerifyReport, load_references, verify_article
-from extractor.verify.checks import show
-from extractor.verify.tolerances import tolerances as make_tolerances
-from extractor.verify.verdicts import Observation, Verdict
+
+# The pipeline and the checks are imported in the functions that use them: every `claims`
+# command, `--help` included, imports this module.
+if TYPE_CHECKING:
+    from extractor.schemas import Claim
+    from extractor.settings import Settings
+    from extractor.verify import References, Tolerances, VerifyReport
+    from extractor.verify.verdicts import Verdict
 
 STYLES = {"supported": "bold green", "contradicted": "bold red", "unverifiable": "yellow"}
 
@@ -85,6 +86,9 @@ def verify(
     not be read, 2 for a usage error (each error is one line on stderr naming the input and the
     reason).
     """
+    from extractor.verify import load_references
+    from extractor.verify.tolerances import tolerances as make_tolerances
+
     settings = load_settings(config, languages)
     try:
         tol = make_tolerances(tolerance)
@@ -114,6 +118,9 @@ def run(
 ) -> tuple[list[VerifyReport], ExitCode]:
     """The reports of the inputs that could be read, and the exit code of what failed: an input
     (1), or the database or `--claim` (2: they fail every input alike)."""
+    from extractor.pipeline import process_inputs
+    from extractor.verify import verify_article
+
     reports: list[VerifyReport] = []
     code = ExitCode.OK
     for name, article in process_inputs(inputs, settings, published=published):
@@ -150,6 +157,9 @@ def table_order(verdicts: list[Verdict]) -> list[Verdict]:
 def print_report(r: VerifyReport, console: Console) -> None:
     """One table per article: verdict (with its strength), check, claim, value, what it was
     checked against, reason; contradictions first, each with the sentences that state it."""
+    from extractor.schemas import Claim
+    from extractor.verify.checks import show
+
     a = r.article
     title = Text(f"{a.path or a.url or a.id} — {a.title or ''}".strip(" —"), style="bold")
     table = Table(title=title, title_justify="left")
@@ -195,6 +205,10 @@ def claim_cell(c: Claim) -> Text:
 
 def against_cell(v: Verdict) -> Text:
     """The reference row (symbol, day, close, range, source) or the other claim (value, words, article)."""
+    from extractor.schemas import Claim
+    from extractor.verify.checks import show
+    from extractor.verify.verdicts import Observation
+
     other = v.checked_against
     if isinstance(other, Observation):
         unit = v.claim.unit

@@ -26,6 +26,7 @@ from extractor.extract.link import carry_source, link_sentence
 from extractor.extract.mentions import Sentence, build_sentences
 from extractor.extract.merge import drop_price_outliers, merge_restatements
 from extractor.extract.tables import table_claims
+from extractor.extract.tokens import tokens_of
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel, load_rule_model
 
@@ -139,7 +140,8 @@ class MarketClaims:
             mark_sentences(doc)
         published = doc._.published or self.published
         anchor = parse_published(published)
-        text = doc.text  # Doc.text rebuilds the string on every access: read it once
+        tokens = tokens_of(doc)  # the token attributes, read once for every rule of the doc
+        text = tokens.text_of_doc  # Doc.text rebuilds the string on every access
         sentences = build_sentences(
             doc, self.model, find_quantities, find_dates(text, anchor), find_durations(text)
         )
@@ -158,10 +160,10 @@ class MarketClaims:
         drafts = []
         story_day = context.story_day
         for sentence in sentences:
-            if sentence.span.text.lstrip().startswith("|"):
+            if sentence.span_text.lstrip().startswith("|"):
                 continue  # a table row: read by column below
-            first = sentence.span[0]
-            if first.i == 0 or "\n" in doc[first.i - 1].whitespace_ or "\n" in doc[first.i - 1].text:
+            first = sentence.span.start
+            if first == 0 or "\n" in tokens.text[first - 1]:  # spaCy's whitespace_ never holds a line break
                 line_end = text.find("\n", sentence.span.start_char)
                 context.new_paragraph(
                     heading=is_heading(text[sentence.span.start_char : line_end if line_end >= 0 else None])

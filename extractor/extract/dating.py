@@ -59,7 +59,7 @@ def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str
             doc, token, sentence.span.start
         ):
             return mention.value
-    text = sentence.span.text.lower()
+    text = sentence.lower_text
     if any(phrase in text for phrase in YEAR_TO_DATE):
         return f"{published[:4]}-01-01" if published else None
     return None
@@ -277,7 +277,7 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     spanned = range_window(sentence, fig)
     if spanned:
         return spanned
-    text = sentence.span.text.lower()
+    text = sentence.lower_text
     if context.period and any(phrase in text for phrase in SAME_WINDOW):
         return context.period
     if metric == "fund_flow":

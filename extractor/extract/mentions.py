@@ -12,9 +12,11 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from spacy.tokens import Doc, Span
 
+from extractor.extract.tokens import tokens_of
 from extractor.normalize import DateMention, Duration, Quantity
 from extractor.normalize.quantities import is_money
 from extractor.rules import Entry, Hit, RuleModel, lexicon
@@ -166,18 +168,24 @@ class Sentence:
     dates: list[tuple[int, DateMention, bool]] = field(default_factory=list)  # (token, date, is_report_date)
     durations: list[tuple[int, Duration]] = field(default_factory=list)
     borders: list[int] = field(default_factory=list)  # token offsets that start a new segment
+    # answers the rules compute once per sentence, not once per figure (see `positions`, `sourcing`)
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def of(self, group: str) -> list[Hit]:
         """The hits of one rule group (`Hit.group`: "subject", "metrics", …)."""
         return self.hits.get(group, [])
 
+    @cached_property
+    def span_text(self) -> str:
+        """`span.text`, cut from the document's text: spaCy joins the span's tokens on every access."""
+        return self.text[self.span.start_char : self.span.end_char] if self.text else self.span.text
+
+    @cached_property
+    def lower_text(self) -> str:
+        return self.span_text.lower()
+
     def segment(self, token: int) -> int:
         return bisect.bisect_right(self.borders, token)
-
-
-def token_index(doc: Doc) -> list[int]:
-    """Start character of every token, for char -> token lookups with bisect."""
-    return doc.to_array("IDX").tolist()
 
 
 def char_to_token(starts: list[int], char: int) -> int:
@@ -460,27 +468,22 @@ COPULAS = {
 def copulas_after_names(doc: Doc) -> list[Hit]:
     """ "Media was the most shorted industry …", "Gas Utilities stood at …": a sentence that opens with
     a capitalized name and a verb names its subject there."""
+    tokens = tokens_of(doc)
+    text, lower = tokens.text, tokens.lower
     hits = []
-    for token in doc:
-        name_end = token.i
-        while name_end > 0 and doc[name_end - 1].lower_ in {"stocks", "shares", "sector", "industry"}:
+    for i, word in enumerate(lower):
+        if word not in COPULAS:
+            continue
+        name_end = i
+        while name_end > 0 and lower[name_end - 1] in {"stocks", "shares", "sector", "industry"}:
             name_end -= 1  # "Water Utilities stocks took the third spot"
-        if token.lower_ in COPULAS and name_end > 0 and doc[name_end - 1].text[:1].isupper():
+        if name_end > 0 and text[name_end - 1][:1].isupper():
             start = name_end - 1
-            while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text in {"&", "and"}):
+            while start > 0 and (text[start - 1][:1].isupper() or text[start - 1] in {"&", "and"}):
                 start -= 1
-            if doc[start].is_sent_start or start == 0:
-                hits.append(
-                    Hit(
-                        "changes",
-                        "copula",
-                        token.i,
-                        token.i + 1,
-                        token.idx,
-                        token.idx + len(token),
-                        "subject.copula",
-                    )
-                )
+            if tokens.sent_start[start] or start == 0:
+                idx = tokens.idx[i]
+                hits.append(Hit("changes", "copula", i, i + 1, idx, idx + len(text[i]), "subject.copula"))
     return hits
 
 
@@ -508,12 +511,18 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
+    subject_ending: dict[int, Hit] = {}  # the first subject hit that ends at each token
+    for h in taken:
+        if h.group == "subject":
+            subject_ending.setdefault(h.end, h)
+    tokens = tokens_of(doc)
+    text, lower = tokens.text, tokens.lower
     hits: list[Hit] = []
     for move in move_hits:
         if _in_title_case_line(doc, move.start):
             continue  # "XRP Faces Extended Bearish Pressure At $0.4937": every word is capitalized, none is a name
         end = move.start
-        while end > 0 and doc[end - 1].lower_ in {
+        while end > 0 and lower[end - 1] in {
             "token",
             "coin",
             "shares",
@@ -531,18 +540,18 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
-        known = next((h for h in taken if h.group == "subject" and h.end == end), None)
+        known = subject_ending.get(end)
         if known is not None:
             hits.extend(
                 _listed_before(doc, known.start, covered)
             )  # "Nucor, U.S. Steel and Steel Dynamics (STLD) rose"
         symbol = None
-        ric = RIC.match(doc[end - 1].text) if end > 0 else None
+        ric = RIC.match(text[end - 1]) if end > 0 else None
         if ric and end - 1 not in covered:
             # "Honeywell HON.O was off 2.4%", "MerckMRK.N advanced 4.6%": a Reuters code beside the name
             symbol = ric.group("symbol")
             if ric.group("name"):
-                glued = doc[end - 1]
+                glued = tokens.idx[end - 1]
                 name = ric.group("name")
                 entry = Entry("subject", name, "stock", symbol)
                 hits.append(
@@ -551,8 +560,8 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
                         name,
                         end - 1,
                         end,
-                        glued.idx,
-                        glued.idx + len(name),
+                        glued,
+                        glued + len(name),
                         "subject.named_mover",
                         entry=entry,
                     )
@@ -563,36 +572,36 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
         sectors = sectors or set()
         while start > 0 and start - 1 in sectors:
             start -= 1  # "Gas Utilities stood at …", "Water Utilities stocks took …": an industry named with a sector word
-        if start < end and (start == 0 or not doc[start - 1].text[:1].isupper() or start - 1 in covered):
+        if start < end and (start == 0 or not text[start - 1][:1].isupper() or start - 1 in covered):
             start = end  # the sector alone: the gazetteer already has it
         while start > 0 and start - 1 not in covered:
-            token = doc[start - 1]
+            before = start - 1
             if (
-                token.text[:1].isupper()
-                and (token.is_alpha or DOMAIN_NAME.match(token.text) is not None)
-                or token.text in {"&", "-", "U.S."}
-                or (token.lower_ == "of" and start - 1 < end - 1)
+                text[before][:1].isupper()
+                and (tokens.is_alpha[before] or DOMAIN_NAME.match(text[before]) is not None)
+                or text[before] in {"&", "-", "U.S."}
+                or (lower[before] == "of" and before < end - 1)
             ):
                 start -= 1
             else:
                 break
-        while start < end and (doc[start].text in NOT_NAMES or doc[start].lower_ in {"of", "&", "-"}):
-            if doc[start].text in {"U.S.", "US"} and start + 1 < end and doc[start + 1].text not in NOT_NAMES:
+        while start < end and (text[start] in NOT_NAMES or lower[start] in {"of", "&", "-"}):
+            if text[start] in {"U.S.", "US"} and start + 1 < end and text[start + 1] not in NOT_NAMES:
                 break  # "U.S. Steel", "US Foods": the country is part of the name
             start += 1
-        if start + 1 < end and doc[start].is_sent_start and doc[start].lower_ in lexicon("descriptors"):
+        if start + 1 < end and tokens.sent_start[start] and lower[start] in lexicon("descriptors"):
             start += 1  # "Chipmaker Acme Devices rose 6%": the job word describes the company
-        while end > start and doc[end - 1].lower_ in {"of", "&", "-"}:
+        while end > start and lower[end - 1] in {"of", "&", "-"}:
             end -= 1
         span_end = end  # the hit covers "Water Utilities stocks"; the name is "Water Utilities"
-        while end > start and doc[end - 1].lower_ in {"stocks", "shares", "sector", "industry"}:
+        while end > start and lower[end - 1] in {"stocks", "shares", "sector", "industry"}:
             end -= 1
         if (
             start >= end
             or end - start > 7
             # "Barrick Gold", "Marathon Oil": a common word may end a name that starts with a proper one
             or any(
-                doc[i].text in NOT_NAMES and not (i == start and doc[i].text in {"U.S.", "US"})
+                text[i] in NOT_NAMES and not (i == start and text[i] in {"U.S.", "US"})
                 for i in range(start, end - 1 if end - start > 1 else end)
             )
             or len(doc[start:end].text) < 2
@@ -600,7 +609,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             continue
         span = doc[start:span_end]
         name = doc[start:end].text
-        if name in lexicon("places") or (end - start == 1 and doc[start].lower_ in lexicon("descriptors")):
+        if name in lexicon("places") or (end - start == 1 and lower[start] in lexicon("descriptors")):
             continue  # "coffee futures in New York rose", "Steelmakers rallied": a place or a trade, not a name
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
@@ -621,27 +630,36 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
 
 def _inside_ticker(doc: Doc, i: int) -> bool:
     """The colon of "(NASDAQ:AVGO)" joins an exchange to a ticker; it does not open a clause."""
+    tokens = tokens_of(doc)
     return (
-        doc[i].text == ":"
-        and 0 < i < len(doc) - 1
-        and doc[i - 1].is_upper
-        and doc[i + 1].is_upper
-        and doc[i - 1].is_alpha
+        tokens.text[i] == ":"
+        and 0 < i < len(tokens) - 1
+        and tokens.is_upper[i - 1]
+        and tokens.is_upper[i + 1]
+        and tokens.is_alpha[i - 1]
     )
 
 
 def _in_title_case_line(doc: Doc, token: int) -> bool:
     """Is the token on a headline-style line, where most words are capitalized?"""
-    start = token
-    while start > 0 and "\n" not in doc[start - 1].whitespace_ and "\n" not in doc[start - 1].text:
-        start -= 1
-    end = token
-    while end < len(doc) - 1 and "\n" not in doc[end].whitespace_ and "\n" not in doc[end + 1].text:
-        end += 1
-    if doc[end].text in {".", "!"}:
-        return False  # a sentence, not a headline
-    words = [t for t in doc[start : end + 1] if t.is_alpha and len(t) > 3]
-    return len(words) >= 4 and sum(t.text[:1].isupper() for t in words) >= 0.75 * len(words)
+    tokens = tokens_of(doc)
+    breaks = tokens.line_breaks
+    # the line runs from the token after the last break before `token` to the token before the
+    # first break after it (a break token itself joins the lines on both sides)
+    k = bisect.bisect_left(breaks, token)
+    start = breaks[k - 1] + 1 if k > 0 else 0
+    k = bisect.bisect_right(breaks, token)
+    end = breaks[k] - 1 if k < len(breaks) else len(tokens) - 1
+    key = ("title_case_line", start, end)  # every move of a line gets the same answer
+    if key not in tokens.memo:
+        text, is_alpha = tokens.text, tokens.is_alpha
+        if text[end] in {".", "!"}:
+            answer = False  # a sentence, not a headline
+        else:
+            words = [text[i] for i in range(start, end + 1) if is_alpha[i] and len(text[i]) > 3]
+            answer = len(words) >= 4 and sum(w[:1].isupper() for w in words) >= 0.75 * len(words)
+        tokens.memo[key] = answer
+    return bool(tokens.memo[key])
 
 
 def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:
@@ -732,6 +750,7 @@ def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[
 
 
 GROUP_NOUNS = {"funds", "ETFs", "ETPs"}
+NOT_NAMES_BUT_COUNTRY = NOT_NAMES - {"U.S.", "US"}  # "U.S. equity funds": the country is part of a group
 GROUP_VERBS = {
     "attracted",
     "added",
@@ -793,34 +812,34 @@ def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
     """Groups of funds no gazetteer lists, named before a verb of flows: "US fixed-income funds
     attracted $963 million", "leveraged ETFs lost $665 million". The group is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
+    tokens = tokens_of(doc)
+    text, lower = tokens.text, tokens.lower
     hits = []
-    for token in doc:
-        if token.text not in GROUP_NOUNS or token.i in covered or token.i + 1 >= len(doc):
+    for i, word in enumerate(text):
+        if word not in GROUP_NOUNS or i in covered or i + 1 >= len(text):
             continue
-        if doc[token.i + 1].lower_ not in GROUP_VERBS:
+        if lower[i + 1] not in GROUP_VERBS:
             continue
-        start = token.i
+        start = i
         while (
             start > 0
-            and token.i - start < 5  # "US fixed - income funds"
+            and i - start < 5  # "US fixed - income funds"
             and start - 1 not in covered
-            and (
-                doc[start - 1].is_alpha or "-" in doc[start - 1].text or doc[start - 1].text in {"U.S.", "US"}
-            )
-            and doc[start - 1].lower_ not in GROUP_STOP
-            and doc[start - 1].text not in NOT_NAMES - {"U.S.", "US"}
+            and (tokens.is_alpha[start - 1] or "-" in text[start - 1] or text[start - 1] in {"U.S.", "US"})
+            and lower[start - 1] not in GROUP_STOP
+            and text[start - 1] not in NOT_NAMES_BUT_COUNTRY
         ):
             start -= 1
-        if start == token.i:
+        if start == i:
             continue  # "funds attracted": which funds, the text says elsewhere
-        span = doc[start : token.i + 1]
+        span = doc[start : i + 1]
         name = span.text[:1].upper() + span.text[1:]
         hits.append(
             Hit(
                 "subject",
                 name,
                 start,
-                token.i + 1,
+                i + 1,
                 span.start_char,
                 span.end_char,
                 "subject.fund_group",
@@ -844,15 +863,16 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     "224.02 points"."""
     if quantity.unit != "number" or end_token >= len(doc):
         return quantity.unit
-    following = [t.lower_ for t in doc[end_token : end_token + 3]]
+    tokens = tokens_of(doc)
+    following = tokens.lower[end_token : end_token + 3]
     if following[0] in {"points", "point", "pts"}:
         return "points"
     for i, word in enumerate(following):
         if word in {"shares", "share"}:
             return "shares"
-        if i == 0 and not doc[end_token].text[:1].isupper() and word not in {"new", "common", "class"}:
+        if i == 0 and not tokens.text[end_token][:1].isupper() and word not in {"new", "common", "class"}:
             break
-        if doc[end_token + i].like_num or word in {",", ".", "and", "or"}:
+        if tokens.like_num[end_token + i] or word in {",", ".", "and", "or"}:
             break
     return quantity.unit
 
@@ -894,12 +914,13 @@ def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: s
 
 def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
     """ "between $90,000 and $91,500", "from 40% to 70%" as written ranges: one figure with `value_max`."""
+    lower = tokens_of(doc).lower
     out: list[Figure] = []
     for figure in figures:
         if out:
             first = out[-1]
-            gap = [t.lower_ for t in doc[first.end : figure.start]]
-            before = doc[first.start - 1].lower_ if first.start > 0 else ""
+            gap = lower[first.end : figure.start]
+            before = lower[first.start - 1] if first.start > 0 else ""
             if (
                 (gap == ["and"] and before == "between" or gap == ["to"] and _zone_from(doc, first.start))
                 and first.unit == figure.unit
@@ -1015,8 +1036,9 @@ def build_sentences(
     dates: list[DateMention],
     durations: list[Duration],
 ) -> list[Sentence]:
-    text = doc.text  # Doc.text rebuilds the string on every access: read it once
-    starts = token_index(doc)
+    tokens = tokens_of(doc)
+    text = tokens.text_of_doc  # Doc.text rebuilds the string on every access
+    starts = tokens.idx
     hits = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
     hits += open_subjects(doc, model, starts, text)
     by_group: dict[str, list[Hit]] = {}
@@ -1070,7 +1092,7 @@ def build_sentences(
         if (
             unit != q.unit
             and end < len(doc)
-            and doc[end].lower_ in {"points", "point", "pts", "shares", "share"}
+            and tokens.lower[end] in {"points", "point", "pts", "shares", "share"}
         ):
             end += 1  # the unit word belongs to the figure: "769.83 points, or 1.79%"
         sentence_of(start).figures.append(Figure(q, unit, start, end))
@@ -1080,13 +1102,13 @@ def build_sentences(
         # "reported Q4 results late Wednesday", "updated on May 3": a report's date; "posted inflows of
         # $500 million on Monday" is the figure's (a figure stands between the report word and the date)
         reported_at = [
-            t.i for t in doc[max(holder.span.start, token - 8) : token] if t.lower_ in REPORT_WORDS
+            i for i in range(max(holder.span.start, token - 8), token) if tokens.lower[i] in REPORT_WORDS
         ]
         report = (
             bool(reported_at)
             and not any(reported_at[-1] < f.start < token for f in holder.figures)
             # "… shares reported for the prior settlement date of January 15": the figure's date
-            and not {t.lower_ for t in doc[reported_at[-1] + 1 : token]} & FIGURE_DATE_WORDS
+            and not set(tokens.lower[reported_at[-1] + 1 : token]) & FIGURE_DATE_WORDS
         )
         holder.dates.append((token, d, report))
     for window in durations:
@@ -1097,11 +1119,11 @@ def build_sentences(
         inherit_units(s.figures)
         move_in_quote_currency(doc, s.figures)
         s.borders = [
-            t.i
-            for t in s.span
+            i
+            for i in range(s.span.start, s.span.end)
             if (
-                (t.text in SEGMENT_PUNCT and not _inside_ticker(doc, t.i))
-                or (t.lower_ in SEGMENT_WORDS and t.i > s.span.start and doc[t.i - 1].text == ",")
+                (tokens.text[i] in SEGMENT_PUNCT and not _inside_ticker(doc, i))
+                or (tokens.lower[i] in SEGMENT_WORDS and i > s.span.start and tokens.text[i - 1] == ",")
             )
         ]
     return sentences

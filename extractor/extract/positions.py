@@ -7,7 +7,10 @@ for Bitcoin and $2,900 for Ethereum") or chained ("fell 1.2% to $62,350 on Thurs
 
 from __future__ import annotations
 
+from typing import cast
+
 from extractor.extract.mentions import Figure, Sentence
+from extractor.extract.tokens import tokens_of
 
 
 def owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int) -> bool:
@@ -97,20 +100,19 @@ def after_earlier_level(sentence: Sentence, fig: Figure, token: int) -> bool:
 def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
     """Token ranges of the clauses that describe a name in passing: ", which measures …," ", a
     measure of …,": their words say what the name is, not what the sentence's figures measure."""
-    doc = sentence.span.doc
-    ranges = []
-    for t in sentence.span:
-        if (
-            t.text == ","
-            and t.i + 1 < sentence.span.end
-            and doc[t.i + 1].lower_ in {"which", "who", "a", "an"}
-        ):
-            end = next(
-                (u.i for u in doc[t.i + 1 : sentence.span.end] if u.text in {",", ";", "—", "–"}), None
-            )
-            if end is not None and end - t.i <= 16:
-                ranges.append((t.i, end))
-    return ranges
+    # asked once per figure and per subject guess: the sentence's answer is kept with it
+    if "relative_clauses" not in sentence.memo:
+        tokens = tokens_of(sentence.span.doc)
+        text, lower = tokens.text, tokens.lower
+        first, stop = sentence.span.start, sentence.span.end
+        ranges = []
+        for i in range(first, stop):
+            if text[i] == "," and i + 1 < stop and lower[i + 1] in {"which", "who", "a", "an"}:
+                end = next((j for j in range(i + 1, stop) if text[j] in {",", ";", "—", "–"}), None)
+                if end is not None and end - i <= 16:
+                    ranges.append((i, end))
+        sentence.memo["relative_clauses"] = ranges
+    return list(cast(list[tuple[int, int]], sentence.memo["relative_clauses"]))
 
 
 BACKGROUND_OPENERS = {"having", "after", "before", "following"}
@@ -121,25 +123,27 @@ def background_clauses(sentence: Sentence) -> list[tuple[int, int]]:
     """Token ranges of the clauses that tell an earlier event in passing: ", having hit a record on
     January 31", ", after falling 2% the previous day", "GBTC – which has seen outflows since January
     –". A date or a window there is that event's, not the date of a figure outside the clause."""
-    doc = sentence.span.doc
+    if "background_clauses" in sentence.memo:
+        return list(cast(list[tuple[int, int]], sentence.memo["background_clauses"]))
+    tokens = tokens_of(sentence.span.doc)
+    text, lower = tokens.text, tokens.lower
     start, end = sentence.span.start, sentence.span.end
     ranges = []
-    for t in sentence.span:
-        if t.text != "," or t.i + 2 >= end:
+    for i in range(start, end):
+        if text[i] != "," or i + 2 >= end:
             continue
-        opener, following = doc[t.i + 1], doc[t.i + 2]
+        opener, following = lower[i + 1], lower[i + 2]
         # ", having posted …" always; ", after falling …" only with a verb form (", after the close"
         # is when the figure happened)
-        if opener.lower_ == "having" or (
-            opener.lower_ in BACKGROUND_OPENERS and following.lower_.endswith("ing")
-        ):
-            close = next((u.i for u in doc[t.i + 2 : end] if u.text in CLAUSE_ENDS), end)
-            ranges.append((t.i, close))
-    dashes = [t.i for t in sentence.span if t.text in {"—", "–"} and start < t.i]
+        if opener == "having" or (opener in BACKGROUND_OPENERS and following.endswith("ing")):
+            close = next((j for j in range(i + 2, end) if text[j] in CLAUSE_ENDS), end)
+            ranges.append((i, close))
+    dashes = [i for i in range(start + 1, end) if text[i] in {"—", "–"}]
     for first, second in zip(dashes, dashes[1:]):
-        if second - first <= 20 and doc[first + 1].lower_ in {"which", "who", "whose", "a", "an", "the"}:
+        if second - first <= 20 and lower[first + 1] in {"which", "who", "whose", "a", "an", "the"}:
             ranges.append((first, second))
-    return ranges
+    sentence.memo["background_clauses"] = ranges
+    return list(ranges)
 
 
 def in_other_clause(ranges: list[tuple[int, int]], token: int, fig: Figure) -> bool:

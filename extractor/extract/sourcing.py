@@ -6,7 +6,10 @@ Marcus Feld": the named source nearest the figure; "approximately 4.6%": the hed
 
 from __future__ import annotations
 
+from typing import cast
+
 from extractor.extract.mentions import Figure, Sentence
+from extractor.extract.tokens import tokens_of
 from extractor.rules import lexicon
 
 SPEECH_VERBS = {
@@ -62,7 +65,18 @@ NAME_STOP = {
 def credited_source(sentence: Sentence, fig: Figure) -> str | None:
     """The named source nearest the figure that the sentence credits: a provider after "according
     to" / "per" / "data from" or before "data" / "figures show"; a person who "said" it."""
+    if "credited" not in sentence.memo:  # the sentence's sources are the same for each of its figures
+        sentence.memo["credited"] = _credited(sentence)
+    credited = cast(list[tuple[int, str]], sentence.memo["credited"])
+    if not credited:
+        return None
+    return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+
+
+def _credited(sentence: Sentence) -> list[tuple[int, str]]:
+    """(token, name) of every source the sentence credits, in the order the rules find them."""
     doc = sentence.span.doc
+    lower = tokens_of(doc).lower
     cues = sentence.of("attribution")
     credited: list[tuple[int, str]] = []
     for s in sentence.of("source"):
@@ -83,16 +97,14 @@ def credited_source(sentence: Sentence, fig: Figure) -> str | None:
     subject_names = {h.label for h in sentence.of("subject")} | {
         sentence.text[h.start_char : h.end_char] for h in sentence.of("subject")
     }
-    for t in sentence.span:
-        if t.lower_ in SPEECH_VERBS:
-            if t.lower_ in REPORT_VERBS and not _closes_the_sentence(doc, sentence, t):
+    for i in range(sentence.span.start, sentence.span.end):
+        if lower[i] in SPEECH_VERBS:
+            if lower[i] in REPORT_VERBS and not _closes_the_sentence(doc, sentence, doc[i]):
                 continue  # "fell 3% after the Journal reported …" is news, not the figure's source
-            name = _name_at(doc, t.i + 1, sentence.span.end) or _name_before(doc, t.i, sentence.span.start)
+            name = _name_at(doc, i + 1, sentence.span.end) or _name_before(doc, i, sentence.span.start)
             if name and name not in subject_names:
-                credited.append((t.i, name))
-    if not credited:
-        return None
-    return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+                credited.append((i, name))
+    return credited
 
 
 DATA_NOUNS = {"data", "figures", "numbers", "information", "figure", "statistics", "stats"}
@@ -204,9 +216,9 @@ def _name_before(doc, end: int, limit: int) -> str | None:
 
 
 def hedge_before(sentence: Sentence, fig: Figure) -> str | None:
-    doc = sentence.span.doc
+    lower = tokens_of(sentence.span.doc).lower
     for h in sentence.of("hedges"):
-        gap = [t.lower_ for t in doc[h.end : fig.start]]
+        gap = lower[h.end : fig.start]
         # "about $4.6 billion", "nearly a 5% drop", "near the $2,780 level" (but "above the $10.6
         # billion seen in 2021" compares with another figure: no hedge of it)
         allowed = {"a", "an", "of"} | ({"the"} if h.label not in lexicon("threshold_hedges") else set())

@@ -14,6 +14,7 @@ from extractor.extract.draft import Context, family_of
 from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.positions import relative_clauses
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
+from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
 from extractor.rules import Entry, Hit, entry_of, lexicon
 
@@ -54,7 +55,7 @@ def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
             candidate = context.composites.get(candidate.name, candidate)  # "Nasdaq off 1.46%": the index
         if metric == "fund_flow" and candidate.type == "crypto":
             # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
-            groups = context.spot_etfs if "ETF" in sentence.span.text else context.fund_groups
+            groups = context.spot_etfs if "ETF" in sentence.span_text else context.fund_groups
             candidate = groups.get(candidate.name, candidate)
         if _subject_fits(metric, candidate, kind, fig):
             return candidate, other
@@ -66,6 +67,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
     in the same order as the figures; the nearest name before it in its clause, then in its
     sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""
     doc = sentence.span.doc
+    lower = tokens_of(doc).lower  # the rules below read token words as lists, not Token objects
     credited = credited_spans(sentence)
     subjects = [
         h
@@ -86,16 +88,23 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
     subjects = [h for h in subjects if not _compared_with(doc, sentence, h)] or subjects
     counterpart = None
     if metric == "correlation":
-        between = next((t.i for t in sentence.span if t.lower_ == "between" and t.i < fig.end + 6), None)
-        pair = [h for h in subjects if between is not None and h.start > between][:2]
+        between_at = next(
+            (
+                i
+                for i in range(sentence.span.start, sentence.span.end)
+                if lower[i] == "between" and i < fig.end + 6
+            ),
+            None,
+        )
+        pair = [h for h in subjects if between_at is not None and h.start > between_at][:2]
         if len(pair) == 2:
             yield pair[0].entry, pair[1].entry
             return
         for h in subjects:
-            before = [t.lower_ for t in doc[max(0, h.start - 2) : h.start] if t.lower_ != "the"]
+            before = [w for w in lower[max(0, h.start - 2) : h.start] if w != "the"]
             if before and before[-1] in {"with", "and", "against", "to", "versus", "vs"}:
                 counterpart = h
-        if counterpart is None and "the two" in sentence.span.text.lower() and len(context.recent) >= 2:
+        if counterpart is None and "the two" in sentence.lower_text and len(context.recent) >= 2:
             yield context.recent[-2], context.recent[-1]  # "the correlation between the two"
             return
         subjects = [h for h in subjects if h is not counterpart]
@@ -108,7 +117,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
     moves = {i for c in sentence.of("changes") for i in range(c.start, c.end)}
     for h in subjects:
-        gap = [t.lower_ for t in doc[fig.end : h.start] if t.lower_ != "the"]
+        gap = [w for w in lower[fig.end : h.start] if w != "the"]
         if (
             len(gap) == 2
             and gap[1] == "by"
@@ -129,7 +138,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
     for h in subjects:
         # "a 3.7% surge in the communication services sector": the move's noun stands between
         start = fig.end + (1 if fig.end in moves else 0)
-        gap = [t.lower_ for t in doc[start : h.start] if t.i not in cue_tokens]
+        gap = [lower[i] for i in range(start, h.start) if i not in cue_tokens]
         on_market = (
             gap[:1] == ["on"] and h.entry.type == "market"
         )  # "20.1 billion shares changed hands on U.S. exchanges"
@@ -200,7 +209,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
             yield h.entry, other
     if not any_before:
         for h in subjects:
-            gap = [t.lower_ for t in doc[fig.end : h.start]]
+            gap = lower[fig.end : h.start]
             if 2 <= len(gap) <= 8 and gap[-2:] in (["of", "the"], ["chart", "of"]) and "," not in gap:
                 yield h.entry, other  # "support at $184.50 on the hourly chart of the SOL/USD pair"
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
@@ -327,15 +336,23 @@ def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:
         for i in range(h.start, h.end)
     }
     dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
-    speakers = {t.i + d for t in sentence.span if t.lower_ in SPEECH_VERBS for d in (-2, -1, 1, 2)}
-    for t in doc[sentence.span.start : fig.start]:
-        if t.i == sentence.span.start or t.i in covered or t.i in dated or t.i in speakers or not t.is_alpha:
+    tokens = tokens_of(doc)
+    first = sentence.span.start
+    speakers = {
+        i + d
+        for i in range(first, sentence.span.end)
+        if tokens.lower[i] in SPEECH_VERBS
+        for d in (-2, -1, 1, 2)
+    }
+    for i in range(first, min(fig.start, len(tokens))):
+        if i == first or i in covered or i in dated or i in speakers or not tokens.is_alpha[i]:
             continue
+        word = tokens.text[i]
         if (
-            t.text[:1].isupper()
-            and t.text not in NOT_NAMES
-            and len(t.text) > 1
-            and (not t.is_upper or t.text.upper() not in NOT_TICKERS)
+            word[:1].isupper()
+            and word not in NOT_NAMES
+            and len(word) > 1
+            and (not tokens.is_upper[i] or word.upper() not in NOT_TICKERS)
         ):
             return True
     return False
@@ -360,13 +377,13 @@ def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
 
 
 def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:
-    clause = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    clause = tokens_of(doc).lower[sentence.span.start : fig.start]
     cut = max((i for i, t in enumerate(clause) if t in {",", ";", "and"}), default=-1)
     return any(t in {"its", "their"} for t in clause[cut + 1 :])
 
 
 def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
-    tokens = [t.lower_ for t in doc[sentence.span.start : fig.start]]
+    tokens = tokens_of(doc).lower[sentence.span.start : fig.start]
     return any(
         t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies"} for t in tokens
     )
@@ -375,18 +392,19 @@ def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
 def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> str:
     """ "the sector", "the small-cap benchmark": the subject named just before, not a new one."""
     start = named_before[0].end if named_before else sentence.span.start
-    tokens = [t.lower_ for t in doc[start : fig.start]]
+    lists = tokens_of(doc)
+    tokens = lists.lower[start : fig.start]
     # "the sector", "the small-cap benchmark", "The electric-vehicle maker": the last such noun, or ""
     found = ""
-    words = list(doc[start : fig.start])
+    texts, alpha = lists.text[start : fig.start], lists.is_alpha[start : fig.start]
     for i, token in enumerate(tokens):
         if token == "the":
             for j, following in enumerate(tokens[i + 1 : i + 8], start=i + 1):
                 if following in GENERIC_SINGULARS:
                     # "The KBW Regional Banking index": a name we do not know, not "the index" of before
                     named = any(
-                        w.text[:1].isupper() and w.is_alpha and w.text not in NOT_NAMES
-                        for w in words[i + 1 : j]
+                        texts[k][:1].isupper() and alpha[k] and texts[k] not in NOT_NAMES
+                        for k in range(i + 1, j)
                     )
                     found = "" if named else following
                     break
@@ -398,7 +416,8 @@ def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[H
 def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
     """ "the products", "the twelve funds": a group named before, not a new subject."""
     start = named_before[0].end if named_before else sentence.span.start
-    tokens = [t.lower_ for t in doc[start : fig.start]]
+    like_num = tokens_of(doc).like_num
+    tokens = tokens_of(doc).lower[start : fig.start]
     return any(
         a in {"the", "these", "those", "all", "twelve", "eleven", "nine", "ten"} and b in GENERIC_PLURALS
         for a, b in zip(tokens, tokens[1:])
@@ -407,7 +426,7 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
         and i > 0
         and tokens[i - 1].isalpha()
         and tokens[i - 1] not in {"bitcoin", "ether", "ethereum"}
-        and doc[sentence.span.start + i - 1].like_num
+        and like_num[sentence.span.start + i - 1]
         for i, t in enumerate(tokens)
         if sentence.span.start + i - 1 >= start
     )
@@ -417,9 +436,10 @@ def _compared_with(doc, sentence: Sentence, hit: Hit) -> bool:
     """A name written only as a comparison ("like Bitcoin and Ethereum", "than Solana")."""
     i = hit.start - 1
     names = {j for h in sentence.of("subject") for j in range(h.start, h.end)}
-    while i >= sentence.span.start and (doc[i].lower_ in {"and", ",", "the", "or"} or i in names):
+    lower = tokens_of(doc).lower
+    while i >= sentence.span.start and (lower[i] in {"and", ",", "the", "or"} or i in names):
         i -= 1
-    return i >= sentence.span.start and doc[i].lower_ in COMPARED_WITH
+    return i >= sentence.span.start and lower[i] in COMPARED_WITH
 
 
 def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
@@ -427,17 +447,19 @@ def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
     the subject named just before it is not what the figure is about."""
     if hit.end > fig.start:
         return False
-    opening = next((t.i for t in reversed(doc[max(0, hit.start - 10) : hit.start]) if t.text == ","), None)
-    if opening is None or doc[opening + 1].lower_ not in {"a", "an", "the"}:
+    tokens = tokens_of(doc)
+    text = tokens.text
+    opening = next((i for i in range(hit.start - 1, max(0, hit.start - 10) - 1, -1) if text[i] == ","), None)
+    if opening is None or tokens.lower[opening + 1] not in {"a", "an", "the"}:
         return False
     # the name the appositive describes ends at the comma, or before its ticker: "The CoinDesk 20 Index (CD20), a …"
     if not any(
-        h.end == opening or (doc[h.end].text == "(" and doc[opening - 1].text == ")" and opening - h.end <= 4)
+        h.end == opening or (text[h.end] == "(" and text[opening - 1] == ")" and opening - h.end <= 4)
         for h in subjects
         if h is not hit
     ):
         return False
-    return any(t.text == "," for t in doc[hit.end : fig.start])
+    return "," in text[hit.end : fig.start]
 
 
 def _names_an_excluded_topic(sentence: Sentence, hit: Hit) -> bool:
@@ -455,17 +477,18 @@ def _names_an_excluded_topic(sentence: Sentence, hit: Hit) -> bool:
 
 def _excluded_name(doc, hit: Hit) -> bool:
     """ "the total crypto market capitalization, excluding Bitcoin and Ethereum": not the subject."""
-    before = {t.lower_ for t in doc[max(0, hit.start - 4) : hit.start]}
+    before = set(tokens_of(doc).lower[max(0, hit.start - 4) : hit.start])
     return bool(before & {"excluding", "except", "ex", "without", "besides"})
 
 
 def _is_group_modifier(doc, hit: Hit) -> bool:
     """ "the 11 major S&P 500 sectors": the index names a group here, not what is measured."""
-    following = [t for t in doc[hit.end : hit.end + 4]]
-    if following and following[0].lower_ in MODIFIED_NOUNS:
+    tokens = tokens_of(doc)
+    following = tokens.lower[hit.end : hit.end + 4]
+    if following and following[0] in MODIFIED_NOUNS:
         return True  # "the world's largest Bitcoin mining firm": Bitcoin describes the firm
-    for t in following:
-        if t.lower_ in {
+    for i, word in enumerate(following, start=hit.end):
+        if word in {
             "sectors",
             "industries",
             "groups",
@@ -475,7 +498,7 @@ def _is_group_modifier(doc, hit: Hit) -> bool:
             "indices",
         }:
             return True
-        if not (t.lower_ in {"'s", "’s", "major", "main", "sector", "industry"} or t.like_num):
+        if not (word in {"'s", "’s", "major", "main", "sector", "industry"} or tokens.like_num[i]):
             return False
     return False
 
@@ -483,7 +506,7 @@ def _is_group_modifier(doc, hit: Hit) -> bool:
 def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
     """ "on Coinbase" names the venue, not the company."""
     doc = sentence.span.doc
-    before = doc[hit.start - 1].lower_ if hit.start else ""
+    before = tokens_of(doc).lower[hit.start - 1] if hit.start else ""
     return before in {"on", "across", "at"} and any(v.start == hit.start for v in sentence.of("venue"))
 
 
@@ -491,12 +514,13 @@ def respectively(sentence: Sentence) -> dict[int, Entry]:
     """ "short interest in the IT and Commercial Services sectors stands at 2.4% and 2.0%": names and
     figures listed in the same order are paired one to one."""
     doc = sentence.span.doc
+    lower = tokens_of(doc).lower
     pairs: dict[int, Entry] = {}
     figs = sentence.figures
     i = 0
     while i < len(figs):
         j = i
-        while j + 1 < len(figs) and {t.lower_ for t in doc[figs[j].end : figs[j + 1].start]} <= {
+        while j + 1 < len(figs) and set(lower[figs[j].end : figs[j + 1].start]) <= {
             "and",
             ",",
             "respectively",
@@ -521,7 +545,7 @@ def listed_together(doc, hits: list[Hit]) -> list[Hit]:
     """The last run of names joined only by "and", commas and "the"."""
     run: list[Hit] = []
     for h in hits:
-        gap = {t.lower_ for t in doc[run[-1].end : h.start]} if run else set()
+        gap = set(tokens_of(doc).lower[run[-1].end : h.start]) if run else set()
         # "AI chipmakers Nvidia and Broadcom": a name right before another describes it, it is not listed
         if run and gap and gap <= {"and", ",", "the"}:
             run.append(h)

@@ -20,14 +20,37 @@ back the records whose claims the sink still holds, which a resumed run skips.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from extractor.errors import SinkError
-from extractor.schemas import Article
-from extractor.sinks import sql
-from extractor.sinks.jsonl import JsonlSink
 from extractor.sinks.progress import DoneRecord, Progress
-from extractor.sinks.sql import SqlSink, read_claims, stats
+
+if TYPE_CHECKING:
+    from extractor.schemas import Article
+    from extractor.sinks import sql
+    from extractor.sinks.jsonl import JsonlSink
+    from extractor.sinks.sql import SqlSink, read_claims, stats
+
+# The sinks load on first use (PEP 562): both need SQLAlchemy (~0.2 s to import), which
+# `claims extract` without `--to` and `claims --help` (it shows DEFAULT_TARGET) never use.
+_LAZY = {
+    "sql": "extractor.sinks.sql",
+    "SqlSink": "extractor.sinks.sql",
+    "read_claims": "extractor.sinks.sql",
+    "stats": "extractor.sinks.sql",
+    "JsonlSink": "extractor.sinks.jsonl",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extractor.sinks' has no attribute {name!r}")
+    value = import_module(module) if name == "sql" else getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 if TYPE_CHECKING:  # a type only: extractor.batch imports the sinks
     from extractor.batch.near_duplicates import NearDuplicates
@@ -91,6 +114,8 @@ def sink_kind(target: str) -> str:
         return "stdout"
     if target.lower().endswith(".jsonl") and "://" not in target:
         return "jsonl"
+    from extractor.sinks import sql
+
     url = sql.database_url(target)  # raises SinkError naming what is accepted
     return "postgresql" if url.startswith("postgresql") else "sqlite"
 
@@ -100,13 +125,14 @@ def open_sink(target: str | None, *, run_info: dict[str, Any] | None = None) -> 
 
     `run_info` (`{"inputs": [...], "version": "..."}`) starts a run at once; `close()` finishes it.
     """
+    from extractor.sinks.jsonl import JsonlSink
+    from extractor.sinks.sql import ACCEPTED, SqlSink
+
     target = DEFAULT_TARGET if target is None else target
     try:
         kind = sink_kind(target)
     except SinkError:
-        raise SinkError(
-            f"{target}: not a sink; expected a *.jsonl file, '-' (stdout), {sql.ACCEPTED}"
-        ) from None
+        raise SinkError(f"{target}: not a sink; expected a *.jsonl file, '-' (stdout), {ACCEPTED}") from None
     sink: Sink = JsonlSink.open(target) if kind in ("jsonl", "stdout") else SqlSink.open(target)
     if run_info is not None:
         sink.start_run(run_info.get("inputs"), run_info.get("version"))
@@ -123,5 +149,6 @@ __all__ = [
     "open_sink",
     "read_claims",
     "sink_kind",
+    "sql",
     "stats",
 ]
