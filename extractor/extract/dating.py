@@ -8,6 +8,7 @@ carries; else the publication date.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 from datetime import date as calendar_date
@@ -20,6 +21,7 @@ from extractor.extract.positions import (
     in_other_clause,
     right_after_other_figure,
 )
+from extractor.extract.tokens import tokens_of
 from extractor.metrics import registry
 from extractor.rules import lexicon
 
@@ -174,7 +176,8 @@ def _dates_a_figure(sentence: Sentence, fig: Figure, tok: int, d) -> bool:
         return False
     if set(before) & EXPIRY_WORDS:
         return False  # "options set to expire on June 28": when they expire, not when the figure held
-    width = len(doc.char_span(d.start, d.end, alignment_mode="expand") or [doc[tok]])
+    idx = tokens_of(doc).idx
+    width = max(1, bisect.bisect_left(idx, d.end, tok) - tok)  # the tokens the date covers
     after = doc[tok + width : tok + width + 1]
     if after.text in RANGE_WORDS and any(
         other > tok + width and other <= tok + width + 2 for other, _, _ in sentence.dates
@@ -190,8 +193,7 @@ def _dates_a_figure(sentence: Sentence, fig: Figure, tok: int, d) -> bool:
 def _speaks_of_now(sentence: Sentence) -> bool:
     """ "is trading at", "currently", "at press time": the figure is as of the writing, not of the
     session the story's lead speaks of."""
-    words = {t.lower_ for t in sentence.span}
-    return bool(words & lexicon("present_time_words"))
+    return bool(sentence.word_set & lexicon("present_time_words"))
 
 
 def at_window_end(as_of: str | None, period: str | None, published: str | None) -> str | None:

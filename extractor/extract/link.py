@@ -173,7 +173,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
             for draft in context.previous_drafts:
                 draft.attributed_to = draft.attributed_to or credit
                 context.sources.setdefault(family_of(draft.metric), credit)
-        words = {t.lower_ for t in sentence.span}
+        words = sentence.word_set
         if "weekly" in words and FLOW_REPORT_WORDS & words:
             context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
         cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
@@ -498,7 +498,7 @@ def _daily_coin_window(
         return None  # a move of another day ("rose 2% on Monday"): one session, no window
     if context.crypto_window:
         return context.crypto_window
-    return "P1D" if PRESENT_MOVE_WORDS & {t.lower_ for t in sentence.span} else None
+    return "P1D" if PRESENT_MOVE_WORDS & sentence.word_set else None
 
 
 def _change_sign(sentence: Sentence, fig: Figure) -> int:

@@ -184,6 +184,15 @@ class Sentence:
     def lower_text(self) -> str:
         return self.span_text.lower()
 
+    @cached_property
+    def words(self) -> list[str]:
+        """The lower-case text of the sentence's tokens, in order (read from the doc's token lists)."""
+        return tokens_of(self.span.doc).lower[self.span.start : self.span.end]
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
+
     def segment(self, token: int) -> int:
         return bisect.bisect_right(self.borders, token)
 

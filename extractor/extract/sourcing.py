@@ -114,6 +114,10 @@ BACK_CREDIT_CUES = {"shared", "provided", "compiled", "published", "posted", "re
 def credit_looking_back(sentence: Sentence) -> str | None:
     """ "This data was shared by journalist Colin Wu on his X account.": a sentence without figures
     that credits the figures just stated. The name (the first capitalized run after the cue), or None."""
+    if sentence.words[:1] and sentence.words[0] not in {"this", "these", "the", "that", "those"}:
+        return None
+    if not sentence.word_set & DATA_NOUNS:
+        return None
     doc = sentence.span.doc
     words = [t for t in sentence.span if not t.is_punct]
     if len(words) < 4 or words[0].lower_ not in {"this", "these", "the", "that", "those"}:
@@ -148,6 +152,8 @@ PRONOUN_SPEECH = SPEECH_VERBS | {
 def person_named(sentence: Sentence) -> str | None:
     """The last person the sentence names after a job word ("analyst J. Derrick Wood raised his
     target"): whom a following "He highlights that …" means."""
+    if not sentence.word_set & lexicon("person_roles"):
+        return None
     doc = sentence.span.doc
     found = None
     for t in sentence.span:
@@ -165,8 +171,8 @@ def person_named(sentence: Sentence) -> str | None:
 
 def speaks_through_pronoun(sentence: Sentence) -> bool:
     """ "He highlights that the stock is only up 5%": the figure is the person named just before."""
-    words = [t.lower_ for t in sentence.span if not t.is_punct][:3]
-    return len(words) >= 2 and words[0] in PRONOUNS and words[1] in PRONOUN_SPEECH
+    words = [w for w in sentence.words[:4] if w.isalpha()][:2]
+    return len(words) == 2 and words[0] in PRONOUNS and words[1] in PRONOUN_SPEECH
 
 
 def credited_spans(sentence: Sentence) -> set[tuple[int, int]]:

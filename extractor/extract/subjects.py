@@ -213,7 +213,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
             if 2 <= len(gap) <= 8 and gap[-2:] in (["of", "the"], ["chart", "of"]) and "," not in gap:
                 yield h.entry, other  # "support at $184.50 on the hourly chart of the SOL/USD pair"
     first_word = next((t.lower_ for t in sentence.span if t.is_alpha), "")
-    opening = [t.lower_ for t in sentence.span if t.is_alpha][:2]
+    opening = [w for w in sentence.words[:4] if w.isalpha()][:2]
     if not any_before and (opening[:1] == ["shares"] or opening in STOCK_ANAPHORA):
         # "MGM Resorts reported results late Wednesday. Shares surged 16% intraday": the stock just named
         if context.last_stock is not None:  # named in the sentence just before, not anywhere earlier
