@@ -23,8 +23,8 @@ from spacy.tokens import Doc
 from extractor.extract.dating import session_day
 from extractor.extract.draft import Context
 from extractor.extract.link import carry_source, link_sentence
-from extractor.extract.mentions import Sentence, build_sentences
 from extractor.extract.merge import drop_price_outliers, merge_restatements
+from extractor.extract.sentences import Sentence, build_sentences
 from extractor.extract.tables import table_claims
 from extractor.extract.tokens import tokens_of
 from extractor.normalize import find_dates, find_durations, find_quantities

@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import date as calendar_date
 
 from extractor.extract.draft import Context
-from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import (
     after_earlier_level,
     background_clauses,
     in_other_clause,
     right_after_other_figure,
 )
+from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.tokens import tokens_of
 from extractor.metrics import registry
 from extractor.rules import lexicon

@@ -30,8 +30,8 @@ from extractor.extract.dating import (
     since_for,
 )
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
-from extractor.extract.mentions import Figure, Sentence
 from extractor.extract.positions import owned_by_other_figure, relative_clauses
+from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.sourcing import (
     credit_looking_back,
     credited_source,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from extractor.extract.mentions import Figure, Sentence
+from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.tokens import tokens_of
 from extractor.rules import lexicon
 

@@ -11,8 +11,8 @@ last subject of that kind; the name of the sentence before; the article's main s
 from __future__ import annotations
 
 from extractor.extract.draft import Context, family_of
-from extractor.extract.mentions import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.positions import relative_clauses
+from extractor.extract.sentences import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
 from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
