@@ -8,10 +8,10 @@ for claim in article.claims:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from extractor.errors import InputError, MarketClaimsError
+from extractor.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from extractor.pipeline import process_article
@@ -40,10 +40,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'extractor' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # looked up once: later reads are plain module attributes
-    return value
+__getattr__ = lazy_attributes(__name__, globals(), _LAZY)

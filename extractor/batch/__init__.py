@@ -15,8 +15,9 @@ See docs/batch.md for the user's view.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from extractor.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from extractor.batch.job import BatchJob, Counts, exit_code
@@ -49,10 +50,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'extractor.batch' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, globals(), _LAZY)

@@ -20,10 +20,10 @@ back the records whose claims the sink still holds, which a resumed run skips.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from extractor.errors import SinkError
+from extractor.lazy import lazy_attributes
 from extractor.sinks.progress import DoneRecord, Progress
 
 if TYPE_CHECKING:
@@ -43,13 +43,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'extractor.sinks' has no attribute {name!r}")
-    value = import_module(module) if name == "sql" else getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, globals(), _LAZY)
 
 
 if TYPE_CHECKING:  # a type only: extractor.batch imports the sinks
