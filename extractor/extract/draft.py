@@ -73,6 +73,7 @@ class Context:
     # the session day the title or lead speaks of, when it is before publication ("U.S. stocks ended
     # lower on Wednesday" in a wrap published Thursday morning): the day of the story's undated figures
     story_day: str | None = None
+    flow_direction: str | None = None  # the direction of the last fund flow stated ("lost $140 million")
     flow_period: str | None = None  # "the CoinShares weekly report": the window of the flows it quotes
     last_stock: Entry | None = None  # the last stock the previous sentence named ("… Shares surged 16%")
     person: str | None = None  # the last person named after a job word ("analyst J. Derrick Wood")

@@ -329,6 +329,11 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         family, rule = context.family, "context.refers_back"
     if family in (None, "price") and kind == "money" and _fund_moved_money(sentence, fig, seg):
         family, rule = "fund_flow", "fund_flow.fund_added"  # "commodities ETFs added $632.7 million"
+    if family is None and kind == "money" and _fund_in_a_list_of_flows(sentence, fig, seg, context):
+        family, rule = (
+            "fund_flow",
+            "fund_flow.listed_fund",
+        )  # "… GBTC led with $53 million, followed by FBTC at $51 million"
     if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
         return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
     if family is None and _other_metric_beside(sentence, fig):
@@ -428,6 +433,7 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
             sign = 1
         if metric == "fund_flow":
             qualifiers["direction"] = "outflow" if sign < 0 else "inflow"
+            context.flow_direction = qualifiers["direction"]
     if sign < 0 and signed:
         value = -value
         value_max = -value_max if value_max is not None else None
@@ -629,6 +635,23 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
         return False
     before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
     return bool(before) and entry_of(max(before, key=lambda h: h.end)).type == "etf"
+
+
+def _fund_in_a_list_of_flows(sentence: Sentence, fig: Figure, seg: int, context: Context) -> bool:
+    """ "Spot bitcoin ETFs lost $140 million on Thursday. Grayscale's GBTC led with $53 million,
+    followed by Fidelity's FBTC at $51 million": after a sentence of fund flows, amounts written
+    right after a fund's name ("FBTC at", "GBTC led with") go on listing that day's flows."""
+    if context.family != "fund_flow" or not SCALED.search(fig.quantity.text):
+        return False
+    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    if not before:
+        return False
+    nearest = max(before, key=lambda h: h.end)
+    between = sentence.words[nearest.end - sentence.span.start : fig.start - sentence.span.start]
+    return entry_of(nearest).type == "etf" and between in LIST_GAPS
+
+
+LIST_GAPS = [["at"], ["with"], ["led", "with"], ["led", "the", "way", "with"], ["saw"], ["had"], [","]]
 
 
 def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
@@ -1221,6 +1244,8 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
         )
         if direction:
             out["direction"] = direction.label
+        elif rule == "fund_flow.listed_fund" and context.flow_direction:
+            out["direction"] = context.flow_direction  # the list goes on in the direction it started
     if metric == "exchange_netflow":
         text = sentence.span.text.lower()
         if any(

@@ -174,6 +174,9 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_da
                     qualifiers=qualifiers,
                     as_of=as_of,
                     as_of_explicit=explicit,
+                    # a date in the caption ("net flows, Tuesday 21 January 2025") is written for
+                    # the table's figures: it outranks a date the text only carried or defaulted
+                    as_of_strength=3 if explicit else 0,
                     period=windows[0].value
                     if windows and metric_row(metric).windowed
                     else (flow_window(caption + " " + heading) if metric == "fund_flow" else None),
