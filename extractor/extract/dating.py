@@ -361,8 +361,11 @@ def _is_a_window(sentence: Sentence, tok: int, d, averaged: bool = False) -> boo
         for _, other, _ in sentence.dates
     ):
         return False
-    before = {t.lower_ for t in doc[max(sentence.span.start, tok - 6) : tok]}
-    return not before & SUPERLATIVES
+    # "the largest net outflow in nearly two years", "its lowest in over a month": a superlative,
+    # then "in" a span of time ("the worst performer thus far on the day" is no record's reach)
+    words = tokens_of(doc).lower
+    before = set(words[max(sentence.span.start, tok - 6) : tok])
+    return not (before & SUPERLATIVES and "in" in words[max(sentence.span.start, tok - 3) : tok])
 
 
 def flow_window(text: str) -> str:
