@@ -344,6 +344,12 @@ def _cause_between(sentence: Sentence, fig: Figure, tok: int) -> bool:
     )
 
 
+def stated_window(sentence: Sentence) -> str | None:
+    """The first window the sentence states ("Over the past five days, …"), records' reach and
+    ranges' lengths left out; what a later "over the same period" means."""
+    return next((d.value for tok, d in sentence.durations if _is_a_window(sentence, tok, d)), None)
+
+
 def _is_a_window(sentence: Sentence, tok: int, d, averaged: bool = False) -> bool:
     """False for durations that are no window of a figure: one that names a kind of range or average
     ("the 52-week trading range", "its 200-day moving average"), one inside a date ("at the end of

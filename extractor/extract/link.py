@@ -28,6 +28,7 @@ from extractor.extract.dating import (
     previous_week_close,
     recent,
     since_for,
+    stated_window,
 )
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
 from extractor.extract.positions import owned_by_other_figure, relative_clauses
@@ -212,7 +213,9 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
         # "…, while its dominance has taken a hit.": the measure a following "the metric" speaks of
         context.named_family = trailing[-1].label if trailing else None
         context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
-        context.period = last.period or context.period
+        # "Over the past five days, Grayscale has lost $232 million. … FBTC over the same period": the
+        # window the sentence names, even when its figure took none
+        context.period = last.period or stated_window(sentence) or context.period
     return drafts
 
 
