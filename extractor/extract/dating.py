@@ -8,20 +8,21 @@ carries; else the publication date.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import replace
 from datetime import date as calendar_date
+from datetime import timedelta
 
 from extractor.extract.draft import Context
 from extractor.extract.positions import (
     after_earlier_level,
     background_clauses,
     in_other_clause,
+    inside,
     right_after_other_figure,
 )
 from extractor.extract.sentences import Figure, Sentence
-from extractor.extract.tokens import tokens_of
+from extractor.extract.tokens import tokens_of, tokens_until
 from extractor.metrics import registry
 from extractor.rules import lexicon
 
@@ -137,7 +138,7 @@ def as_of_for(
             best.grain in {"date", "datetime"}
             and recent(best.value, published)
             and context.dated != sentence.span.start
-            and not any(s <= token < e for s, e in background)
+            and not inside(background, token)
         ):
             # the first dated figure of a sentence sets the story's date for the next sentences; a later
             # one ("…, after setting an all-time high of $3.65 on July 18") speaks of another day, and
@@ -176,8 +177,7 @@ def _dates_a_figure(sentence: Sentence, fig: Figure, tok: int, d) -> bool:
         return False
     if set(before) & EXPIRY_WORDS:
         return False  # "options set to expire on June 28": when they expire, not when the figure held
-    idx = tokens_of(doc).idx
-    width = max(1, bisect.bisect_left(idx, d.end, tok) - tok)  # the tokens the date covers
+    width = tokens_until(doc, tok, d.end) - tok  # the tokens the date covers
     after = doc[tok + width : tok + width + 1]
     if after.text in RANGE_WORDS and any(
         other > tok + width and other <= tok + width + 2 for other, _, _ in sentence.dates
@@ -202,8 +202,7 @@ def at_window_end(as_of: str | None, period: str | None, published: str | None) 
     if period != "P1M" or not as_of or len(as_of) != 7 or not published:
         return as_of
     year, month = int(as_of[:4]), int(as_of[5:7])
-    following = calendar_date(year + month // 12, month % 12 + 1, 1)
-    last_day = following.fromordinal(following.toordinal() - 1)
+    last_day = calendar_date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
     return min(last_day.isoformat(), published[:10])
 
 
@@ -222,7 +221,7 @@ def previous_week_close(sentence: Sentence, fig: Figure, seg: int, published: st
     if not near:
         return None
     day = calendar_date.fromisoformat(published[:10])
-    return day.fromordinal(day.toordinal() - day.weekday() - 3).isoformat()
+    return (day - timedelta(days=day.weekday() + 3)).isoformat()  # Monday - 3 days: the Friday before
 
 
 def recent(value: str, published: str | None, days: int = 31) -> bool:
@@ -246,16 +245,24 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
     background = background_clauses(sentence)  # ", having posted a 5% loss last week": that loss's window
     averaged = qualifiers.get("aggregate") in {"average", "long_term_average"}
     windows = [(tok, d) for tok, d in sentence.durations if _is_a_window(sentence, tok, d, averaged)]
+
+    def may_take(tok: int) -> bool:
+        """Is the window at `tok` one this figure may take (not a name's, a later figure's, a cause
+        clause's or an aside's)?"""
+        return (
+            tok not in named
+            # "up 35% so far this year after soaring 70% last year": last year is 70%'s
+            and not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
+            # "tumbled 16% in Monday trading after the company's shares doubled in the past month"
+            and not _cause_between(sentence, fig, tok)
+            and not in_other_clause(background, tok, fig)
+        )
+
     pool = [
         (abs(tok - fig.start) + (0 if tok >= fig.start else 3), d)
         for tok, d in windows
         if sentence.segment(tok) == seg
-        # "up 35% so far this year after soaring 70% last year": last year is 70%'s
-        and not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
-        # "tumbled 16% in Monday trading after the company's shares doubled in the past month"
-        and not _cause_between(sentence, fig, tok)
-        and tok not in named
-        and not in_other_clause(background, tok, fig)
+        and may_take(tok)
         and abs(tok - fig.start) <= 12
         and not d.text.lower().endswith(("'s", "’s"))
         and not (
@@ -268,11 +275,7 @@ def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
         pool = [
             (abs(tok - fig.start) + 30, d)
             for tok, d in windows
-            if not any(o is not fig and fig.end <= o.start < tok for o in sentence.figures)
-            and not _cause_between(sentence, fig, tok)
-            and abs(tok - fig.start) <= 20
-            and tok not in named
-            and not in_other_clause(background, tok, fig)
+            if abs(tok - fig.start) <= 20 and may_take(tok)
         ]
     if pool:
         return min(pool, key=lambda p: p[0])[1].value
@@ -327,21 +330,15 @@ def range_window(sentence: Sentence, fig: Figure) -> str | None:
     return None
 
 
-CAUSE_OPENERS = {
-    "after",
-    "following",
-    "because",
-    "since",
-}  # not "while": "rallied 37% while AGIX rose 33% in 24 hours" share it
+# not "while": "FET rallied 37% while AGIX rose 33% in 24 hours" share their window
+CAUSE_OPENERS = {"after", "following", "because", "since"}
 
 
 def _cause_between(sentence: Sentence, fig: Figure, tok: int) -> bool:
     """Does a clause of its own ("after the company's shares doubled") open between the figure and
     a window after it? Then the window is that clause's."""
-    doc = sentence.span.doc
-    return any(
-        t.lower_ in CAUSE_OPENERS and tok - t.i >= 3 for t in doc[fig.end : tok] if fig.end <= t.i < tok
-    )
+    words = tokens_of(sentence.span.doc).lower
+    return any(words[i] in CAUSE_OPENERS and tok - i >= 3 for i in range(fig.end, tok))
 
 
 def stated_window(sentence: Sentence) -> str | None:
@@ -398,7 +395,11 @@ def session_day(title_dates: list, lead: list[Sentence], published: str | None, 
             continue
         background = background_clauses(sentence)
         for tok, d, report in sentence.dates:
-            inside = any(s <= tok < e for s, e in background)
-            if d.grain in {"date", "datetime"} and not report and not inside and before_publication(d.value):
+            if (
+                d.grain in {"date", "datetime"}
+                and not report
+                and not inside(background, tok)
+                and before_publication(d.value)
+            ):
                 return d.value[:10]
     return None

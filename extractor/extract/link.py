@@ -31,7 +31,7 @@ from extractor.extract.dating import (
     stated_window,
 )
 from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
-from extractor.extract.positions import owned_by_other_figure, relative_clauses
+from extractor.extract.positions import inside, owned_by_other_figure, relative_clauses
 from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.sourcing import (
     credit_looking_back,
@@ -47,6 +47,7 @@ from extractor.extract.subjects import (
     remember_subjects,
     respectively,
 )
+from extractor.extract.tokens import tokens_of, tokens_until
 from extractor.metrics import metric_row
 from extractor.rules import Entry, Hit, entry_of, lexicon
 
@@ -967,12 +968,12 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
     named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
     levels = [(v.start, v.end) for v in sentence.of("levels")]
-    windows = [(tok, tok + len(d.text.split())) for tok, d in sentence.durations]
-    measure = _nearest_measure(sentence, fig, seg)
+    windows = [(tok, tokens_until(sentence.span.doc, tok, d.end)) for tok, d in sentence.durations]
+    measure = _measure_beside(sentence, fig, seg)
     for h in sentence.of("exclusions"):
         if any(s <= h.start < e for s, e in windows):
             continue  # "its lowest in over a month": a window, not a price "a month"
-        if measure is not None and min(abs(h.start - fig.end), abs(fig.start - h.end)) > 6:
+        if measure and min(abs(h.start - fig.end), abs(fig.start - h.end)) > 6:
             continue  # "the $1.9 billion call open interest" in a sentence on the put-to-call ratio
         if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in named):
             continue  # "Leidos Holdings (NYSE:LDOS) rose 3%": a word of the name, not a topic
@@ -1001,21 +1002,19 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     return False
 
 
-def _nearest_measure(sentence: Sentence, fig: Figure, seg: int) -> int | None:
-    """Tokens between the figure and the nearest word of a measure other than price in its clause
-    ("$3.1 billion in monthly BTC options is set to expire", "$1.9 billion call open interest")."""
-    doc = sentence.span.doc
-    distances = [
-        h.start - fig.end if h.start >= fig.end else fig.start - h.end
-        for h in sentence.of("metrics")
-        if h.label != "price"
+def _measure_beside(sentence: Sentence, fig: Figure, seg: int) -> bool:
+    """Is a word of a measure other than price at most three words from the figure, in its clause
+    ("$3.1 billion in monthly BTC options is set to expire", "$1.9 billion call open interest")?"""
+    words = tokens_of(sentence.span.doc).lower
+    return any(
+        0 <= (h.start - fig.end if h.start >= fig.end else fig.start - h.end) <= 3
+        and h.label != "price"
         and ".verb." not in h.rule_id
         and sentence.segment(h.start) == seg
         # "up 3.5 cents on trade volume of 12,500 contracts": the volume is another figure's
-        and not any(t.lower_ in {"on", "with", "and", "to"} for t in doc[fig.end : h.start])
-    ]
-    near = [d for d in distances if 0 <= d <= 3]
-    return min(near) if near else None
+        and not set(words[fig.end : h.start]) & {"on", "with", "and", "to"}
+        for h in sentence.of("metrics")
+    )
 
 
 def _move_follows(sentence: Sentence, fig: Figure, seg: int) -> bool:
@@ -1033,11 +1032,7 @@ def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> boo
     """Is the figure's clause about a measure named after its subject ("Bitcoin dominance", "the
     Bitcoin Dominance Index (BTC.D), which …,") whose moves are no claims of this version?"""
     relative = relative_clauses(sentence)
-
-    def outside_asides(h: Hit) -> bool:
-        return not any(a <= h.start < b for a, b in relative)
-
-    subjects = [h for h in sentence.of("subject") if h.end <= fig.start and outside_asides(h)]
+    subjects = [h for h in sentence.of("subject") if h.end <= fig.start and not inside(relative, h.start)]
     if not subjects:
         return False
     last = max(subjects, key=lambda h: h.end)
@@ -1047,7 +1042,7 @@ def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> boo
         and h.label != "price"
         and ".verb." not in h.rule_id
         and sentence.segment(h.start) == seg
-        and outside_asides(h)
+        and not inside(relative, h.start)
         and metric_for(h.label, fig.unit, True) is None
         for h in sentence.of("metrics")
     )
@@ -1164,6 +1159,7 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
     sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous
 ) -> dict[str, str]:
     out: dict[str, str] = {}
+    doc = sentence.span.doc
     quals = _longest(sentence.of("qualifiers"))
 
     def near(key: str, before: int, after: int, from_token: int | None = None) -> Hit | None:
@@ -1201,7 +1197,6 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
     if "session" in takes:
         # "closed down 769.83 points, or 1.79%, at 42,197.79": the session word opens the chain
         session = near("session", 16, 0) or near("session", 0, 4)
-        doc = sentence.span.doc
         right_before = session is not None and [t.lower_ for t in doc[session.end : fig.start]] == ["at"]
         if session and (right_before or not owned_by_other_figure(sentence, fig, session.start, session.end)):
             # "slid 317.01 points to close at 38,150.30": "to close at" names the level's session
@@ -1223,7 +1218,6 @@ def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of th
             and fig.start - v.end <= 10
             and not owned_by_other_figure(sentence, fig, v.start, v.end)
         ]
-        doc = sentence.span.doc
         after = [
             v
             for v in sentence.of("venue")

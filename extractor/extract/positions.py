@@ -84,7 +84,8 @@ def _later_clause(sentence: Sentence, other: Figure, token: int) -> bool:
     settlement date of February 28": a date after a later figure, past a word of comparison."""
     doc = sentence.span.doc
     return other.end <= token and any(
-        t.lower_ in {"compared", "versus", "vs", "vs.", "against"} for t in doc[other.start - 3 : other.start]
+        t.lower_ in {"compared", "versus", "vs", "vs.", "against"}
+        for t in doc[max(sentence.span.start, other.start - 3) : other.start]
     )
 
 
@@ -144,6 +145,11 @@ def background_clauses(sentence: Sentence) -> list[tuple[int, int]]:
             ranges.append((first, second))
     sentence.memo["background_clauses"] = ranges
     return list(ranges)
+
+
+def inside(ranges: list[tuple[int, int]], token: int) -> bool:
+    """Is `token` inside one of the token ranges?"""
+    return any(s <= token < e for s, e in ranges)
 
 
 def in_other_clause(ranges: list[tuple[int, int]], token: int, fig: Figure) -> bool:

@@ -108,31 +108,24 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
 
 
 DATA_NOUNS = {"data", "figures", "numbers", "information", "figure", "statistics", "stats"}
+DEMONSTRATIVES = {"this", "these", "the", "that", "those"}
 BACK_CREDIT_CUES = {"shared", "provided", "compiled", "published", "posted", "reported", "tracked", "from"}
 
 
 def credit_looking_back(sentence: Sentence) -> str | None:
     """ "This data was shared by journalist Colin Wu on his X account.": a sentence without figures
     that credits the figures just stated. The name (the first capitalized run after the cue), or None."""
-    if sentence.words[:1] and sentence.words[0] not in {"this", "these", "the", "that", "those"}:
-        return None
     if not sentence.word_set & DATA_NOUNS:
         return None
-    doc = sentence.span.doc
+    doc, end = sentence.span.doc, sentence.span.end
     words = [t for t in sentence.span if not t.is_punct]
-    if len(words) < 4 or words[0].lower_ not in {"this", "these", "the", "that", "those"}:
-        return None
-    if words[1].lower_ not in DATA_NOUNS:
+    if len(words) < 4 or words[0].lower_ not in DEMONSTRATIVES or words[1].lower_ not in DATA_NOUNS:
         return None
     for t in words[2:8]:
         if t.lower_ in BACK_CREDIT_CUES or (t.lower_ == "by" and doc[t.i - 1].lower_ in BACK_CREDIT_CUES):
-            start = t.i + 1 if t.lower_ != "by" else t.i + 1
-            if doc[start : start + 1].text.lower() == "by":
-                start += 1
-            for u in doc[start : min(start + 8, sentence.span.end)]:
-                if _is_name_token(u):
-                    return _name_at(doc, u.i, sentence.span.end)
-            return None
+            start = t.i + 2 if t.i + 1 < end and doc[t.i + 1].lower_ == "by" else t.i + 1  # "shared by"
+            name = next((u for u in doc[start : min(start + 8, end)] if _is_name_token(u)), None)
+            return _name_at(doc, name.i, end) if name is not None else None
     return None
 
 

@@ -13,6 +13,7 @@ be those of the old tokens. Sentence starts are read at the first call too, so c
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy
@@ -74,3 +75,9 @@ def tokens_of(doc: Doc) -> Tokens:
         )
     doc.user_data[_KEY] = tokens
     return tokens
+
+
+def tokens_until(doc: Doc, first: int, end_char: int) -> int:
+    """The end token (exclusive) of a mention that starts at token `first` and ends at character
+    `end_char` ("52-week" is three tokens, "over a month" three)."""
+    return max(first + 1, bisect.bisect_left(tokens_of(doc).idx, end_char, first))
