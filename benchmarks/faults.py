@@ -54,7 +54,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 import quality  # noqa: E402 - the dev-set wrapping, from the sibling benchmark
 from conftest import PG_URL  # noqa: E402 - the test server
 from sqlalchemy import select  # noqa: E402
-from test_batch import done_count, full_disk_at, stored_claim_ids  # noqa: E402 - the tests' fault mechanisms
+from test_batch import batch_command, done_count, full_disk_at, stored_claim_ids  # noqa: E402 - the tests' fault mechanisms
 from test_sinks import terminate_backends  # noqa: E402
 
 from extractor.sinks import open_sink, sql  # noqa: E402
@@ -102,21 +102,6 @@ def dev_pages(dev: Path) -> list[str]:
     return [
         quality.as_web_page((dev / "docs" / entry["doc"]).read_text(encoding="utf-8"), entry.get("published"))
         for _, entry in sorted(gold.items())
-    ]
-
-
-def batch_command(dump: Path, target: str, workers: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "extractor",
-        "batch",
-        str(dump),
-        "--to",
-        target,
-        "--workers",
-        str(workers),
-        "--quiet",
     ]
 
 

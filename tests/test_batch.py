@@ -55,6 +55,33 @@ def cli(*args: str | Path) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
+def batch_command(dump: Path, target: str | Path, workers: int) -> list[str]:
+    """`claims batch DUMP --to TARGET` as a separate process (for kills, faults and two writers)."""
+    return [
+        sys.executable,
+        "-m",
+        "extractor",
+        "batch",
+        str(dump),
+        "--to",
+        str(target),
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
+
+
+def writers_at_once(dumps: list[Path], target: str, cwd: Path) -> None:
+    """One `claims batch` run per dump, all writing `target` at the same time; each must succeed."""
+    procs = [
+        subprocess.Popen(batch_command(d, target, 1), cwd=cwd, stderr=subprocess.PIPE, text=True)
+        for d in dumps
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+
+
 def records_by_id(claims_file: Path, keep_path: bool = True) -> dict[str, dict]:
     out = {}
     for claim in read_claims(claims_file):
@@ -444,18 +471,7 @@ def test_two_writers_at_once_agree_on_every_duplicate_of(kind, pages, tmp_path, 
     halves = [by_date[0::2][::-1], by_date[1::2]]  # latest first / earliest first
     dumps = [write_jsonl(tmp_path / f"half{n}.jsonl", half) for n, half in enumerate(halves)]
     target = sink_target(kind, tmp_path, request)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "extractor", "batch", str(d), "--to", target, "--workers", "1", "--quiet"],
-            cwd=tmp_path,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for d in dumps
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=240)
-        assert proc.returncode == 0, err
+    writers_at_once(dumps, target, tmp_path)
     assert stored_links(target) == expected
 
 
@@ -532,18 +548,7 @@ def done_count(target: str) -> int:
 def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_path, request):
     dump, expected = big_dump
     target = sink_target(kind, tmp_path, request)
-    command = [
-        sys.executable,
-        "-m",
-        "extractor",
-        "batch",
-        str(dump),
-        "--to",
-        target,
-        "--workers",
-        "2",
-        "--quiet",
-    ]
+    command = batch_command(dump, target, 2)
     run = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
     while done_count(target) < N_RECORDS // 5 and run.poll() is None and time.monotonic() < deadline:
@@ -649,18 +654,7 @@ def test_dropped_postgres_connections_during_a_run_lose_nothing(big_dump, tmp_pa
     dump, expected = big_dump
     name = f"mc_drop_{os.getpid()}_{time.monotonic_ns() % 10**6}"
     target = f"{postgres_url}&application_name={name}"
-    command = [
-        sys.executable,
-        "-m",
-        "extractor",
-        "batch",
-        str(dump),
-        "--to",
-        target,
-        "--workers",
-        "2",
-        "--quiet",
-    ]
+    command = batch_command(dump, target, 2)
     run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     dropped = 0
     while run.poll() is None:
@@ -691,18 +685,7 @@ def full_disk_at(size: int):
 def test_a_full_disk_under_the_jsonl_sink_stops_clearly_and_a_rerun_completes(big_dump, tmp_path):
     dump, expected = big_dump
     sink = tmp_path / "out.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "extractor",
-        "batch",
-        str(dump),
-        "--to",
-        str(sink),
-        "--workers",
-        "2",
-        "--quiet",
-    ]
+    command = batch_command(dump, sink, 2)
     full = subprocess.run(
         command,
         cwd=tmp_path,
@@ -735,18 +718,7 @@ def test_two_runs_at_once_on_one_database_store_every_claim_once(kind, big_dump,
     halves[0].write_text("".join(rows[:50]), encoding="utf-8")
     halves[1].write_text("".join(rows[30:]), encoding="utf-8")  # records 31-50 in both
     target = sink_target(kind, tmp_path, request)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "extractor", "batch", str(h), "--to", target, "--workers", "1", "--quiet"],
-            cwd=tmp_path,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for h in halves
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=240)
-        assert proc.returncode == 0, err
+    writers_at_once(halves, target, tmp_path)
     wanted = {json.loads(r)["url"] for r in rows}
     ids = stored_claim_ids(target)
     assert len(ids) == len(set(ids))
