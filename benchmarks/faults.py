@@ -36,8 +36,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -54,7 +52,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 import quality  # noqa: E402 - the dev-set wrapping, from the sibling benchmark
 from conftest import PG_URL  # noqa: E402 - the test server
 from sqlalchemy import select  # noqa: E402
-from test_batch import batch_command, done_count, full_disk_at, stored_claim_ids  # noqa: E402 - the tests' fault mechanisms
+from test_batch import batch_command, full_disk_at, kill_after, stored_claim_ids  # noqa: E402 - the tests' fault mechanisms
 from test_sinks import terminate_backends  # noqa: E402
 
 from extractor.sinks import open_sink, sql  # noqa: E402
@@ -178,13 +176,7 @@ Fault = Callable[[Path, int, str, Path, int], tuple[str, bool]]
 
 def kill_9_and_resume(dump: Path, records: int, target: str, workdir: Path, workers: int) -> tuple[str, bool]:
     command = batch_command(dump, target, workers)
-    proc = subprocess.Popen(command, cwd=workdir, start_new_session=True, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while done_count(target) < records // 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, at once
-    proc.wait()
-    before = done_count(target)
+    before = kill_after(command, target, records // 3, workdir, 600)
     rerun = run(command, workdir)
     if rerun.returncode not in (0, 1):
         return (

@@ -71,6 +71,18 @@ def batch_command(dump: Path, target: str | Path, workers: int) -> list[str]:
     ]
 
 
+def kill_after(command: list[str], target: str, records: int, cwd: Path, seconds: float) -> int:
+    """Run `command` and kill -9 it (the driver and its workers, at once) once `target` lists
+    `records` records as done (or the run ends, or `seconds` pass); the records done by then."""
+    run = subprocess.Popen(command, cwd=cwd, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + seconds
+    while done_count(target) < records and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    return done_count(target)
+
+
 def writers_at_once(dumps: list[Path], target: str, cwd: Path) -> None:
     """One `claims batch` run per dump, all writing `target` at the same time; each must succeed."""
     procs = [
@@ -549,13 +561,7 @@ def test_kill_9_and_resume_gives_every_claim_exactly_once(kind, big_dump, tmp_pa
     dump, expected = big_dump
     target = sink_target(kind, tmp_path, request)
     command = batch_command(dump, target, 2)
-    run = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 90
-    while done_count(target) < N_RECORDS // 5 and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(run.pid, signal.SIGKILL)  # the driver and its workers, at once
-    run.wait()
-    done_before = done_count(target)
+    done_before = kill_after(command, target, N_RECORDS // 5, tmp_path, 90)
     assert 0 < done_before < N_RECORDS, "the kill should land mid-run"
 
     rerun = subprocess.run(
