@@ -908,9 +908,11 @@ def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: s
     ends = {h.end_char for h in changes}
     out: list[Quantity] = []
     for q in quantities:
-        gap = MOVE_TO_LEVEL.search(q.text)
-        before = text[: q.start].rstrip()
-        if q.value_max is None or gap is None or len(before) + 2 < q.start or len(before) not in ends:
+        gap = MOVE_TO_LEVEL.search(q.text) if q.value_max is not None else None
+        word_end = q.start  # where the word before the figure ends (one or two spaces back)
+        while word_end > 0 and q.start - word_end < 2 and text[word_end - 1].isspace():
+            word_end -= 1
+        if gap is None or word_end not in ends:
             out.append(q)
             continue
         first = replace(q, end=q.start + gap.start(), text=q.text[: gap.start()], value_max=None)
