@@ -912,7 +912,7 @@ def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: s
         word_end = q.start  # where the word before the figure ends (one or two spaces back)
         while word_end > 0 and q.start - word_end < 2 and text[word_end - 1].isspace():
             word_end -= 1
-        if gap is None or word_end not in ends:
+        if gap is None or q.value_max is None or word_end not in ends:
             out.append(q)
             continue
         first = replace(q, end=q.start + gap.start(), text=q.text[: gap.start()], value_max=None)
