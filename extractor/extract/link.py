@@ -11,12 +11,21 @@ is named with no other word; it is a change when a word of movement stands next 
 its subject is the name it is said "for"/"in", else the nearest name of its clause; its date
 is the nearest date of its clause that is not a report date ("reported on …"), else the
 publication date. A figure in a hypothetical clause ("if RSI dips below 30") is not a claim.
+
+Each figure goes through named stages (`STAGES`) over one typed record, `FigureLink`: its move
+(`read_move`), the screens of what is never a claim (`screen_out`), what it measures
+(`read_measure`, `read_metric`), modality (`check_modality`), its subject (`find_subject`), its
+qualifiers, value, date and window (`read_qualifiers`, `read_value`, `read_dates`), then
+`build_draft`. A stage that rejects the figure returns the reason, logged at DEBUG level
+(`logging.getLogger("extractor.extract.link")`), so "why is this figure no claim?" has an answer.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -159,65 +168,76 @@ LEVELS_EXEMPT_FROM_MODALITY = {"support", "resistance", "breakout", "target"}
 
 
 def link_sentence(sentence: Sentence, published: str | None, context: Context) -> list[ClaimDraft]:
-    """All claims one sentence states as fact, in the order of their figures."""
+    """All claims one sentence states as fact, in the order of their figures; the context learns
+    what the next sentences may speak of."""
     person = person_named(sentence)
     if not sentence.figures:
-        # "Monday's slide had little to do with crypto itself.": a date the next sentences speak of
-        days = [
-            d
-            for _, d, report in sentence.dates
-            if d.grain in {"date", "datetime"} and not report and recent(d.value, published)
-        ]
-        if days:
-            context.as_of = days[-1].value
-        credit = credit_looking_back(sentence)
-        if credit:  # "This data was shared by Colin Wu": the figures just stated are his
-            for draft in context.previous_drafts:
-                draft.attributed_to = draft.attributed_to or credit
-                context.sources.setdefault(family_of(draft.metric), credit)
-        words = sentence.word_set
-        if "weekly" in words and FLOW_REPORT_WORDS & words:
-            context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
-        cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
-        if cues:
-            context.named_family = cues[
-                -1
-            ].label  # "… its dominance took a hit. The metric is down below 58%"
+        _note_sentence_without_figures(sentence, published, context)
         remember_subjects(sentence, context)
         context.person = person or context.person
         return []
     drafts: list[ClaimDraft] = []
     ordered = respectively(sentence)
-    previous: tuple[Figure, ClaimDraft | None, int] | None = None  # (figure, its draft, its change sign)
+    previous: PreviousFigure | None = None
     for fig in sentence.figures:
-        draft, sign = _link_figure(sentence, fig, published, context, ordered, previous)
-        previous = (fig, draft, sign)
-        if draft is not None:
-            drafts.append(draft)
-            drafts.extend(_shared_by_each(sentence, fig, draft))
+        link = FigureLink(sentence, fig, published, context, ordered, previous)
+        found = link_figure(link)
+        previous = PreviousFigure(fig, link.sign)
+        if found is not None:
+            drafts.append(found)
+            drafts.extend(_shared_by_each(sentence, fig, found))
     for draft in drafts:
         carry_source(draft, context)
     remember_subjects(sentence, context)
     context.person = person or context.person
     if drafts:
-        context.previous_drafts = drafts
-        last = drafts[-1]
-        context.family = family_of(last.metric)
-        trailing = [
-            h
-            for h in sentence.of("metrics")
-            if h.start >= sentence.figures[-1].end
-            and sentence.segment(h.start) != sentence.segment(sentence.figures[-1].start)
-            and ".verb." not in h.rule_id
-            and h.label != "price"
-        ]
-        # "…, while its dominance has taken a hit.": the measure a following "the metric" speaks of
-        context.named_family = trailing[-1].label if trailing else None
-        context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
-        # "Over the past five days, Grayscale has lost $232 million. … FBTC over the same period": the
-        # window the sentence names, even when its figure took none
-        context.period = last.period or stated_window(sentence) or context.period
+        _remember_claims(sentence, drafts, context)
     return drafts
+
+
+def _note_sentence_without_figures(sentence: Sentence, published: str | None, context: Context) -> None:
+    """A sentence with no figure can still say what the next ones are about: their day, their
+    source, their window or their measure."""
+    # "Monday's slide had little to do with crypto itself.": a date the next sentences speak of
+    days = [
+        d
+        for _, d, report in sentence.dates
+        if d.grain in {"date", "datetime"} and not report and recent(d.value, published)
+    ]
+    if days:
+        context.as_of = days[-1].value
+    credit = credit_looking_back(sentence)
+    if credit:  # "This data was shared by Colin Wu": the figures just stated are his
+        for draft in context.previous_drafts:
+            draft.attributed_to = draft.attributed_to or credit
+            context.sources.setdefault(family_of(draft.metric), credit)
+    words = sentence.word_set
+    if "weekly" in words and FLOW_REPORT_WORDS & words:
+        context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
+    cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
+    if cues:  # "… its dominance took a hit. The metric is down below 58%"
+        context.named_family = cues[-1].label
+
+
+def _remember_claims(sentence: Sentence, drafts: list[ClaimDraft], context: Context) -> None:
+    """What the next sentences may refer back to: the last claim's family, qualifiers and window."""
+    context.previous_drafts = drafts
+    last = drafts[-1]
+    context.family = family_of(last.metric)
+    trailing = [
+        h
+        for h in sentence.of("metrics")
+        if h.start >= sentence.figures[-1].end
+        and sentence.segment(h.start) != sentence.segment(sentence.figures[-1].start)
+        and ".verb." not in h.rule_id
+        and h.label != "price"
+    ]
+    # "…, while its dominance has taken a hit.": the measure a following "the metric" speaks of
+    context.named_family = trailing[-1].label if trailing else None
+    context.qualifiers = {k: v for k, v in last.qualifiers.items() if k in CARRIED_QUALIFIERS}
+    # "Over the past five days, Grayscale has lost $232 million. … FBTC over the same period": the
+    # window the sentence names, even when its figure took none
+    context.period = last.period or stated_window(sentence) or context.period
 
 
 def _shared_by_each(sentence: Sentence, fig: Figure, draft: ClaimDraft) -> list[ClaimDraft]:
@@ -247,76 +267,171 @@ def carry_source(draft: ClaimDraft, context: Context) -> None:
         draft.attributed_to = context.sources[family]
 
 
-def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa: C901 - one rule per step, read top to bottom
-    kind = unit_kind(fig.unit)
-    seg = sentence.segment(fig.start)
-    toks = sentence.span.doc
+@dataclass
+class PreviousFigure:
+    """The figure before this one in the sentence: a chain reads on from it ("fell 2% to $62,350")."""
 
-    # 1. change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"
-    sign = _change_sign(sentence, fig)
-    word_before = toks[fig.start - 1].lower_ if fig.start > 0 else ""
-    chain_level = False
-    if word_before == "from" and previous and _is_new_target(sentence, previous[0]):
-        return None, 0  # "raised its target price to $455 from $425": the old target, no price
-    if word_before == "from":
-        sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
-    elif previous and previous[2] and sentence.segment(previous[0].start) == seg:
-        gap = [t.lower_ for t in toks[previous[0].end : fig.start]]
+    fig: Figure
+    sign: int  # its change's sign, 0 for a level
+
+
+@dataclass
+class FigureLink:
+    """One figure on its way to a claim: the stages of `link_figure` fill it in, in reading order.
+
+    figure → move (change or level) → screens (what is never a claim) → measure and metric →
+    modality → subject → qualifiers → value → date and window → the draft."""
+
+    sentence: Sentence
+    fig: Figure
+    published: str | None
+    context: Context
+    ordered: dict[int, Entry]  # names and figures paired one to one ("… 2.4% and 2.0%, respectively")
+    previous: PreviousFigure | None
+    seg: int = 0  # the clause of the sentence the figure is in
+    kind: str = ""  # the unit's kind: money, ratio, points, number, …
+    # the move
+    sign: int = 0  # +1 rose, -1 fell, 0 a level
+    moved: bool = False  # a word of movement (or a "+", pp, bp) makes it a change
+    is_change: bool = False  # moved, or a negative figure a change may be
+    chain_level: bool = False  # the level a change arrived at: "to $62,350"
+    # the role
+    level: Hit | None = None  # a named level: support, resistance, record high, …
+    cue: Hit | None = None  # the metric word the figure measures
+    family: str | None = None
+    rule: str = ""
+    metric: str = ""
+    # the subject
+    subject: Entry | None = None
+    counterpart: Entry | None = None
+    # what the claim says
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    unit: str = ""
+    value: float = 0.0
+    value_max: float | None = None
+    as_of: str | None = None
+    strength: int = 0  # how the date was found: 0 the publication day … 2 written beside the figure
+    period: str | None = None
+
+    def __post_init__(self) -> None:
+        self.seg = self.sentence.segment(self.fig.start)
+        self.kind = unit_kind(self.fig.unit)
+
+    @property
+    def word_before(self) -> str:
+        start = self.fig.start
+        return self.sentence.span.doc[start - 1].lower_ if start > 0 else ""
+
+    @property
+    def the_subject(self) -> Entry:
+        assert self.subject is not None, "the subject stage runs before this one"
+        return self.subject
+
+
+# A stage reads the link and fills in its part; it returns why the figure is no claim, or None to go on.
+Stage = Callable[[FigureLink], "str | None"]
+
+logger = logging.getLogger(__name__)
+
+
+def link_figure(link: FigureLink) -> ClaimDraft | None:
+    """The claim one figure states, or None (the reason is logged at DEBUG level)."""
+    for stage in STAGES:
+        why_not = stage(link)
+        if why_not is not None:
+            logger.debug("%r is no claim: %s (%s)", link.fig.quantity.text, why_not, stage.__name__)
+            return None
+    return build_draft(link)
+
+
+def read_move(link: FigureLink) -> str | None:
+    """Change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"."""
+    sentence, fig, previous = link.sentence, link.fig, link.previous
+    toks = sentence.span.doc
+    link.sign = _change_sign(sentence, fig)
+    if link.word_before == "from" and previous and _is_new_target(sentence, previous.fig):
+        link.sign = 0
+        return "the old target of a raised one ('raised its target price to $455 from $425')"
+    if link.word_before == "from":
+        link.sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
+    elif previous and previous.sign and sentence.segment(previous.fig.start) == link.seg:
+        gap = [t.lower_ for t in toks[previous.fig.end : fig.start]]
         if (
             gap
             and set(gap[-3:]) & {"to", "at"}
             and set(gap[gap.index("to") + 1 if "to" in gap else len(gap) :]) <= LEVEL_FILLERS
         ):
-            sign, chain_level = (
-                0,
-                True,
-            )  # the level a change arrived at: "to $62,350", "to a record 43,729.93"
-        elif not sign and set(gap) <= {",", "or", "and", "("}:
-            sign = previous[2]  # "224.02 points, or 0.59%": the same move in other units
-    moved = (
-        sign != 0
+            # the level a change arrived at: "to $62,350", "to a record 43,729.93"
+            link.sign, link.chain_level = 0, True
+        elif not link.sign and set(gap) <= {",", "or", "and", "("}:
+            link.sign = previous.sign  # "224.02 points, or 0.59%": the same move in other units
+    link.moved = (
+        link.sign != 0
         or toks[fig.start].text.startswith("+")
         or fig.unit in {"pp", "bp"}
-        or (kind == "money" and fig.quantity.value < 0)  # a price is never negative: "-0.18 at $12.60" moved
+        or (
+            link.kind == "money" and fig.quantity.value < 0
+        )  # a price is never negative: "-0.18 at $12.60" moved
     )
     # a minus sign is a move for a price ("-1.13%") but a level for a funding rate or a correlation
-    is_change = moved or fig.quantity.value < 0
+    link.is_change = link.moved or fig.quantity.value < 0
     if fig.quantity.value < 0:
-        sign = -1
-    if kind == "number" and word_before in {"top", "bottom"}:
-        return None, 0  # "Top 10 Creations (All ETFs)": the length of a list
-    if word_before == "combined" and " and " in sentence.text[sentence.span.start_char : fig.quantity.start]:
-        return None, 0  # "Meta and Amazon …, adding a combined $280 billion": no one subject's figure
-    counted = fig.end + (1 if fig.end < sentence.span.end and toks[fig.end].lower_ in COUNTED_NOUNS else 0)
-    if kind == "number" and any(
-        h.start == counted and h.label in {"up", "down"} for h in sentence.of("changes")
-    ):
-        return None, 0  # "Of the 11 sector indexes, 10 rose", "2,975 stocks rose and 1,314 fell": counts
-    if kind == "money" and _threshold_or_move_size(sentence, fig):
-        return None, 0  # "struggled to break above $98,000", "above the $98,000 level", "$10,000 moves"
-    if _compared_with_another(sentence, fig):
-        return None, 0  # "340% higher than Ether's total": a comparison of two things, not a move
-    if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, seg):
-        return None, sign  # share counts, liquidations, earnings, macro data: not claims of this version
+        link.sign = -1
+    return None
 
-    # 2. what it measures: the nearest compatible metric word, a named level, or a price by default
-    level = (
+
+def screen_out(link: FigureLink) -> str | None:
+    """Figures that are never a claim of this version, whatever they measure."""
+    sentence, fig, kind = link.sentence, link.fig, link.kind
+    toks = sentence.span.doc
+    reason = None
+    if kind == "number" and link.word_before in {"top", "bottom"}:
+        reason = "the length of a list ('Top 10 Creations')"
+    elif (
+        link.word_before == "combined"
+        and " and " in sentence.text[sentence.span.start_char : fig.quantity.start]
+    ):
+        reason = "a figure of several subjects together ('Meta and Amazon …, adding a combined $280 billion')"
+    elif kind == "number" and _counts_movers(sentence, fig, toks):
+        reason = "a count of movers ('Of the 11 sector indexes, 10 rose', '2,975 stocks rose')"
+    elif kind == "money" and _threshold_or_move_size(sentence, fig):
+        reason = "a threshold or the size of a move ('struggled to break above $98,000', '$10,000 moves')"
+    elif _compared_with_another(sentence, fig):
+        reason = "a comparison of two things ('340% higher than Ether's total')"
+    if reason is not None:
+        link.sign = 0  # the next figure does not read on from this one's move
+        return reason
+    if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, link.seg):
+        return "share counts, liquidations, earnings, macro data: not claims of this version"
+    return None
+
+
+def _counts_movers(sentence: Sentence, fig: Figure, toks) -> bool:
+    counted = fig.end + (1 if fig.end < sentence.span.end and toks[fig.end].lower_ in COUNTED_NOUNS else 0)
+    return any(h.start == counted and h.label in {"up", "down"} for h in sentence.of("changes"))
+
+
+def read_measure(link: FigureLink) -> str | None:
+    """What the figure measures (a metric family): the nearest compatible metric word, a named
+    level, a measure the story named before, or (None) a price by default."""
+    sentence, fig, seg, kind, context = link.sentence, link.fig, link.seg, link.kind, link.context
+    link.level = (
         _level(sentence, fig, seg) or _level_of_listed(sentence, fig, seg) or _turning_point(sentence, fig)
     )
-    cue = _nearest_cue(sentence, fig, seg, kind, moved, is_change)
-    if cue is None and moved and _named_measure_cannot_move(sentence, fig, seg):
-        return None, sign  # "Bitcoin dominance dropped 0.4% to 57.2%": a move of dominance, no price move
+    link.cue = cue = _nearest_cue(sentence, fig, seg, kind, link.moved, link.is_change)
+    if cue is None and link.moved and _named_measure_cannot_move(sentence, fig, seg):
+        return "a move of a measure that is no price ('Bitcoin dominance dropped 0.4% to 57.2%')"
     family = cue.label if cue else None
     rule = cue.rule_id if cue else ""
     verb_of_flows = cue is not None and ".verb." in cue.rule_id and not SCALED.search(fig.quantity.text)
     if (
-        level
+        link.level
         and kind in {"money", "points", "number"}
         and (family in (None, "price") or verb_of_flows)
-        and not moved
+        and not link.moved
     ):
         # "lost support at $3,700": "lost" is no flow here, the level names the figure
-        family, rule = "price_level", level.rule_id
+        family, rule = "price_level", link.level.rule_id
     if (
         family is None
         and context.named_family
@@ -334,14 +449,12 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     if family in (None, "price") and kind == "money" and _fund_moved_money(sentence, fig, seg):
         family, rule = "fund_flow", "fund_flow.fund_added"  # "commodities ETFs added $632.7 million"
     if family is None and kind == "money" and _fund_in_a_list_of_flows(sentence, fig, seg, context):
-        family, rule = (
-            "fund_flow",
-            "fund_flow.listed_fund",
-        )  # "… GBTC led with $53 million, followed by FBTC at $51 million"
+        # "… GBTC led with $53 million, followed by FBTC at $51 million"
+        family, rule = "fund_flow", "fund_flow.listed_fund"
     if family in (None, "price", "price_level") and kind == "money" and SCALED.search(fig.quantity.text):
-        return None, sign  # "$412 million" is a flow, a cap or a liquidation, never a price
+        return "an amount with a scale word ('$412 million') is a flow, a cap or a liquidation, never a price"
     if family is None and _other_metric_beside(sentence, fig):
-        return None, sign  # "an 80% increase in open interest": about a metric this unit cannot state
+        return "about a metric this unit cannot state ('an 80% increase in open interest')"
     if (
         family is None
         and kind == "ratio"
@@ -350,102 +463,140 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
     ):
         family, rule = "yield", "yield.note_named"  # "the 10-year T-note is up 5.1 bp at 4.212%"
     if family is None and kind == "ratio" and _basis_follows(sentence, fig):
-        family, rule = (
-            "short_interest",
-            "short_interest.basis_named",
-        )  # "5.4% of market cap", "5.9% of its float"
-    metric = metric_for(family or "price", fig.unit, moved) or metric_for(
-        family or "price", fig.unit, is_change
+        # "5.4% of market cap", "5.9% of its float"
+        family, rule = "short_interest", "short_interest.basis_named"
+    link.family, link.rule = family, rule
+    return None
+
+
+def read_metric(link: FigureLink) -> str | None:
+    """The metric of the family the figure's unit and move say: `price` and 1.2% moved → `price_change`."""
+    fig, kind, cue, family = link.fig, link.kind, link.cue, link.family
+    metric = metric_for(family or "price", fig.unit, link.moved) or metric_for(
+        family or "price", fig.unit, link.is_change
     )
     if metric is None:
-        return None, sign
+        if family is None:
+            return f"no metric word, and a {fig.unit} figure that is no move is no price"
+        return f"no {family} metric is written in {fig.unit}"
     if metric_row(metric).change_of is None:
-        is_change = False  # a negative funding rate or correlation is a level, not a move
+        link.is_change = False  # a negative funding rate or correlation is a level, not a move
+    link.metric = metric
     if (
         kind == "number"
         and family_of(metric) == "price"
         and not (
             (cue is not None and cue.label == "price")
-            or chain_level
-            or is_change
-            or _level_after_move(sentence, fig)
+            or link.chain_level
+            or link.is_change
+            or _level_after_move(link.sentence, fig)
             or (metric == "price_level" and fig.quantity.text[:1].isdigit())
         )
     ):
-        return None, sign  # a bare number is an index level only when the text says so ("closed at 5,976.97")
+        return "a bare number is an index level only when the text says so ('closed at 5,976.97')"
+    return None
 
-    # 3. hypothetical or forecast clauses state no fact (named support/resistance levels do)
+
+def check_modality(link: FigureLink) -> str | None:
+    """Hypothetical or forecast clauses state no fact (named support and resistance levels do)."""
+    level, fig = link.level, link.fig
     named_level = (
         level is not None
         and (level.label in LEVELS_EXEMPT_FROM_MODALITY or _record_level(level))
         and (0 <= fig.start - level.end <= 6 or 0 <= level.start - fig.end <= 3)
     )
-    if _hypothetical(sentence, fig) and not named_level:
-        return None, sign
+    if _hypothetical(link.sentence, fig) and not named_level:
+        return "a hypothetical or forecast clause"
+    return None
 
-    # 4. the subject
-    subject, counterpart = first_fitting(sentence, fig, seg, metric, ordered, context, kind)
+
+def find_subject(link: FigureLink) -> str | None:
+    """Whose figure it is: the name it is said "for"/"in", else the nearest name that fits the metric."""
+    sentence, fig, seg, kind, context = link.sentence, link.fig, link.seg, link.kind, link.context
+
+    def fitting() -> None:
+        link.subject, link.counterpart = first_fitting(
+            sentence, fig, seg, link.metric, link.ordered, context, kind
+        )
+
+    fitting()
+    cue = link.cue
     if (
-        subject is None
-        and metric == "fund_flow"
+        link.subject is None
+        and link.metric == "fund_flow"
         and cue is not None
         and cue.rule_id.startswith("fund_flow.verb")
     ):
         # "the Dow added 292.81 points": a verb of flows only speaks of flows for a fund
-        as_price = metric_for("price", fig.unit, is_change)
+        as_price = metric_for("price", fig.unit, link.is_change)
         if as_price is None:
-            return None, sign
-        metric, cue, rule = as_price, None, "default.price"
-        subject, counterpart = first_fitting(sentence, fig, seg, metric, ordered, context, kind)
+            return "a verb of flows with no fund, in a unit no price takes"
+        link.metric, link.cue, link.rule = as_price, None, "default.price"
+        fitting()
+    subject = link.subject
     if (
-        metric == "volume"
+        link.metric == "volume"
         and fig.unit == "shares"
         and context.stock_market is not None
         and (subject is None or (not sentence.of("subject") and subject.type == "market"))
     ):
-        subject = context.stock_market  # "A total of 13.3 billion shares were traded": exchange-wide volume
-    if subject is None:
-        return None, sign
+        link.subject = (
+            context.stock_market
+        )  # "A total of 13.3 billion shares were traded": exchange-wide volume
+    if link.subject is None:
+        return f"no subject a {link.metric} claim can be about"
     if (
-        metric == "fund_flow"
+        link.metric == "fund_flow"
         and kind == "money"
         and not SCALED.search(fig.quantity.text)
         and abs(fig.quantity.value) < 1e5
     ):
-        return None, sign  # "outflows … as it lost the $67,000 level": a price, not the size of a flow
+        return "a price, not the size of a flow ('outflows … as it lost the $67,000 level')"
+    return None
+
+
+def read_qualifiers(link: FigureLink) -> str | None:
+    """The qualifiers the metric takes, and the direction of a flow (which gives its sign)."""
+    link.qualifiers = qualifiers = _qualifiers(link)
+    direction = qualifiers.get("direction") or ("outflow" if link.sign < 0 else None)
+    if link.metric in {"fund_flow", "exchange_netflow"}:
+        link.sign = -1 if direction == "outflow" or link.sign < 0 or link.fig.quantity.value < 0 else 1
+        if link.metric == "fund_flow":
+            qualifiers["direction"] = "outflow" if link.sign < 0 else "inflow"
+            link.context.flow_direction = qualifiers["direction"]
+    return None
+
+
+def read_value(link: FigureLink) -> str | None:
+    """The value in the claim's unit: an index moves in points, a coin pair is priced in its quote
+    coin; a change or a signed metric carries the sign its words give."""
+    fig, metric, subject = link.fig, link.metric, link.the_subject
+    row = metric_row(metric)
     unit = fig.unit
-    if kind == "number" and family_of(metric) == "price":
-        # an index moves in points; a coin pair (ETH/BTC) is priced in its quote coin
+    if link.kind == "number" and family_of(metric) == "price":
         unit = subject.name.split("/")[1] if subject.type == "pair" else "points"
-    if metric_row(metric).units == ("number",):
+    if row.units == ("number",):
         unit = "number"
-    signed = is_change or metric_row(metric).signed
-    value = abs(fig.quantity.value) if signed else fig.quantity.value
+    signed = link.is_change or row.signed
+    quantity = fig.quantity
+    value = abs(quantity.value) if signed else quantity.value
     value_max = (
-        (abs(fig.quantity.value_max) if signed else fig.quantity.value_max)
-        if fig.quantity.value_max is not None
-        else None
+        None if quantity.value_max is None else abs(quantity.value_max) if signed else quantity.value_max
     )
-    qualifiers = _qualifiers(
-        sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous
-    )
-    direction = qualifiers.get("direction") or ("outflow" if sign < 0 else None)
-    if metric in {"fund_flow", "exchange_netflow"}:
-        if direction == "outflow" or sign < 0 or fig.quantity.value < 0:
-            sign = -1
-        else:
-            sign = 1
-        if metric == "fund_flow":
-            qualifiers["direction"] = "outflow" if sign < 0 else "inflow"
-            context.flow_direction = qualifiers["direction"]
-    if sign < 0 and signed:
+    if link.sign < 0 and signed:
         value = -value
         value_max = -value_max if value_max is not None else None
-    if metric_row(metric).drops(value, unit):
-        return None, sign
+    if row.drops(value, unit):
+        return f"{value} {unit} is out of the range a {metric} can take"
+    link.unit, link.value, link.value_max = unit, value, value_max
+    return None
 
-    as_of, strength = as_of_for(sentence, fig, seg, published, context)
-    explicit = strength > 0
+
+def read_dates(link: FigureLink) -> str | None:
+    """The moment the figure is of (`as_of`) and the window it covers (`period`)."""
+    sentence, fig, seg, context, published = link.sentence, link.fig, link.seg, link.context, link.published
+    metric, subject, qualifiers = link.metric, link.the_subject, link.qualifiers
+    as_of, link.strength = as_of_for(sentence, fig, seg, published, context)
     period = period_for(sentence, fig, seg, metric, qualifiers, context)
     if period is not None and qualifiers.get("since"):
         # "Including this year's gain, Palantir has skyrocketed 350% in the past 12 months": the window
@@ -456,42 +607,65 @@ def _link_figure(sentence, fig, published, context, ordered, previous):  # noqa:
         qualifiers["session"] = "intraday"  # "At 10:17 a.m. ET, the Dow was down 118.68 points"
     if metric == "fund_flow" and period == "P7D" and WEEKLY.search(sentence.span.text):
         context.flow_period = "P7D"
-    elif metric == "fund_flow" and period == "P1D" and strength >= 2:
+    elif metric == "fund_flow" and period == "P1D" and link.strength >= 2:
         # "… lost $140 million on Thursday": the story is on the day's flows again; the next
         # undated ones ("GBTC led with $53 million") are that day's, not the week's
         context.flow_period = "P1D"
     if metric == "price_change" and subject.type == "crypto" and not qualifiers.get("since"):
         period = _daily_coin_window(sentence, period, as_of, published, context)
-    if strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
+    if link.strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
         # stock, fund and commodity markets close for the weekend: last week's move is as of its Friday
         as_of = previous_week_close(sentence, fig, seg, published) or as_of
-    start, end = _evidence(sentence, fig, seg, cue, subject)
+    link.as_of, link.period = as_of, period
+    return None
+
+
+STAGES: tuple[Stage, ...] = (
+    read_move,
+    screen_out,
+    read_measure,
+    read_metric,
+    check_modality,
+    find_subject,
+    read_qualifiers,
+    read_value,
+    read_dates,
+)
+
+
+def build_draft(link: FigureLink) -> ClaimDraft:
+    """The claim draft of a figure every stage let through, with its source, hedge and evidence."""
+    sentence, fig, subject = link.sentence, link.fig, link.the_subject
+    explicit = link.strength > 0
+    start, end = _evidence(link)
     confidence = (
-        0.5 + (0.2 if cue or level else 0) + (0.15 if explicit else 0) + (0.1 if subject.symbol else 0)
+        0.5
+        + (0.2 if link.cue or link.level else 0)
+        + (0.15 if explicit else 0)
+        + (0.1 if subject.symbol else 0)
     )
-    draft = ClaimDraft(
-        metric=metric,
+    return ClaimDraft(
+        metric=link.metric,
         subject=subject,
-        value=value,
-        unit=unit,
-        value_max=value_max,
-        qualifiers=qualifiers,
-        as_of=as_of,
+        value=link.value,
+        unit=link.unit,
+        value_max=link.value_max,
+        qualifiers=link.qualifiers,
+        as_of=link.as_of,
         as_of_explicit=explicit,
-        as_of_strength=strength,
+        as_of_strength=link.strength,
         figure_text=fig.quantity.text,
-        period=period,
+        period=link.period,
         attributed_to=credited_source(sentence, fig)
-        or (context.person if speaks_through_pronoun(sentence) else None),
+        or (link.context.person if speaks_through_pronoun(sentence) else None),
         hedge=hedge_before(sentence, fig),
         evidence_start=start,
         evidence_end=end,
         sentence_start=sentence.span.start_char,
         sentence_end=sentence.span.start_char + len(sentence.span.text.rstrip()),
         confidence=min(confidence, 0.99),
-        rule=rule or "default.price",
+        rule=link.rule or "default.price",
     )
-    return draft, sign
 
 
 def _daily_coin_window(
@@ -1155,9 +1329,9 @@ def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
     return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
 
 
-def _qualifiers(  # noqa: C901 - one block per qualifier key, in the order of the contract's table
-    sentence, fig, seg, metric, cue, level, subject, counterpart, context, rule, previous
-) -> dict[str, str]:
+def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block per qualifier key, in the order of the contract's table
+    sentence, fig, seg, metric, context = link.sentence, link.fig, link.seg, link.metric, link.context
+    level, subject, counterpart, rule = link.level, link.the_subject, link.counterpart, link.rule
     out: dict[str, str] = {}
     doc = sentence.span.doc
     quals = _longest(sentence.of("qualifiers"))
@@ -1284,7 +1458,9 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _evidence(sentence, fig, seg, cue, subject_hit_unused) -> tuple[int, int]:
+def _evidence(link: FigureLink) -> tuple[int, int]:
+    """The characters that show the claim: the figure, with its metric word when it is close by."""
+    sentence, fig, seg, cue = link.sentence, link.fig, link.seg, link.cue
     start, end = fig.start_char, fig.end_char
     if cue is not None and sentence.segment(cue.start) == seg:
         if cue.end <= fig.start and fig.start - cue.end <= 15:
