@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date as calendar_date
 from datetime import timedelta
 
-from extractor.extract.draft import Context
+from extractor.extract.draft import Context, FigureLink
 from extractor.extract.positions import (
     after_earlier_level,
     background_clauses,
@@ -238,7 +238,16 @@ def recent(value: str, published: str | None, days: int = 31) -> bool:
         return False
 
 
-def period_for(sentence, fig, seg, metric, qualifiers, context) -> str | None:
+def period_for(link: FigureLink) -> str | None:
+    """The window a windowed metric's figure covers (an ISO 8601 duration), or None."""
+    sentence, fig, seg, metric, qualifiers, context = (
+        link.sentence,
+        link.fig,
+        link.seg,
+        link.metric,
+        link.qualifiers,
+        link.context,
+    )
     if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
         return None
     named = {i for h in sentence.of("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"

@@ -3,15 +3,17 @@
 `ClaimDraft` is what the claim rules produce (`extract.link`), what restatements are merged on
 (`extract.merge`) and what the pipeline turns into `schemas.Claim`; `Context` holds what earlier
 sentences said (the subject being talked about, a date the story set, the metric of the last
-figure). `metric_for` says which metric a figure of a given unit states for a family of metric words.
+figure); `FigureLink` is one figure on its way to a claim, filled in by the linker's stages.
+`metric_for` says which metric a figure of a given unit states for a family of metric words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from extractor.extract.sentences import Figure, Sentence
 from extractor.metrics import metric_row, registry, unit_kind
-from extractor.rules import Entry
+from extractor.rules import Entry, Hit
 
 # which kinds of figure the metric words of each family can take (the registry's units of its metrics)
 FAMILY_UNITS = registry().family_units()
@@ -115,3 +117,64 @@ def metric_for(family: str, unit: str, is_change: bool) -> str | None:
     if is_change and not metric_row(family).signed:
         return None
     return family
+
+
+@dataclass
+class PreviousFigure:
+    """The figure before this one in the sentence: a chain reads on from it ("fell 2% to $62,350")."""
+
+    fig: Figure
+    sign: int  # its change's sign, 0 for a level
+
+
+@dataclass
+class FigureLink:
+    """One figure on its way to a claim: the stages of `link_figure` fill it in, in reading order.
+
+    figure → move (change or level) → screens (what is never a claim) → measure and metric →
+    modality → subject → qualifiers → value → date and window → the draft."""
+
+    sentence: Sentence
+    fig: Figure
+    published: str | None
+    context: Context
+    ordered: dict[int, Entry]  # names and figures paired one to one ("… 2.4% and 2.0%, respectively")
+    previous: PreviousFigure | None
+    seg: int = 0  # the clause of the sentence the figure is in
+    kind: str = ""  # the unit's kind: money, ratio, points, number, …
+    # the move
+    sign: int = 0  # +1 rose, -1 fell, 0 a level
+    moved: bool = False  # a word of movement (or a "+", pp, bp) makes it a change
+    is_change: bool = False  # moved, or a negative figure a change may be
+    chain_level: bool = False  # the level a change arrived at: "to $62,350"
+    # the role
+    level: Hit | None = None  # a named level: support, resistance, record high, …
+    cue: Hit | None = None  # the metric word the figure measures
+    family: str | None = None
+    rule: str = ""
+    metric: str = ""
+    # the subject
+    subject: Entry | None = None
+    counterpart: Entry | None = None
+    # what the claim says
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    unit: str = ""
+    value: float = 0.0
+    value_max: float | None = None
+    as_of: str | None = None
+    strength: int = 0  # how the date was found: 0 the publication day … 2 written beside the figure
+    period: str | None = None
+
+    def __post_init__(self) -> None:
+        self.seg = self.sentence.segment(self.fig.start)
+        self.kind = unit_kind(self.fig.unit)
+
+    @property
+    def word_before(self) -> str:
+        start = self.fig.start
+        return self.sentence.span.doc[start - 1].lower_ if start > 0 else ""
+
+    @property
+    def the_subject(self) -> Entry:
+        assert self.subject is not None, "the subject stage runs before this one"
+        return self.subject

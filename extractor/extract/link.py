@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,16 @@ from extractor.extract.dating import (
     since_for,
     stated_window,
 )
-from extractor.extract.draft import FAMILY_UNITS, ClaimDraft, Context, family_of, metric_for, unit_kind
+from extractor.extract.draft import (
+    FAMILY_UNITS,
+    ClaimDraft,
+    Context,
+    FigureLink,
+    PreviousFigure,
+    family_of,
+    metric_for,
+    unit_kind,
+)
 from extractor.extract.positions import inside, owned_by_other_figure, relative_clauses
 from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.sourcing import (
@@ -267,67 +276,6 @@ def carry_source(draft: ClaimDraft, context: Context) -> None:
         draft.attributed_to = context.sources[family]
 
 
-@dataclass
-class PreviousFigure:
-    """The figure before this one in the sentence: a chain reads on from it ("fell 2% to $62,350")."""
-
-    fig: Figure
-    sign: int  # its change's sign, 0 for a level
-
-
-@dataclass
-class FigureLink:
-    """One figure on its way to a claim: the stages of `link_figure` fill it in, in reading order.
-
-    figure → move (change or level) → screens (what is never a claim) → measure and metric →
-    modality → subject → qualifiers → value → date and window → the draft."""
-
-    sentence: Sentence
-    fig: Figure
-    published: str | None
-    context: Context
-    ordered: dict[int, Entry]  # names and figures paired one to one ("… 2.4% and 2.0%, respectively")
-    previous: PreviousFigure | None
-    seg: int = 0  # the clause of the sentence the figure is in
-    kind: str = ""  # the unit's kind: money, ratio, points, number, …
-    # the move
-    sign: int = 0  # +1 rose, -1 fell, 0 a level
-    moved: bool = False  # a word of movement (or a "+", pp, bp) makes it a change
-    is_change: bool = False  # moved, or a negative figure a change may be
-    chain_level: bool = False  # the level a change arrived at: "to $62,350"
-    # the role
-    level: Hit | None = None  # a named level: support, resistance, record high, …
-    cue: Hit | None = None  # the metric word the figure measures
-    family: str | None = None
-    rule: str = ""
-    metric: str = ""
-    # the subject
-    subject: Entry | None = None
-    counterpart: Entry | None = None
-    # what the claim says
-    qualifiers: dict[str, str] = field(default_factory=dict)
-    unit: str = ""
-    value: float = 0.0
-    value_max: float | None = None
-    as_of: str | None = None
-    strength: int = 0  # how the date was found: 0 the publication day … 2 written beside the figure
-    period: str | None = None
-
-    def __post_init__(self) -> None:
-        self.seg = self.sentence.segment(self.fig.start)
-        self.kind = unit_kind(self.fig.unit)
-
-    @property
-    def word_before(self) -> str:
-        start = self.fig.start
-        return self.sentence.span.doc[start - 1].lower_ if start > 0 else ""
-
-    @property
-    def the_subject(self) -> Entry:
-        assert self.subject is not None, "the subject stage runs before this one"
-        return self.subject
-
-
 # A stage reads the link and fills in its part; it returns why the figure is no claim, or None to go on.
 Stage = Callable[[FigureLink], "str | None"]
 
@@ -418,7 +366,7 @@ def read_measure(link: FigureLink) -> str | None:
     link.level = (
         _level(sentence, fig, seg) or _level_of_listed(sentence, fig, seg) or _turning_point(sentence, fig)
     )
-    link.cue = cue = _nearest_cue(sentence, fig, seg, kind, link.moved, link.is_change)
+    link.cue = cue = _nearest_cue(link)
     if cue is None and link.moved and _named_measure_cannot_move(sentence, fig, seg):
         return "a move of a measure that is no price ('Bitcoin dominance dropped 0.4% to 57.2%')"
     family = cue.label if cue else None
@@ -512,12 +460,10 @@ def check_modality(link: FigureLink) -> str | None:
 
 def find_subject(link: FigureLink) -> str | None:
     """Whose figure it is: the name it is said "for"/"in", else the nearest name that fits the metric."""
-    sentence, fig, seg, kind, context = link.sentence, link.fig, link.seg, link.kind, link.context
+    sentence, fig, kind, context = link.sentence, link.fig, link.kind, link.context
 
     def fitting() -> None:
-        link.subject, link.counterpart = first_fitting(
-            sentence, fig, seg, link.metric, link.ordered, context, kind
-        )
+        link.subject, link.counterpart = first_fitting(link)
 
     fitting()
     cue = link.cue
@@ -597,7 +543,7 @@ def read_dates(link: FigureLink) -> str | None:
     sentence, fig, seg, context, published = link.sentence, link.fig, link.seg, link.context, link.published
     metric, subject, qualifiers = link.metric, link.the_subject, link.qualifiers
     as_of, link.strength = as_of_for(sentence, fig, seg, published, context)
-    period = period_for(sentence, fig, seg, metric, qualifiers, context)
+    period = period_for(link)
     if period is not None and qualifiers.get("since"):
         # "Including this year's gain, Palantir has skyrocketed 350% in the past 12 months": the window
         # written beside the figure, not the year-to-date the sentence mentions (one or the other)
@@ -983,13 +929,12 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     )
 
 
-def _nearest_cue(
-    sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool, is_change: bool
-) -> Hit | None:
+def _nearest_cue(link: FigureLink) -> Hit | None:
     """The metric word nearest the figure that can take its kind of value (same clause first).
     A negative figure is first read as a level ("funding stood at -0.012%"), then as a move."""
-    return _cue_for(sentence, fig, seg, kind, moved) or (
-        _cue_for(sentence, fig, seg, kind, True) if is_change else None
+    sentence, fig, seg, kind = link.sentence, link.fig, link.seg, link.kind
+    return _cue_for(sentence, fig, seg, kind, link.moved) or (
+        _cue_for(sentence, fig, seg, kind, True) if link.is_change else None
     )
 
 

@@ -10,7 +10,7 @@ last subject of that kind; the name of the sentence before; the article's main s
 
 from __future__ import annotations
 
-from extractor.extract.draft import Context, family_of
+from extractor.extract.draft import Context, FigureLink, family_of
 from extractor.extract.positions import relative_clauses
 from extractor.extract.sentences import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
@@ -49,23 +49,34 @@ def remember_subjects(sentence: Sentence, context: Context) -> None:
             context.aggregate = entry
 
 
-def first_fitting(sentence, fig, seg, metric, ordered, context, kind):
-    for candidate, other in subject_candidates(sentence, fig, seg, metric, ordered, context):
+def first_fitting(link: FigureLink) -> tuple[Entry | None, Entry | None]:
+    """The first of the figure's candidate subjects (`subject_candidates`) the metric can be about,
+    with its counterpart (the other coin of a correlation, …)."""
+    sentence, fig, metric, context = link.sentence, link.fig, link.metric, link.context
+    for candidate, other in subject_candidates(link):
         if family_of(metric) == "price" and candidate.type == "market":
             candidate = context.composites.get(candidate.name, candidate)  # "Nasdaq off 1.46%": the index
         if metric == "fund_flow" and candidate.type == "crypto":
             # "outflows from Bitcoin ETFs" are the spot funds'; "inflows into Bitcoin" its investment products'
             groups = context.spot_etfs if "ETF" in sentence.span_text else context.fund_groups
             candidate = groups.get(candidate.name, candidate)
-        if _subject_fits(metric, candidate, kind, fig):
+        if _subject_fits(metric, candidate, link.kind, fig):
             return candidate, other
     return None, None
 
 
-def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C901 - the guesses in order of trust, one generator a reader follows top to bottom
+def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order of trust, one generator a reader follows top to bottom
     """Who the figure is about, best guess first: the name it is said "for"/"in"; the names listed
     in the same order as the figures; the nearest name before it in its clause, then in its
     sentence; the name of the sentence before; the article's main subject. Yields (subject, counterpart)."""
+    sentence, fig, seg, metric, ordered, context = (
+        link.sentence,
+        link.fig,
+        link.seg,
+        link.metric,
+        link.ordered,
+        link.context,
+    )
     doc = sentence.span.doc
     lower = tokens_of(doc).lower  # the rules below read token words as lists, not Token objects
     credited = credited_spans(sentence)
@@ -140,7 +151,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
         start = fig.end + (1 if fig.end in moves else 0)
         gap = [lower[i] for i in range(start, h.start) if i not in cue_tokens]
         on_market = (
-            gap[:1] == ["on"] and h.entry.type == "market"
+            gap[:1] == ["on"] and entry_of(h).type == "market"
         )  # "20.1 billion shares changed hands on U.S. exchanges"
         if (
             0 < len(gap) <= 4
@@ -200,7 +211,7 @@ def subject_candidates(sentence, fig, seg, metric, ordered, context):  # noqa: C
     if not any_before and _unnamed_group(doc, sentence, fig):
         return  # "Many smaller tokens fell 40% to 70%": about no one subject
     for h in subjects:
-        if h.start < fig.end and fig.start < h.end and h.entry.type == "currency":
+        if h.start < fig.end and fig.start < h.end and entry_of(h).type == "currency":
             yield h.entry, other  # "the dollar climbed to 154.67 yen": the currency is written in the figure
     for h in same_before + any_before:
         yield h.entry, other
