@@ -19,6 +19,7 @@ from extractor.extract.dating import flow_window
 from extractor.extract.draft import ClaimDraft, metric_for
 from extractor.metrics import metric_row
 from extractor.normalize import find_dates, find_durations, find_quantities
+from extractor.normalize.quantities import currency_code, scale_factor
 from extractor.rules import Entry, RuleModel
 
 TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
@@ -36,29 +37,15 @@ NAMED_WINDOWS = {
     "day-on-day": "P1D",
     "d/d": "P1D",
 }
+# "Net Flows ($, mm)": "mm" is the finance trade's million; normalize knows what each scale and currency is
 HEADER_SCALE = re.compile(
     r"\((?P<cur>US\$|\$|USD\s?|€|EUR\s?)?,?\s*(?:in\s+)?(?P<scale>mm|m|mn|mln|millions?|bn|billions?|k|thousands?)\b[^)]*\)"
     r"|\b(?P<scale2>m|mn|mln|bn) shares\b",
     re.I,
 )
-CURRENCIES = {"us$": "USD", "$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR"}
 CELL_TICKER = re.compile(r"^(?P<name>.*?)\s*\((?P<symbol>[A-Z0-9]{1,6})\)$")
 NEGATIVE_BRACKETS = re.compile(r"^\((?P<number>[\d.,]+)\)$")
 TOTAL_ROW = re.compile(r"^(total|all|sum|net total|aggregate)\b", re.I)
-SCALES = {
-    "mm": 1e6,  # "Net Flows ($, mm)": the finance trade's million
-    "m": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "million": 1e6,
-    "millions": 1e6,
-    "bn": 1e9,
-    "billion": 1e9,
-    "billions": 1e9,
-    "k": 1e3,
-    "thousand": 1e3,
-    "thousands": 1e3,
-}
 SOURCE_LINE = re.compile(r"(?:^|\.\s)\s*(?:Source|Sources|Data)\s*:\s*([^.;,\n|]+)", re.I | re.M)
 TICKER = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z])?$")
 
@@ -142,8 +129,8 @@ def _claims_of_table(rows, text, nlp, model, published, anchor, source, story_da
                 and q.unit == "number"
                 and re.fullmatch(r"[-+−]?[\d.,]+", (bracketed.group("number") if bracketed else cell.text))
             ):
-                factor = SCALES[(scale.group("scale") or scale.group("scale2")).lower()]
-                unit = CURRENCIES.get((scale.group("cur") or "").strip().lower(), q.unit)
+                factor = scale_factor(scale.group("scale") or scale.group("scale2")) or 1.0
+                unit = currency_code(scale.group("cur") or "") or q.unit
                 q = replace(
                     q,
                     value=q.value * factor,
