@@ -336,3 +336,15 @@ def test_currency_codes_come_from_one_iso_4217_list():
     assert {unit_kind(code) for code in ("USD", "EUR", "CZK", "HUF", "ZAR")} == {"money"}
     assert {unit_kind(code) for code in ("BTC", "ETH", "SOL")} == {"coins"}
     assert "XAU" not in ISO_4217  # gold's code is a commodity, not money
+
+
+def test_scales_and_currencies_written_apart_from_figures():
+    """A table header's "($, mm)" or "(US$ bn)": the scale and the currency read on their own."""
+    from extractor.normalize.quantities import currency_code, scale_factor
+
+    assert [scale_factor(w) for w in ("mm", "MM", "m", "mln", "Millions", "bn", "k", "thousands")] == [
+        1e6, 1e6, 1e6, 1e6, 1e6, 1e9, 1e3, 1e3,
+    ]  # fmt: skip
+    assert scale_factor("shares") is None
+    assert [currency_code(w) for w in ("$", "US$", "usd", "USD ", "€", "eur")] == ["USD"] * 4 + ["EUR"] * 2
+    assert currency_code("") is None and currency_code("ALL") is None

@@ -25,7 +25,7 @@ from extractor.extract.draft import Context
 from extractor.extract.link import carry_source, link_sentence
 from extractor.extract.merge import drop_price_outliers, merge_restatements
 from extractor.extract.sentences import Sentence, build_sentences
-from extractor.extract.tables import table_claims
+from extractor.extract.tables import TableContext, table_claims
 from extractor.extract.tokens import tokens_of
 from extractor.normalize import find_dates, find_durations, find_quantities
 from extractor.rules import Entry, RuleModel, load_rule_model
@@ -171,7 +171,10 @@ class MarketClaims:
             drafts.extend(link_sentence(sentence, published, context))
             story_day = story_day or (context.as_of[:10] if context.as_of else None)
         # a table that names no date holds figures of the day the story's lead speaks of
-        for draft in table_claims(text, self.nlp, self.model, published, anchor, story_day):
+        tables = TableContext(
+            nlp=self.nlp, model=self.model, published=published, anchor=anchor, story_day=story_day
+        )
+        for draft in table_claims(text, tables):
             carry_source(draft, context)  # "…, according to etf.com daily fund flows data" above the table
             drafts.append(draft)
         doc._.claims = drop_price_outliers(merge_restatements(drafts))

@@ -1255,3 +1255,35 @@ def _tidy(value: float) -> float:
     """Drop binary noise from scaling: 4.1 * 1e9 is 4099999999.9999995, "$4.1bn" means 4.1e9."""
     tidy = float(f"{value:.15g}")
     return tidy if math.isfinite(tidy) else value
+
+
+# --------------------------------------------------------------------------------------------
+# Scales and currencies written apart from any figure
+# --------------------------------------------------------------------------------------------
+
+
+def scale_factor(word: str) -> float | None:
+    """The multiplier a scale word or abbreviation stands for when it is written apart from the
+    figures it scales, as in a table header "Net Flows ($, mm)": "million", "bn", "mm", "k", in any
+    case. None for a word that is no scale."""
+    low = word.lower()
+    return (
+        SCALE_WORDS.get(low)
+        or SCALE_ABBREVIATIONS_ANY_CASE.get(low)
+        or SCALE_ABBREVIATIONS.get(low)
+        or SCALE_ABBREVIATIONS.get(low.upper())
+    )
+
+
+def currency_code(word: str) -> str | None:
+    """The currency a symbol or code names when it is written apart from any amount, as in a table
+    header "($, mm)" or "(US$ m)": "$", "US$", "€", "USD", "eur" (codes in any case). None for a
+    word that names no currency."""
+    word = word.strip()
+    if word in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[word]
+    qualified = (word[:-1].lower(), word[-1:])
+    if qualified in QUALIFIED_SYMBOLS:
+        return QUALIFIED_SYMBOLS[qualified]
+    code = word.upper()
+    return CODE_ALIASES.get(code, code) if code in ISO_CODES else None
