@@ -296,7 +296,7 @@ def read_move(link: FigureLink) -> str | None:
     """Change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"."""
     sentence, fig, previous = link.sentence, link.fig, link.previous
     toks = sentence.span.doc
-    link.sign = _change_sign(sentence, fig)
+    link.sign = _change_sign(sentence, fig) or _move_by(sentence, fig, link.seg)
     if link.word_before == "from" and previous and _is_new_target(sentence, previous.fig):
         link.sign = 0
         return "the old target of a raised one ('raised its target price to $455 from $425')"
@@ -629,6 +629,31 @@ def _daily_coin_window(
     if context.crypto_window:
         return context.crypto_window
     return "P1D" if PRESENT_MOVE_WORDS & sentence.word_set else None
+
+
+def _move_by(sentence: Sentence, fig: Figure, seg: int) -> int:
+    """ "added to its market value by $62 billion", "erased Broadcom's market capitalization by about
+    $95 billion": after "by", the figure is the size of the move a word of movement a few words back
+    in its clause names."""
+    doc = sentence.span.doc
+    by = fig.start - 1
+    while by > sentence.span.start and doc[by].lower_ in lexicon("approximators"):
+        by -= 1
+    if doc[by].lower_ != "by":
+        return 0
+    moves = [
+        h
+        for h in sentence.of("changes")
+        if h.end <= by
+        and by - h.end <= 6
+        and sentence.segment(h.start) == seg
+        and not h.label.endswith("_after")
+        and h.label in {"up", "down"}
+        and not any(h.end <= o.start < by for o in sentence.figures)
+    ]
+    if not moves:
+        return 0
+    return 1 if max(moves, key=lambda h: h.end).label == "up" else -1
 
 
 def _change_sign(sentence: Sentence, fig: Figure) -> int:

@@ -912,7 +912,11 @@ def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: s
         word_end = q.start  # where the word before the figure ends (one or two spaces back)
         while word_end > 0 and q.start - word_end < 2 and text[word_end - 1].isspace():
             word_end -= 1
-        if gap is None or q.value_max is None or word_end not in ends:
+        if (
+            gap is None
+            or q.value_max is None
+            or not (word_end in ends or _by_a_move_to_a_level(q, text, word_end))
+        ):
             out.append(q)
             continue
         first = replace(q, end=q.start + gap.start(), text=q.text[: gap.start()], value_max=None)
@@ -921,6 +925,16 @@ def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: s
         )
         out += [first, second]
     return out
+
+
+def _by_a_move_to_a_level(q: Quantity, text: str, word_end: int) -> bool:
+    """ "lifted its market value by $62 billion to $540 billion": after "by", X is the size of a
+    move and Y the level it reached when Y is several times X; "fell by 2% to 3%" stays a range."""
+    assert q.value_max is not None
+    words = text[max(word_end - 30, 0) : word_end].lower().split()
+    while words and words[-1] in lexicon("approximators"):
+        words.pop()  # "by about $95 billion to $1.1 trillion"
+    return words[-1:] == ["by"] and abs(q.value_max) >= 3 * abs(q.value) > 0
 
 
 def join_ranges(doc: Doc, text: str, figures: list[Figure]) -> list[Figure]:
