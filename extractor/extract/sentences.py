@@ -12,7 +12,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 
 from spacy.tokens import Doc, Span
 
@@ -199,6 +199,47 @@ class Sentence:
 
 def char_to_token(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
+
+
+CAPITALIZED_WORD_BEFORE = re.compile(r"(?P<word>[A-Z][\w&.'’-]*)[ \t]+$")
+
+
+@cache
+def named_fund_pattern() -> re.Pattern[str]:
+    issuers = "|".join(
+        re.escape(i).replace(r"\ ", "[ \t]+") for i in sorted(lexicon("fund_issuers"), key=len, reverse=True)
+    )
+    return re.compile(
+        rf"\b(?P<name>(?:{issuers})(?:[ \t]+(?:[A-Z0-9][\w&.'’-]*|&)){{1,6}}?[ \t]+(?:ETF|Fund|Trust))\b"
+    )
+
+
+def named_funds(model: RuleModel, starts: list[int], text: str) -> list[Hit]:
+    """ "the Vanguard S&P 500 Growth ETF", "the iShares Core S&P Mid-Cap ETF": a fund its issuer's
+    name opens and ETF, Fund or Trust ends is the subject, though no gazetteer lists it (the
+    longer name wins over the index inside it, "S&P 500")."""
+    hits = []
+    for m in named_fund_pattern().finditer(text):
+        name, s, e = m["name"], m.start("name"), m.end("name")
+        before = CAPITALIZED_WORD_BEFORE.search(text, max(0, s - 40), s)
+        if before and before["word"] != "The":
+            continue  # "Utilities Select Sector SPDR Fund": the brand inside a longer name
+        # "SPDR Gold Shares ETF" is the listed "SPDR Gold Shares": its name as the gazetteer keeps it
+        known = model.by_name.get(name.lower()) or model.by_name.get(name.rsplit(maxsplit=1)[0].lower())
+        entry = known or Entry("subject", name, "etf", None)
+        hits.append(
+            Hit(
+                "subject",
+                entry.name,
+                char_to_token(starts, s),
+                char_to_token(starts, e - 1) + 1,
+                s,
+                e,
+                "subject.named_fund",
+                entry=entry,
+            )
+        )
+    return hits
 
 
 def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:  # noqa: C901 - one pattern per kind of name no gazetteer lists
@@ -1065,7 +1106,7 @@ def build_sentences(
     text = tokens.text_of_doc  # Doc.text rebuilds the string on every access
     starts = tokens.idx
     hits = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
-    hits += open_subjects(doc, model, starts, text)
+    hits += open_subjects(doc, model, starts, text) + named_funds(model, starts, text)
     by_group: dict[str, list[Hit]] = {}
     for h in hits:
         by_group.setdefault(h.group, []).append(h)
