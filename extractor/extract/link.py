@@ -478,6 +478,8 @@ def find_subject(link: FigureLink) -> str | None:
         if as_price is None:
             return "a verb of flows with no fund, in a unit no price takes"
         link.metric, link.cue, link.rule = as_price, None, "default.price"
+        if link.kind == "money" and SCALED.search(fig.quantity.text):
+            return "an amount with a scale word is never a price, and no fund moved it"
         fitting()
     subject = link.subject
     if (
@@ -1001,6 +1003,10 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
                 continue  # "added $1.15, while the crypto market cap …": a later clause's measure
             if any(o is not fig and fig.end <= o.start < hit.start for o in sentence.figures):
                 continue  # "at $12.60, with 4,027,557 shares traded": the volume word is the later figure's
+            if _measured_in(sentence, fig, hit):
+                distance = (
+                    -1
+                )  # "shed $142 billion in market value": the figure is that measure's, not the verb's
         else:
             continue
         if sentence.segment(hit.start) != seg:
@@ -1033,6 +1039,13 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
                 best.rule_id + ".exchanges",
             )
     return best
+
+
+def _measured_in(sentence: Sentence, fig: Figure, cue: Hit) -> bool:
+    """ "$142 billion in market value", "$2.1 billion in trading volume": "in" joins a figure to the
+    measure it is an amount of (at most two words between)."""
+    gap = tokens_of(sentence.span.doc).lower[fig.end : cue.start]
+    return bool(gap) and gap[0] == "in" and len(gap) <= 3
 
 
 def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
