@@ -661,6 +661,8 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
         name = doc[start:end].text
         if name in lexicon("places") or (end - start == 1 and lower[start] in lexicon("descriptors")):
             continue  # "coffee futures in New York rose", "Steelmakers rallied": a place or a trade, not a name
+        if lower[end - 1] in lexicon("fiscal_report_nouns"):
+            continue  # "with Gross Margins up at 58.7%", "Q4 Revenue rose 12%": a line of a report, not a company
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
             Hit(
