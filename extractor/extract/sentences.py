@@ -22,21 +22,10 @@ from extractor.normalize.quantities import is_money
 from extractor.rules import Entry, Hit, RuleModel, lexicon
 
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
-SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
+SEGMENT_WORDS = lexicon("segment_words")
 SEGMENT_PUNCT = {";", "—", "–", ":"}
 FIGURE_DATE_WORDS = {"for", "settlement", "as"}  # "reported for the settlement date of …", "as of"
-REPORT_WORDS = {
-    "reported",
-    "report",
-    "reports",
-    "accessed",
-    "published",
-    "posted",
-    "updated",
-    "retrieved",
-    "released",
-    "source",
-}
+REPORT_WORDS = lexicon("report_words")
 COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
 
 OPEN_TICKER = re.compile(
@@ -458,20 +447,7 @@ NOT_NAMES = {
 }
 
 
-COPULAS = {
-    "was",
-    "had",
-    "has",
-    "stood",
-    "took",
-    "saw",
-    "posted",
-    "recorded",
-    "is",
-    "carries",
-    "carried",
-    "led",
-}
+COPULAS = lexicon("copulas")
 
 
 def copulas_after_names(doc: Doc) -> list[Hit]:
@@ -760,61 +736,9 @@ def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[
 
 GROUP_NOUNS = {"funds", "ETFs", "ETPs"}
 NOT_NAMES_BUT_COUNTRY = NOT_NAMES - {"U.S.", "US"}  # "U.S. equity funds": the country is part of a group
-GROUP_VERBS = {
-    "attracted",
-    "added",
-    "gained",
-    "lost",
-    "saw",
-    "recorded",
-    "posted",
-    "drew",
-    "took",
-    "pulled",
-    "shed",
-    "bled",
-    "had",
-    "received",
-    "registered",
-    "logged",
-    "reported",
-    "pulling",
-    "taking",
-    "seeing",
-    "suffered",
-}
+GROUP_VERBS = lexicon("group_verbs")
 # words that count or point at funds named elsewhere ("the 11 listed ETFs", "such funds"), not a group's name
-GROUP_STOP = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "or",
-    "while",
-    "with",
-    "in",
-    "by",
-    "for",
-    "to",
-    "as",
-    "other",
-    "all",
-    "these",
-    "those",
-    "its",
-    "their",
-    "listed",
-    "such",
-    "many",
-    "several",
-    "some",
-    "both",
-    "major",
-    "top",
-    "new",
-    "individual",
-}
+GROUP_STOP = lexicon("group_stop")
 
 
 def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
@@ -886,8 +810,8 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     return quantity.unit
 
 
-ZONE_NOUNS = {"zone", "area", "band", "region", "range", "pocket", "cluster"}
-ZONE_VERBS = {"stretching", "spanning", "ranging", "extending", "running", "lies", "lying", "sits"}
+ZONE_NOUNS = lexicon("zone_nouns")
+ZONE_VERBS = lexicon("zone_verbs")
 
 
 def _zone_from(doc: Doc, start: int) -> bool:

@@ -18,18 +18,7 @@ from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
 from extractor.rules import Entry, Hit, entry_of, lexicon
 
-COMPARED_WITH = {
-    "like",
-    "unlike",
-    "alongside",
-    "mirroring",
-    "tracking",
-    "than",
-    "versus",
-    "vs",
-    "vs.",
-    "among",
-}
+COMPARED_WITH = lexicon("compared_with")
 
 
 def remember_subjects(sentence: Sentence, context: Context) -> None:
@@ -238,28 +227,10 @@ STOCK_ANAPHORA = [
 ]
 
 
-MODIFIED_NOUNS = {
-    "mining",
-    "miner",
-    "miners",
-    "firm",
-    "treasury",
-    "holdings",
-    "holder",
-    "holders",
-    "investors",
-    "whales",
-    "community",
-    "network",
-    "ecosystem",
-    "developers",
-    "wallet",
-    "wallets",
-    "addresses",
-}
+MODIFIED_NOUNS = lexicon("modified_nouns")
 
 
-GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
+GENERIC_PLURALS = lexicon("generic_plurals")
 
 
 GENERIC_TYPES = {
