@@ -97,16 +97,7 @@ def credit_looking_back(sentence: Sentence) -> str | None:
 
 
 PRONOUNS = {"he", "she"}
-PRONOUN_SPEECH = SPEECH_VERBS | {
-    "highlights",
-    "highlighted",
-    "notes",
-    "adds",
-    "added",
-    "writes",
-    "explains",
-    "argues",
-}
+PRONOUN_SPEECH = SPEECH_VERBS | lexicon("present_speech_verbs")
 
 
 def person_named(sentence: Sentence) -> str | None:
