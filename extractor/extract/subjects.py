@@ -16,7 +16,7 @@ from extractor.extract.sentences import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
 from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
-from extractor.rules import Entry, Hit, entry_of, lexicon
+from extractor.rules import Entry, Hit, entry_of, lexicon, lexicon_map
 
 COMPARED_WITH = lexicon("compared_with")
 
@@ -233,57 +233,10 @@ MODIFIED_NOUNS = lexicon("modified_nouns")
 GENERIC_PLURALS = lexicon("generic_plurals")
 
 
-GENERIC_TYPES = {
-    "token": "crypto",
-    "coin": "crypto",
-    "cryptocurrency": "crypto",
-    "asset": "crypto",
-    "sector": "sector",
-    "index": "index",
-    "benchmark": "index",
-    "stock": "stock",
-    "company": "stock",
-    "maker": "stock",
-    "firm": "stock",
-    "retailer": "stock",
-    "lender": "stock",
-    "bank": "stock",
-    "miner": "stock",
-    "producer": "stock",
-    "giant": "stock",
-    "chipmaker": "stock",
-    "automaker": "stock",
-    "carrier": "stock",
-    "metal": "commodity",
-    "currency": "currency",
-}
+GENERIC_TYPES: dict[str, str] = dict(lexicon_map("generic_nouns"))
 
 
-GENERIC_SINGULARS = {
-    "sector",
-    "stock",
-    "index",
-    "company",
-    "token",
-    "coin",
-    "metal",
-    "currency",
-    "benchmark",
-    "cryptocurrency",
-    "asset",
-    "maker",
-    "firm",
-    "retailer",
-    "lender",
-    "bank",
-    "miner",
-    "producer",
-    "giant",
-    "group",
-    "chipmaker",
-    "automaker",
-    "carrier",
-}
+GENERIC_SINGULARS = frozenset(GENERIC_TYPES)
 
 
 def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:

@@ -54,7 +54,7 @@ from extractor.normalize.types import Quantity
 
 # The number words are kept once, in models/lexicon/number_words.toml, for this module and dates.py.
 _NUMBER_WORDS = lexicon_map("number_words")
-UNITS: dict[str, int] = dict(_NUMBER_WORDS["cardinal"])
+UNITS: dict[str, int] = {**_NUMBER_WORDS["cardinal"], **_NUMBER_WORDS["zero"]}
 TENS: dict[str, int] = dict(_NUMBER_WORDS["tens"])
 HUNDRED = frozenset({"hundred", "hundreds"})
 
