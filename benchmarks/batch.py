@@ -37,24 +37,13 @@ from pathlib import Path
 
 import trafilatura
 
+from extractor.lexicon import lexicon_map
 from extractor.scrape import DATE_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+# the month names and the working days, in calendar order, from the one list of calendar names
+MONTHS = [month.capitalize() for month in lexicon_map("calendar_names")["month"]]
+WEEKDAYS = [day.capitalize() for day in lexicon_map("calendar_names")["weekday"]][:5]
 NAMES = ["Priya Raman", "Tom Achterberg", "Lena Okafor", "Marco Bellini", "Ana Souza", "Kenji Mori"]
 TEXT = re.compile(r">([^<]+)<")
 NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})*(?:\.\d+)?)(?![\w])")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,14 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from extractor.errors import RuleModelError
+
+# The word lists are part of the rule model: its callers find them here too (`extractor.lexicon`
+# reads them, without spaCy, so that `extractor.normalize` can use them as well).
+from extractor.lexicon import lexicon as lexicon
+from extractor.lexicon import lexicon_map as lexicon_map
+from extractor.lexicon import lexicon_names as lexicon_names
+from extractor.lexicon import models_dir
+from extractor.lexicon import read_word_list as read_word_list
 
 PATTERN_FILES = (
     "metrics",
@@ -31,14 +39,6 @@ PATTERN_FILES = (
     "exclusions",
 )
 GAZETTEER_FILES = ("subjects", "sources", "venues")
-
-
-def models_dir() -> Path:
-    """The rule model folder: `models/` of a source checkout, else the installed copy."""
-    source_tree = Path(__file__).resolve().parent.parent / "models"
-    if (source_tree / "patterns").is_dir():
-        return source_tree
-    return Path(__file__).resolve().parent / "models"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,26 +235,6 @@ def _add_patterns(model: RuleModel, nlp: Language, file: Path, name: str) -> Non
             model.matcher.add(row["id"], [row["pattern"]])
         except Exception as exc:  # spaCy validates the pattern; name the line that broke it
             raise RuleModelError(f"{file}:{number}: invalid pattern {row['pattern']}: {exc}") from None
-
-
-def read_word_list(path: Path) -> frozenset[str]:
-    """One word or phrase a line; `#` starts a comment line."""
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return frozenset(line for line in lines if line and not line.startswith("#"))
-
-
-@cache
-def lexicon(name: str) -> frozenset[str]:
-    """A word list of `models/lexicon/` (kept once, used by every stage that needs it)."""
-    path = models_dir() / "lexicon" / f"{name}.txt"
-    if not path.is_file():
-        raise RuleModelError(f"no word list {name!r} in models/lexicon (known: {', '.join(lexicon_names())})")
-    return read_word_list(path)
-
-
-def lexicon_names() -> list[str]:
-    """The word lists `models/lexicon/` holds, by name."""
-    return sorted(p.stem for p in (models_dir() / "lexicon").glob("*.txt"))
 
 
 @lru_cache(maxsize=4)

@@ -29,28 +29,10 @@ from extractor.rules import lexicon
 PERIOD_METRICS = {name for name, row in registry().metrics.items() if row.windowed}
 
 
-SAME_WINDOW = {
-    "same period",
-    "same timeframe",
-    "same time frame",
-    "same window",
-    "same day",
-    "same time",
-    "same session",
-}
+SAME_WINDOW = lexicon("same_window")
 
 
-YEAR_TO_DATE = (
-    "year-to-date",
-    "year to date",
-    "ytd",
-    "so far this year",
-    "since the start of the year",
-    "since the beginning of the year",
-    "since the start of this year",
-    "since january 1",
-    "this year",
-)
+YEAR_TO_DATE = lexicon("year_to_date")
 
 
 def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str | None:
@@ -68,24 +50,7 @@ def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str
     return None
 
 
-SUPERLATIVES = {
-    "biggest",
-    "largest",
-    "highest",
-    "lowest",
-    "best",
-    "worst",
-    "most",
-    "least",
-    "first",
-    "strongest",
-    "weakest",
-    "sharpest",
-    "heaviest",
-    "steepest",
-    "busiest",
-    "thinnest",
-}
+SUPERLATIVES = lexicon("superlatives")
 
 
 def _after_since(doc, token: int) -> bool:
@@ -153,7 +118,7 @@ def as_of_for(
     return (published[:10] if published else None), 0
 
 
-EXPIRY_WORDS = {"expire", "expires", "expiring", "expiry", "matures", "maturing"}
+EXPIRY_WORDS = lexicon("expiry_words")
 
 
 def _stated_as_of(doc, tok: int, distance: int) -> bool:
@@ -309,7 +274,7 @@ def period_for(link: FigureLink) -> str | None:
     return None
 
 
-INTRADAY_WORDS = ("pre-market", "premarket", "currently", "so far", "at the time of writing", "after-hours")
+INTRADAY_WORDS = lexicon("intraday_words")
 
 
 WEEKLY = re.compile(
@@ -340,7 +305,7 @@ def range_window(sentence: Sentence, fig: Figure) -> str | None:
 
 
 # not "while": "FET rallied 37% while AGIX rose 33% in 24 hours" share their window
-CAUSE_OPENERS = {"after", "following", "because", "since"}
+CAUSE_OPENERS = lexicon("cause_openers")
 
 
 def _cause_between(sentence: Sentence, fig: Figure, tok: int) -> bool:

@@ -73,104 +73,33 @@ from extractor.rules import Entry, Hit, entry_of, lexicon
 SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
 
 
-GAP_BEFORE_CHANGE = {
-    "by",
-    "a",
-    "an",
-    "of",
-    "some",
-    "about",
-    "nearly",
-    "around",
-    "approximately",
-    "roughly",
-    "more",
-    "than",
-    "over",
-    "almost",
-    "just",
-    "another",
-    "as",
-    "much",
-    "the",
-    "sharply",
-    "modestly",
-    "slightly",
-    "further",
-    "up",
-    "down",
-}
+GAP_BEFORE_CHANGE = lexicon("gap_before_change")
 
 
-LEVEL_FILLERS = {
-    "a",
-    "an",
-    "the",
-    "record",
-    "fresh",
-    "new",
-    "all-time",
-    "high",
-    "low",
-    "its",
-    "at",
-    "end",
-    "close",
-    "finish",
-    "settle",
-}
+LEVEL_FILLERS = lexicon("level_fillers")
 
 
-GAP_AFTER_CHANGE = {
-    "in",
-    "price",
-    "daily",
-    "weekly",
-    "intraday",
-    "overnight",
-    "session",
-    "week",
-    "day",
-    "24-hour",
-}
+GAP_AFTER_CHANGE = lexicon("gap_after_change")
 
 
-ANAPHORA = {"this", "that", "these", "those", "it", "which"}
+ANAPHORA = lexicon("anaphora")
 NEW_YORK = ZoneInfo("America/New_York")  # the US stock market's clock
 WEEKDAY_MARKET_CHANGES = {"price_change", "market_cap_change"}  # moves dated by the trading week
-FLOW_REPORT_WORDS = {"report", "flows", "inflows", "outflows", "fund", "funds", "etfs", "etps"}
-PRESENT_MOVE_WORDS = {"has", "have", "is", "are", "now", "currently"}  # "has fallen", "is now up"
+FLOW_REPORT_WORDS = lexicon("flow_report_words")
+PRESENT_MOVE_WORDS = lexicon("present_move_words")  # "has fallen", "is now up"
 
 
-REFERS_BACK = {"mirrored", "mirroring", "mirrors", "likewise", "similarly"}
+REFERS_BACK = lexicon("refers_back")
 
 
 # "that bet is worth $1.3 billion": a demonstrative and a noun that stands for the figure before
-ANAPHORIC_NOUNS = {
-    "metric",
-    "indicator",
-    "measure",
-    "bet",
-    "bets",
-    "figure",
-    "figures",
-    "position",
-    "positions",
-    "reading",
-    "number",
-    "tally",
-    "total",
-    "amount",
-    "level",
-    "ratio",
-    "gauge",
-}
+ANAPHORIC_NOUNS = lexicon("anaphoric_nouns")
 
 
 CARRIED_QUALIFIERS = {"aggregate", "basis", "timeframe"}
 
 
-COMPARISON = {"exceeds", "exceed", "exceeding", "contrasts", "contrast", "compared", "versus", "vs", "vs."}
+COMPARISON = lexicon("comparison_words")
 
 
 LEVELS_EXEMPT_FROM_MODALITY = {"support", "resistance", "breakout", "target"}
@@ -682,28 +611,7 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
     return 0
 
 
-TIME_WORDS = {
-    "ago",
-    "week",
-    "day",
-    "month",
-    "year",
-    "quarter",
-    "yesterday",
-    "last",
-    "previous",
-    "prior",
-    "earlier",
-    "before",
-    "session",
-    "close",
-    "open",
-    "start",
-    "beginning",
-    "on",
-    "at",
-    "in",
-}
+TIME_WORDS = lexicon("time_words")
 
 
 def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
@@ -1259,34 +1167,10 @@ def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
     )
 
 
-COUNTED_NOUNS = {
-    "stocks",
-    "issues",
-    "names",
-    "companies",
-    "members",
-    "constituents",
-    "shares",
-    "tokens",
-    "coins",
-}
+COUNTED_NOUNS = lexicon("counted_nouns")
 
 
-CLAUSE_OPENERS = {
-    "on",  # "fell 5.0% on concerns over Android sales": the cause, not what the figure measures
-    "amid",
-    "despite",
-    "as",
-    "after",
-    "while",
-    "when",
-    "but",
-    "because",
-    "since",
-    "following",
-    "though",
-    "although",
-}
+CLAUSE_OPENERS = lexicon("clause_openers")
 
 
 def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
@@ -1297,7 +1181,7 @@ def _counts_shares_outstanding(sentence: Sentence, fig: Figure) -> bool:
     )
 
 
-CONDITIONAL_OPENERS = {"if", "should", "unless", "assuming", "provided"}
+CONDITIONAL_OPENERS = lexicon("conditional_openers")
 
 
 def _hypothetical(sentence: Sentence, fig: Figure) -> bool:

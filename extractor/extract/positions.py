@@ -11,6 +11,7 @@ from typing import cast
 
 from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.tokens import tokens_of
+from extractor.rules import lexicon
 
 
 def owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int) -> bool:
@@ -116,7 +117,7 @@ def relative_clauses(sentence: Sentence) -> list[tuple[int, int]]:
     return list(cast(list[tuple[int, int]], sentence.memo["relative_clauses"]))
 
 
-BACKGROUND_OPENERS = {"having", "after", "before", "following"}
+BACKGROUND_OPENERS = lexicon("background_openers")
 CLAUSE_ENDS = {",", ";", "—", "–"}
 
 

@@ -19,25 +19,14 @@ from spacy.tokens import Doc, Span
 from extractor.extract.tokens import tokens_of
 from extractor.normalize import DateMention, Duration, Quantity
 from extractor.normalize.quantities import is_money
-from extractor.rules import Entry, Hit, RuleModel, lexicon
+from extractor.rules import Entry, Hit, RuleModel, lexicon, lexicon_map
 
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
-SEGMENT_WORDS = {"while", "whereas", "but", "although", "though", "meanwhile", "however"}
+SEGMENT_WORDS = lexicon("segment_words")
 SEGMENT_PUNCT = {";", "—", "–", ":"}
 FIGURE_DATE_WORDS = {"for", "settlement", "as"}  # "reported for the settlement date of …", "as of"
-REPORT_WORDS = {
-    "reported",
-    "report",
-    "reports",
-    "accessed",
-    "published",
-    "posted",
-    "updated",
-    "retrieved",
-    "released",
-    "source",
-}
-COINS_QUOTE = {"USD", "USDT", "USDC", "EUR", "BUSD", "FDUSD"}
+REPORT_WORDS = lexicon("report_words")
+COINS_QUOTE = lexicon("quote_currencies")
 
 OPEN_TICKER = re.compile(
     r"(?P<name>(?:[ie](?=[A-Z]))?[A-Z&][\w&.'’-]*(?:[ \t]+[A-Z0-9&][\w&.'’-]*){0,7}?)(?:,?[ \t]+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?)?"
@@ -62,82 +51,7 @@ NAMED_TOKEN = re.compile(
 QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
-NOT_TICKERS = {
-    "BTC.D",  # TradingView's dominance charts: "the Bitcoin Dominance Index (BTC.D)" is Bitcoin's dominance
-    "ETH.D",
-    "USDT.D",
-    "RSI",
-    "MACD",
-    "OI",
-    "ATH",
-    "ATL",
-    "ETF",
-    "ETFS",
-    "YTD",
-    "CEO",
-    "CFO",
-    "CTO",
-    "SEC",
-    "CFTC",
-    "GDP",
-    "CPI",
-    "PPI",
-    "PCE",
-    "FOMC",
-    "AI",
-    "NFT",
-    "TVL",
-    "MVRV",
-    "EMA",
-    "SMA",
-    "MA",
-    "USD",
-    "EPS",
-    "IPO",
-    "ROI",
-    "APY",
-    "API",
-    "UTC",
-    "ET",
-    "EST",
-    "EDT",
-    "GMT",
-    "PT",
-    "DEFI",
-    "DEX",
-    "CEX",
-    "OTC",
-    "AUM",
-    "NAV",
-    "FX",
-    "US",
-    "UK",
-    "EU",
-    "IMF",
-    "ECB",
-    "BOJ",
-    "PBOC",
-    "YOY",
-    "QOQ",
-    "MOM",
-    "VWAP",
-    "ATR",
-    "ADX",
-    "OBV",
-    "BTC",
-    "ETH",
-    "L1",
-    "L2",
-    "DAO",
-    "KYC",
-    "AML",
-    "PMI",
-    "ISM",
-    "NFP",
-    "BLS",
-    "DAU",
-    "MAU",
-}
+NOT_TICKERS = lexicon("not_tickers")
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?$")
 
 
@@ -340,179 +254,12 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
 
 
 # capitalized words that open a sentence or name a time, never a company
-NOT_NAMES = {
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "At",
-    "For",
-    "And",
-    "But",
-    "Shares",
-    "Stocks",
-    "Stock",
-    "Its",
-    "It",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "Meanwhile",
-    "Elsewhere",
-    "Overall",
-    "Still",
-    "Yet",
-    "So",
-    "As",
-    "By",
-    "With",
-    "After",
-    "Before",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "Analysts",
-    "Traders",
-    "Investors",
-    "Markets",
-    "Equities",
-    "Bonds",
-    "Treasuries",
-    "Crypto",
-    "Futures",
-    "Volume",
-    "Trading",
-    "Price",
-    "Prices",
-    "Short",
-    "Data",
-    "Spot",
-    "U.S.",
-    "US",
-    "Wall",
-    "Street",
-    "Defense",
-    "Travel",
-    "Tech",
-    "Energy",
-    "Oil",
-    "Gold",
-    "Index",
-    "Indexes",
-    "Indices",
-    "Sector",
-    "Sectors",
-    "Some",
-    "Many",
-    "Most",
-    "All",
-    "Both",
-    "Other",
-    "Others",
-    "Among",
-    "Across",
-    "Over",
-    "Under",
-    "Year",
-    "Week",
-    "Day",
-    "Q1",
-    "Q2",
-    "Q3",
-    "Q4",
-    "FAQ",
-    "Key",
-    "ETF",
-    "ETFs",
-    "ETP",
-    "ETPs",
-    "Funds",
-    "Fund",
-    "Products",
-    "Bulls",
-    "Bears",
-    "Buyers",
-    "Sellers",
-    "Whales",
-    "Which",
-    "What",
-    "How",
-    "Why",
-    "When",
-    "Where",
-    "Who",
-    "Is",
-    "Are",
-    "Did",
-    "Does",
-    "Do",
-    "Can",
-    "Will",
-    "They",
-    "He",
-    "She",
-    "We",
-    "I",
-    "You",
-    "Their",
-    "His",
-    "Her",
-    "Our",
-    "Early",
-    "Late",
-    "Including",
-    "Like",
-    "First",
-    "Second",
-    "Third",
-    "Next",
-    "Finally",
-    "Also",
-    "Then",
-    "Now",
-    "Today",
-    "Yesterday",
-    "Here",
-    "There",
-    "Fib",
-    "Fibonacci",
-    "Bollinger",
-    "Ichimoku",
+NOT_NAMES = lexicon("not_names") | {
+    name.capitalize() for names in ("month", "weekday") for name in lexicon_map("calendar_names")[names]
 }
 
 
-COPULAS = {
-    "was",
-    "had",
-    "has",
-    "stood",
-    "took",
-    "saw",
-    "posted",
-    "recorded",
-    "is",
-    "carries",
-    "carried",
-    "led",
-}
+COPULAS = lexicon("copulas")
 
 
 def copulas_after_names(doc: Doc) -> list[Hit]:
@@ -803,61 +550,9 @@ def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[
 
 GROUP_NOUNS = {"funds", "ETFs", "ETPs"}
 NOT_NAMES_BUT_COUNTRY = NOT_NAMES - {"U.S.", "US"}  # "U.S. equity funds": the country is part of a group
-GROUP_VERBS = {
-    "attracted",
-    "added",
-    "gained",
-    "lost",
-    "saw",
-    "recorded",
-    "posted",
-    "drew",
-    "took",
-    "pulled",
-    "shed",
-    "bled",
-    "had",
-    "received",
-    "registered",
-    "logged",
-    "reported",
-    "pulling",
-    "taking",
-    "seeing",
-    "suffered",
-}
+GROUP_VERBS = lexicon("group_verbs")
 # words that count or point at funds named elsewhere ("the 11 listed ETFs", "such funds"), not a group's name
-GROUP_STOP = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "or",
-    "while",
-    "with",
-    "in",
-    "by",
-    "for",
-    "to",
-    "as",
-    "other",
-    "all",
-    "these",
-    "those",
-    "its",
-    "their",
-    "listed",
-    "such",
-    "many",
-    "several",
-    "some",
-    "both",
-    "major",
-    "top",
-    "new",
-    "individual",
-}
+GROUP_STOP = lexicon("group_stop")
 
 
 def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
@@ -929,8 +624,8 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     return quantity.unit
 
 
-ZONE_NOUNS = {"zone", "area", "band", "region", "range", "pocket", "cluster"}
-ZONE_VERBS = {"stretching", "spanning", "ranging", "extending", "running", "lies", "lying", "sits"}
+ZONE_NOUNS = lexicon("zone_nouns")
+ZONE_VERBS = lexicon("zone_verbs")
 
 
 def _zone_from(doc: Doc, start: int) -> bool:
@@ -1046,19 +741,9 @@ def is_masked(quantity: Quantity, blockers: list[tuple[int, int]], text: str) ->
     )
 
 
+# the number words a name may hold ("the nine Ether ETFs"): read from the one table of number words
 NUMBER_WORDS = {
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
+    *(word for word, value in lexicon_map("number_words")["cardinal"].items() if 1 <= value <= 12),
     "hundred",
 }
 

@@ -12,27 +12,7 @@ from extractor.extract.sentences import Figure, Sentence
 from extractor.extract.tokens import tokens_of
 from extractor.rules import lexicon
 
-SPEECH_VERBS = {
-    "said",
-    "says",
-    "noted",
-    "flagged",
-    "warned",
-    "wrote",
-    "told",
-    "argued",
-    "explained",
-    "observed",
-    "reported",
-    "reports",
-    "highlighted",
-    "pointed",
-    "stated",
-    "specified",
-    "revealed",
-    "commented",
-    "remarked",
-}
+SPEECH_VERBS = lexicon("speech_verbs")
 
 
 REPORT_VERBS = {"reported", "reports"}
@@ -46,20 +26,7 @@ def _closes_the_sentence(doc, sentence: Sentence, verb) -> bool:
     return any(t.text == "," for t in before) and "that" not in after[:1] and len(after) <= 5
 
 
-NAME_STOP = {
-    "the",
-    "data",
-    "from",
-    "analysts",
-    "at",
-    "a",
-    "an",
-    "report",
-    "by",
-    "figures",
-    "market",
-    "research",
-}
+NAME_STOP = lexicon("name_stop")
 
 
 def credited_source(sentence: Sentence, fig: Figure) -> str | None:
@@ -107,9 +74,9 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
     return credited
 
 
-DATA_NOUNS = {"data", "figures", "numbers", "information", "figure", "statistics", "stats"}
-DEMONSTRATIVES = {"this", "these", "the", "that", "those"}
-BACK_CREDIT_CUES = {"shared", "provided", "compiled", "published", "posted", "reported", "tracked", "from"}
+DATA_NOUNS = lexicon("data_nouns")
+DEMONSTRATIVES = lexicon("demonstratives")
+BACK_CREDIT_CUES = lexicon("back_credit_cues")
 
 
 def credit_looking_back(sentence: Sentence) -> str | None:
@@ -130,16 +97,7 @@ def credit_looking_back(sentence: Sentence) -> str | None:
 
 
 PRONOUNS = {"he", "she"}
-PRONOUN_SPEECH = SPEECH_VERBS | {
-    "highlights",
-    "highlighted",
-    "notes",
-    "adds",
-    "added",
-    "writes",
-    "explains",
-    "argues",
-}
+PRONOUN_SPEECH = SPEECH_VERBS | lexicon("present_speech_verbs")
 
 
 def person_named(sentence: Sentence) -> str | None:

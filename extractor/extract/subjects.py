@@ -16,20 +16,9 @@ from extractor.extract.sentences import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
 from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
-from extractor.rules import Entry, Hit, entry_of, lexicon
+from extractor.rules import Entry, Hit, entry_of, lexicon, lexicon_map
 
-COMPARED_WITH = {
-    "like",
-    "unlike",
-    "alongside",
-    "mirroring",
-    "tracking",
-    "than",
-    "versus",
-    "vs",
-    "vs.",
-    "among",
-}
+COMPARED_WITH = lexicon("compared_with")
 
 
 def remember_subjects(sentence: Sentence, context: Context) -> None:
@@ -249,81 +238,16 @@ STOCK_ANAPHORA = [
 ]
 
 
-MODIFIED_NOUNS = {
-    "mining",
-    "miner",
-    "miners",
-    "firm",
-    "treasury",
-    "holdings",
-    "holder",
-    "holders",
-    "investors",
-    "whales",
-    "community",
-    "network",
-    "ecosystem",
-    "developers",
-    "wallet",
-    "wallets",
-    "addresses",
-}
+MODIFIED_NOUNS = lexicon("modified_nouns")
 
 
-GENERIC_PLURALS = {"products", "funds", "etfs", "trusts", "vehicles", "issuers"}
+GENERIC_PLURALS = lexicon("generic_plurals")
 
 
-GENERIC_TYPES = {
-    "token": "crypto",
-    "coin": "crypto",
-    "cryptocurrency": "crypto",
-    "asset": "crypto",
-    "sector": "sector",
-    "index": "index",
-    "benchmark": "index",
-    "stock": "stock",
-    "company": "stock",
-    "maker": "stock",
-    "firm": "stock",
-    "retailer": "stock",
-    "lender": "stock",
-    "bank": "stock",
-    "miner": "stock",
-    "producer": "stock",
-    "giant": "stock",
-    "chipmaker": "stock",
-    "automaker": "stock",
-    "carrier": "stock",
-    "metal": "commodity",
-    "currency": "currency",
-}
+GENERIC_TYPES: dict[str, str] = dict(lexicon_map("generic_nouns"))
 
 
-GENERIC_SINGULARS = {
-    "sector",
-    "stock",
-    "index",
-    "company",
-    "token",
-    "coin",
-    "metal",
-    "currency",
-    "benchmark",
-    "cryptocurrency",
-    "asset",
-    "maker",
-    "firm",
-    "retailer",
-    "lender",
-    "bank",
-    "miner",
-    "producer",
-    "giant",
-    "group",
-    "chipmaker",
-    "automaker",
-    "carrier",
-}
+GENERIC_SINGULARS = frozenset(GENERIC_TYPES)
 
 
 def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:

@@ -59,23 +59,18 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from extractor.lexicon import lexicon_map
 from extractor.normalize.types import DateMention, Duration
 
 # --------------------------------------------------------------------------------------------
 # Data tables
 # --------------------------------------------------------------------------------------------
 
-MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
-
-WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2, "wed": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
-}  # fmt: skip
+# Month and weekday names, and number words, are kept once in models/lexicon (calendar_names.toml,
+# number_words.toml): extract/sentences.py and quantities.py read them too.
+_CALENDAR = lexicon_map("calendar_names")
+MONTHS: dict[str, int] = {**_CALENDAR["month"], **_CALENDAR["month_abbreviation"]}
+WEEKDAYS: dict[str, int] = {**_CALENDAR["weekday"], **_CALENDAR["weekday_abbreviation"]}
 # Abbreviations that are also ordinary words: only taken when capitalized and part of a larger date.
 AMBIGUOUS_WEEKDAYS = {"sat", "sun"}
 
@@ -97,19 +92,13 @@ ZONES = {
     "Hong Kong time": "Asia/Hong_Kong", "Singapore time": "Asia/Singapore",
 }  # fmt: skip
 
-UNIT_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-              "eighty": 80, "ninety": 90}  # fmt: skip
-ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
-}  # fmt: skip
+_NUMBER_WORDS = lexicon_map("number_words")
+UNIT_WORDS: dict[str, int] = dict(_NUMBER_WORDS["cardinal"])
+TENS_WORDS: dict[str, int] = dict(_NUMBER_WORDS["tens"])
+# the ordinals a day of the month is written with ("the twenty-first" is "twenty" and "first")
+ORDINAL_WORDS: dict[str, int] = {
+    word: value for word, value in _NUMBER_WORDS["ordinal"].items() if value <= 31
+}
 
 # Holidays: pattern -> rule. ("fixed", month, day), ("nth", month, weekday, n; n=-1 is the last),
 # ("easter", days from Easter Sunday), ("thanksgiving", days from US Thanksgiving).
@@ -248,8 +237,10 @@ def _alt(words) -> str:
 
 _UNITS_ALT = _alt(UNIT_WORDS)
 _TENS_ALT = _alt(TENS_WORDS)
-CARDINAL = rf"(?:{_TENS_ALT}(?:[\s-]+{_alt(list(UNIT_WORDS)[1:10])})?|{_UNITS_ALT})\b"
-ORDINAL_WORD = rf"(?:(?:twenty|thirty)[\s-]+{_alt(list(ORDINAL_WORDS)[:9])}|{_alt(ORDINAL_WORDS)})\b"
+_ONE_TO_NINE = [word for word, value in UNIT_WORDS.items() if 1 <= value <= 9]
+CARDINAL = rf"(?:{_TENS_ALT}(?:[\s-]+{_alt(_ONE_TO_NINE)})?|{_UNITS_ALT})\b"
+_FIRST_TO_NINTH = [word for word, value in ORDINAL_WORDS.items() if value <= 9]
+ORDINAL_WORD = rf"(?:(?:twenty|thirty)[\s-]+{_alt(_FIRST_TO_NINTH)}|{_alt(ORDINAL_WORDS)})\b"
 DAY_CARDINAL = r"(?:(?:twenty|thirty)[\s-]+(?:one|two|three|four|five|six|seven|eight|nine)|" \
                r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)\b"  # fmt: skip
 DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
@@ -1059,7 +1050,7 @@ _WEEKDAY_MOD = _back(
 _WEEKDAY_MODS = {"this": "this", "next": "next", "following": "next", "the following": "next",
                  "last": "last", "previous": "last", "coming": "coming", "upcoming": "coming",
                  "this coming": "coming", "this upcoming": "coming", "past": "past", "this past": "past"}  # fmt: skip
-_FULL_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_FULL_WEEKDAYS = frozenset(_CALENDAR["weekday"])
 _HOLIDAY = _c(
     r"\b(?P<name>" + "|".join(f"(?:{p})" for p, _ in HOLIDAYS) + r")(?![\w])"
     rf"(?:\s*,?\s*(?:of\s+|in\s+)?(?P<y>{YEAR4})|\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b)?"
@@ -1234,7 +1225,7 @@ _HOUR_WORDS = {k: v for k, v in UNIT_WORDS.items() if 1 <= v <= 12}
 _HOUR_WORD = _alt(_HOUR_WORDS) + r"\b"
 _MINUTE_WORD = (
     rf"(?:(?:twenty|thirty|forty|fifty)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|"
-    rf"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[\s-]+{_alt(list(UNIT_WORDS)[1:10])})\b"
+    rf"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|oh[\s-]+{_alt(_ONE_TO_NINE)})\b"
 )
 _TIME_CUE = _back(r"(?:\b(?P<cue>at|around|about|by|from|until|till|to)|(?P<at>@))\s*")
 _TIME = _c(
@@ -1373,7 +1364,7 @@ NUMBER = "#"
 _MONTH_T = frozenset(MONTHS)
 _WEEKDAY_T = frozenset(WEEKDAYS)
 _NUMBER_WORD_T = frozenset(UNIT_WORDS) | frozenset(TENS_WORDS) | frozenset(ORDINAL_WORDS)
-_MOD_T = frozenset({"this", "next", "last", "previous", "current", "following", "coming"})
+_MOD_T = frozenset({*_REL_MOD, *_WEEK_MOD})  # the first words of "last month", "next week"
 _REL_T = frozenset(w.split()[0] for w in _REL_WORDS) | {"the"}
 _HOLIDAY_T = frozenset(w for p, _ in HOLIDAYS for w in re.findall(r"(?:^|\||\(\?:)([a-z]+)", p))
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match], _Atom | None], frozenset[str]]] = [

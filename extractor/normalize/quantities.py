@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 
 from babel.numbers import list_currencies
 
+from extractor.lexicon import lexicon, lexicon_map
 from extractor.normalize.types import Quantity
 
 # --------------------------------------------------------------------------------------------
@@ -51,51 +52,32 @@ from extractor.normalize.types import Quantity
 # The tables are kept as written (several entries a line), not as the formatter would lay them out.
 # fmt: off
 
-UNITS: dict[str, int] = {
-    "zero": 0, "nought": 0, "naught": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19,
-}
-TENS: dict[str, int] = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}
+# The number words are kept once, in models/lexicon/number_words.toml, for this module and dates.py.
+_NUMBER_WORDS = lexicon_map("number_words")
+UNITS: dict[str, int] = {**_NUMBER_WORDS["cardinal"], **_NUMBER_WORDS["zero"]}
+TENS: dict[str, int] = dict(_NUMBER_WORDS["tens"])
 HUNDRED = frozenset({"hundred", "hundreds"})
 
 # Scale words multiply what stands before them ("2 million", "three lakh crore", "3 dozens").
-_SCALE_SINGULAR: dict[str, float] = {
-    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "quadrillion": 1e15,
-    "lakh": 1e5, "lac": 1e5, "crore": 1e7, "dozen": 12,
-}
+_SCALE_SINGULAR: dict[str, float] = dict(_NUMBER_WORDS["scale"])
 SCALE_WORDS: dict[str, float] = {
     **_SCALE_SINGULAR,
     **{word + "s": value for word, value in _SCALE_SINGULAR.items()},
     "dzs": 12, "dozs": 12,
 }
-# Abbreviated scales written right after digits ("10k", "$1.2bn", "2.33 k"). Case matters for
-# one-letter ones ("10M" is ten million, "1m" is a metre unless money is counted: "€30m").
-SCALE_ABBREVIATIONS: dict[str, float] = {
-    "k": 1e3, "K": 1e3, "M": 1e6, "MM": 1e6, "m": 1e6, "G": 1e9, "b": 1e9, "B": 1e9, "t": 1e12,
-    "T": 1e12,
-}
-SCALE_ABBREVIATIONS_ANY_CASE: dict[str, float] = {
-    "mn": 1e6, "mln": 1e6, "mil": 1e6, "bn": 1e9, "bln": 1e9, "bil": 1e9, "tn": 1e12,
-    "tln": 1e12, "trn": 1e12,
-}
+# Abbreviated scales written right after digits ("10k", "$1.2bn"): case matters for one-letter ones.
+SCALE_ABBREVIATIONS: dict[str, float] = dict(_NUMBER_WORDS["scale_abbreviation"])
+SCALE_ABBREVIATIONS_ANY_CASE: dict[str, float] = dict(_NUMBER_WORDS["scale_abbreviation_any_case"])
 # Abbreviations that may stand after a space ("2.33 k", "10 bln"); the others must touch.
 SPACED_ABBREVIATIONS = frozenset({"k", "K", "M", "MM", "G", *SCALE_ABBREVIATIONS_ANY_CASE})
 # Abbreviations that mean a scale only when an amount of money is counted ("€30m", "$2T").
 MONEY_ONLY_ABBREVIATIONS = frozenset({"m", "t", "T"})
 
-# Denominators of spoken fractions ("two thirds", "a hundredth"); plurals are added below.
+# Denominators of spoken fractions ("two thirds", "a hundredth"): the ordinals from "third" on
+# ("the first" is no fraction), "half" and "quarter"; plurals are added below.
 _DENOMINATOR_SINGULAR: dict[str, float] = {
-    "half": 2, "third": 3, "fourth": 4, "quarter": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
-    "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100,
-    "thousandth": 1e3, "millionth": 1e6, "billionth": 1e9, "trillionth": 1e12,
+    **dict(_NUMBER_WORDS["fraction"]),
+    **{word: value for word, value in _NUMBER_WORDS["ordinal"].items() if value >= 3},
 }
 DENOMINATORS: dict[str, float] = {
     **_DENOMINATOR_SINGULAR,
@@ -103,10 +85,7 @@ DENOMINATORS: dict[str, float] = {
     "halves": 2,
 }
 # Last word of a compound denominator ("twenty-first", "thirty fifths", "one hundred fifth").
-UNIT_ORDINALS: dict[str, int] = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9,
-}
+UNIT_ORDINALS: dict[str, int] = {word: value for word, value in _NUMBER_WORDS["ordinal"].items() if value <= 9}
 VULGAR_FRACTIONS: dict[str, float] = {
     "½": 1 / 2, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 1 / 4, "¾": 3 / 4, "⅕": 1 / 5, "⅖": 2 / 5,
     "⅗": 3 / 5, "⅘": 4 / 5, "⅙": 1 / 6, "⅚": 5 / 6, "⅐": 1 / 7, "⅛": 1 / 8, "⅜": 3 / 8,
@@ -159,25 +138,14 @@ def is_money(code: str) -> bool:
 
 # The ISO 4217 codes read before or after an amount in text ("USD 5 million", "30 EUR"; "MUSD" =
 # millions): the common ones only, since the rest ("ALL", "TOP", "CUP") are also English words.
-ISO_CODES = frozenset({
-    "USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW",
-    "RUB", "TRY", "MXN", "BRL", "ZAR", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "ILS", "AED",
-    "SAR", "QAR", "KWD", "TWD", "THB", "IDR", "MYR", "PHP", "VND", "ARS", "CLP", "COP", "PEN",
-    "EGP", "NGN", "KES", "PKR", "UAH", "BGN", "RON", "ISK", "LBP", "MNT", "CNH",
-})
+ISO_CODES = lexicon("currency_codes")
 CODE_ALIASES: dict[str, str] = {"RMB": "CNY", "CNH": "CNY"}
 # Codes also read in lower case ("20 usd", "10 rmb"); the rest could be English words.
-LOWERCASE_CODES = frozenset({
-    "usd", "eur", "gbp", "jpy", "cny", "rmb", "chf", "cad", "aud", "nzd", "hkd", "sgd", "inr",
-    "mxn", "krw", "brl", "zar", "sek", "nok", "dkk",
-})
+LOWERCASE_CODES = lexicon("currency_codes_in_lower_case")
 # Words that stand before an amount like a code ("Rs. 20", "RM 42").
 CURRENCY_PREFIX_WORDS: dict[str, str] = {"rs": "INR", "RM": "MYR"}
 # Coins counted after the amount ("5,200 BTC", "6.25 ETH"); upper case only.
-CRYPTO_CODES = frozenset({
-    "BTC", "XBT", "ETH", "SOL", "XRP", "USDT", "USDC", "BNB", "ADA", "DOGE", "LTC", "DOT",
-    "AVAX", "TRX", "SHIB", "LINK", "TON", "XLM", "BCH", "MATIC",
-})
+CRYPTO_CODES = lexicon("coin_codes")
 CRYPTO_ALIASES: dict[str, str] = {"XBT": "BTC"}
 
 # Currency names after an amount: words -> (code, factor). Plurals are added below.
@@ -209,7 +177,7 @@ _CURRENCY_NAMES_SINGULAR: dict[tuple[str, ...], tuple[str, float]] = {
     ("dogecoin",): ("DOGE", 1), ("litecoin",): ("LTC", 1),
 }
 _IRREGULAR_PLURALS = {"penny": "pennies", "krona": "kronor", "krone": "kroner"}
-_NO_PLURAL = {"yen", "yuan", "renminbi", "元", "円", "pence", "rand", "won", "grand", "sterling"}
+_NO_PLURAL = lexicon("currency_names_without_plural")
 
 
 def _with_plurals(names: dict[tuple[str, ...], tuple[str, float]]) -> dict[tuple[str, ...], tuple[str, float]]:
@@ -223,7 +191,7 @@ def _with_plurals(names: dict[tuple[str, ...], tuple[str, float]]) -> dict[tuple
 
 CURRENCY_NAMES = _with_plurals(_CURRENCY_NAMES_SINGULAR)
 # Minor units that may follow a major amount: "3 dollars 50 cents", "20 dollar 43c", "10¢".
-MINOR_UNITS = frozenset({"cent", "cents", "c", "¢", "pence", "p", "sen", "sens", "penny", "pennies"})
+MINOR_UNITS = lexicon("minor_currency_units")
 # Minor units that stand for money on their own only when they touch the digits ("50p", "43c").
 ATTACHED_CURRENCY: dict[str, tuple[str, float]] = {"p": ("GBP", 0.01), "c": ("USD", 0.01)}
 
@@ -231,17 +199,11 @@ MINUS_SIGNS = frozenset({"-", "−"})
 HYPHENS = frozenset({"-", "‐", "‑"})
 RANGE_DASHES = frozenset({"-", "–", "—", "‐", "‑"})
 # "the one you mentioned": after these words a lone "one" is a pronoun, not a number.
-PRONOUN_ONE_BEFORE = frozenset({
-    "the", "this", "that", "which", "each", "every", "any", "no", "another", "some", "these",
-    "those", "whichever", "what", "whatever", "little", "only",
-})
+PRONOUN_ONE_BEFORE = lexicon("pronoun_one_before")
 # "the second half", "first-half": a period, not 0.5.
-HALF_AS_PERIOD_BEFORE = frozenset({"first", "second", "1st", "2nd", "latter", "former", "back", "front"})
+HALF_AS_PERIOD_BEFORE = lexicon("half_as_period_before")
 # "the last three quarters": periods of a year, not 0.75.
-QUARTERS_AS_PERIODS_BEFORE = frozenset({
-    "last", "past", "next", "previous", "prior", "recent", "coming", "consecutive", "straight",
-    "successive", "the", "those", "these", "first", "for", "over", "in", "within", "all",
-})
+QUARTERS_AS_PERIODS_BEFORE = lexicon("quarters_as_periods_before")
 SENTENCE_END = frozenset({".", "!", "?", ":", ";", "\n"})
 # fmt: on
 

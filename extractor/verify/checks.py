@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from extractor.lexicon import lexicon
 from extractor.metrics import metric_row, registry
 from extractor.schemas import Claim
 from extractor.verify import dates, sense, spans
@@ -90,15 +91,7 @@ def fact_key(claim: Claim) -> tuple[object, ...]:
 # metrics that move all day: a date alone does not say which moment a value is of
 INSTANT_METRICS = {name for name, row in registry().metrics.items() if row.instant}
 # words that date a figure to the moment of writing
-NOW_WORDS = (
-    "currently",
-    "at the time of writing",
-    "at press time",
-    "as of writing",
-    "at the time of this writing",
-    "right now",
-    "as of press time",
-)
+NOW_WORDS = lexicon("now_words")
 
 
 def is_stated_value(claim: Claim) -> bool:
@@ -361,86 +354,8 @@ def _window_days(period: str | None) -> int | None:
 # --------------------------------------------------------------------------- 3. words against signs
 
 SIGNED_METRICS = {name for name, row in registry().metrics.items() if row.signed}
-DOWN_WORDS = {
-    "fell",
-    "fall",
-    "falls",
-    "falling",
-    "fallen",
-    "dropped",
-    "drop",
-    "drops",
-    "dropping",
-    "declined",
-    "decline",
-    "declines",
-    "declining",
-    "decrease",
-    "decreased",
-    "slid",
-    "slide",
-    "slides",
-    "slipped",
-    "slip",
-    "lost",
-    "loss",
-    "losses",
-    "lower",
-    "down",
-    "outflow",
-    "outflows",
-    "tumbled",
-    "tumble",
-    "plunged",
-    "plunge",
-    "sank",
-    "sink",
-    "shed",
-    "retreated",
-    "dipped",
-    "dip",
-    "eased",
-    "slumped",
-    "slump",
-    "redemptions",
-    "withdrawals",
-    "negative",
-}
-UP_WORDS = {
-    "rose",
-    "rise",
-    "rises",
-    "rising",
-    "risen",
-    "gained",
-    "gain",
-    "gains",
-    "climbed",
-    "climb",
-    "climbs",
-    "jumped",
-    "jump",
-    "jumps",
-    "up",
-    "higher",
-    "inflow",
-    "inflows",
-    "surged",
-    "surge",
-    "soared",
-    "soar",
-    "rallied",
-    "rally",
-    "added",
-    "advanced",
-    "increase",
-    "increased",
-    "spiked",
-    "spike",
-    "grew",
-    "rebounded",
-    "positive",
-}
+DOWN_WORDS = lexicon("down_words")
+UP_WORDS = lexicon("up_words")
 
 
 def direction_words(claim: Claim) -> tuple[int, str | None]:

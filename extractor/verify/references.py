@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from extractor.errors import InputError
+from extractor.lexicon import lexicon
 from extractor.schemas import Claim
 from extractor.verify import dates
 from extractor.verify.checks import NON_NEGATIVE, show
@@ -348,42 +349,9 @@ def _unverifiable(claim: Claim, reason: str) -> Verdict:
 
 # what a hedge word makes of a figure: a floor ("above $100,000"), a ceiling ("nearly $2,000"),
 # or a round number ("around $64,000", read with at least `ABOUT_TOLERANCE`)
-AT_LEAST = {
-    "over",
-    "more than",
-    "just over",
-    "above",
-    "upwards of",
-    "north of",
-    "at least",
-    "in excess of",
-    "well over",
-    "well above",
-    "just above",
-}
-AT_MOST = {
-    "below",
-    "under",
-    "less than",
-    "just under",
-    "nearly",
-    "almost",
-    "just shy of",
-    "just below",
-    "well below",
-}
-ABOUT = {
-    "approximately",
-    "about",
-    "around",
-    "roughly",
-    "some",
-    "close to",
-    "an estimated",
-    "circa",
-    "approx",
-    "near",
-}
+AT_LEAST = lexicon("hedges_at_least")
+AT_MOST = lexicon("hedges_at_most")
+ABOUT = lexicon("hedges_about")
 ABOUT_TOLERANCE = 0.02
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from extractor.lexicon import lexicon
 from extractor.schemas import Claim
 
 # a figure as written: sign, currency, digits, scale word or percent sign
@@ -74,7 +75,7 @@ def is_starting_level(claim: Claim) -> bool:
     return "from" in words_before(claim, limit=4)
 
 
-COMPARISON_WORDS = {"compared", "versus", "vs", "than", "against", "unlike"}
+COMPARISON_WORDS = lexicon("verify_comparison_words")
 
 
 def is_comparison(claim: Claim) -> bool:
