@@ -35,7 +35,9 @@ SAME_WINDOW = lexicon("same_window")
 YEAR_TO_DATE = lexicon("year_to_date")
 
 
-def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str | None:
+def since_for(
+    sentence: Sentence, seg: int, published: str | None = None, fig: Figure | None = None
+) -> str | None:
     """Where a window that the text opens with "since" starts: "since 2022" -> "2022"; year-to-date
     -> January 1 of the publication year."""
     doc = sentence.span.doc
@@ -45,9 +47,23 @@ def since_for(sentence: Sentence, seg: int, published: str | None = None) -> str
         ):
             return mention.value
     text = sentence.lower_text
-    if any(phrase in text for phrase in YEAR_TO_DATE):
-        return f"{published[:4]}-01-01" if published else None
-    return None
+    found = [text.find(phrase) for phrase in YEAR_TO_DATE if phrase in text]
+    if not found:
+        return None
+    if fig is not None and _opens_a_later_move(sentence, fig, sentence.span.start_char + min(found)):
+        return None  # "rose 2%, extending its year-to-date gain to 25%": the 25%'s window, not the 2%'s
+    return f"{published[:4]}-01-01" if published else None
+
+
+def _opens_a_later_move(sentence: Sentence, fig: Figure, phrase_at: int) -> bool:
+    """Is the phrase at `phrase_at` written after this figure (not right after it: "up 35% so far this
+    year") and before another one?"""
+    between = sentence.text[fig.end_char : phrase_at] if sentence.text else ""
+    return (
+        fig.end_char <= phrase_at
+        and bool(between.strip())
+        and any(o.start_char > phrase_at for o in sentence.figures if o is not fig)
+    )
 
 
 SUPERLATIVES = lexicon("superlatives")

@@ -225,7 +225,9 @@ def read_move(link: FigureLink) -> str | None:
     """Change or level: "fell 1.2%", "a 1.2% decline", "… to $62,350", "rose 224.02 points, or 0.59%"."""
     sentence, fig, previous = link.sentence, link.fig, link.previous
     toks = sentence.span.doc
-    link.sign = _change_sign(sentence, fig) or _move_by(sentence, fig, link.seg)
+    link.sign = (
+        _change_sign(sentence, fig) or _move_by(sentence, fig, link.seg) or _move_brought_to(sentence, fig)
+    )
     if link.word_before == "from" and previous and _is_new_target(sentence, previous.fig):
         link.sign = 0
         return "the old target of a raised one ('raised its target price to $455 from $425')"
@@ -585,6 +587,28 @@ def _move_by(sentence: Sentence, fig: Figure, seg: int) -> int:
     if not moves:
         return 0
     return 1 if max(moves, key=lambda h: h.end).label == "up" else -1
+
+
+def _move_brought_to(sentence: Sentence, fig: Figure) -> int:
+    """ "bringing its two-day slide to 33%", "extending the year-to-date gain to 25%": a move of the
+    subject's own, named as a noun, that reached the percentage after "to" (a move, not a level)."""
+    if fig.unit != "percent" or fig.start < 2:
+        return 0
+    lower = tokens_of(sentence.span.doc).lower
+    if lower[fig.start - 1] != "to":
+        return 0
+    noun = fig.start - 2
+    move = next((h for h in sentence.of("changes") if h.start == noun and h.end == noun + 1), None)
+    if move is None or move.label not in {"up", "down"} or lower[noun] not in lexicon("moves_as_nouns"):
+        return 0
+    owner = range(
+        max(sentence.span.start, noun - 7), noun
+    )  # "its two - day slide", "its year - to - date gain"
+    if not any(lower[i] in {"its", "their", "the"} for i in owner) or any(
+        f.start in owner for f in sentence.figures
+    ):
+        return 0  # "fell to 33%" is a level; "a 5% gain to $62,000" names the figure before
+    return 1 if move.label == "up" else -1
 
 
 def _change_sign(sentence: Sentence, fig: Figure) -> int:
@@ -1310,7 +1334,7 @@ def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block p
         out["counterpart"] = counterpart.name
     if subject.tenor:
         out["tenor"] = subject.tenor
-    since = since_for(sentence, seg, context.published)
+    since = since_for(sentence, seg, context.published, fig)
     windowed = "since" in takes or ("aggregate" in out and not _move_follows(sentence, fig, seg))
     if since and windowed:
         out["since"] = since  # a move, a flow or an average since then; a level has no window
