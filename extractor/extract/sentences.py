@@ -52,6 +52,10 @@ QUOTED_SYMBOL = re.compile(r"\b(?P<base>[A-Z]{2,6})(?:USDT|USDC|USD)\b")
 PAIR = re.compile(r"\b(?P<base>[A-Z]{2,6})\s?/\s?(?P<quote>[A-Z]{2,6})\b")
 # abbreviations written in brackets after a term, not tickers: "Relative Strength Index (RSI)"
 NOT_TICKERS = lexicon("not_tickers")
+# "M3", "3M", "E2open": a name word with digits (not a period like "Q4", "H1" or "FY24")
+ALPHANUMERIC_NAME = re.compile(
+    r"^(?!(?:Q[1-4]|H[12]|FY\d*)$)(?:[A-Z][A-Za-z]*\d[A-Za-z\d]*|\d+[A-Z][A-Za-z]*)$"
+)
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Corporation|Co|Ltd|plc|PLC|LLC|SA|AG|NV)\.?$")
 
 
@@ -337,6 +341,9 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             "been",
         }:
             end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
+        with_suffix = end
+        end = _before_legal_suffix(text, end)  # "M3 Inc. slumped 12%", "Danske Bank A/S climbed 5%"
+        legal_form = end < with_suffix
         known = subject_ending.get(end)
         if known is not None:
             hits.extend(
@@ -375,7 +382,12 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             before = start - 1
             if (
                 text[before][:1].isupper()
-                and (tokens.is_alpha[before] or DOMAIN_NAME.match(text[before]) is not None)
+                and (
+                    tokens.is_alpha[before]
+                    or DOMAIN_NAME.match(text[before]) is not None
+                    # "M3 Inc.": a word with digits is a name only when a legal form follows it
+                    or (legal_form and ALPHANUMERIC_NAME.match(text[before]) is not None)
+                )
                 or text[before] in {"&", "-", "U.S."}
                 or (lower[before] == "of" and before < end - 1)
             ):
@@ -425,6 +437,15 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
         )
         hits.extend(_listed_before(doc, start, covered))
     return hits
+
+
+def _before_legal_suffix(text: list[str], end: int) -> int:
+    """Where a name ends before its legal form: "A/S" is three tokens, "Inc." one."""
+    if end >= 3 and "".join(text[end - 3 : end]) in lexicon("legal_suffixes"):
+        return end - 3
+    if end >= 2 and text[end - 1] in lexicon("legal_suffixes"):
+        return end - 1
+    return end
 
 
 def _inside_ticker(doc: Doc, i: int) -> bool:
