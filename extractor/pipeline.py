@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import cast
@@ -71,15 +72,30 @@ def process_inputs(
     """Each page the input specs name (files, folders, URLs, `-`), in order, with its article or
     the error that stopped it: a page that fails does not stop the others. The article's `path`
     is the name as given, except for a URL (which is its `url`)."""
+    loaded = False
     for item in iter_sources(specs, settings):
         if isinstance(item, InputError):
             yield item.input, item
             continue
+        if not loaded:
+            load_models()
+            loaded = True
         try:
             path = None if item.url else item.name
             yield item.name, process_source(item, published=published, path=path, settings=settings)
         except MarketClaimsError as exc:
             yield item.name, exc
+
+
+def load_models() -> Language:
+    """The spaCy pipeline and py3langid's model, loaded side by side: the language model is mostly
+    LZMA decompression, which releases the GIL, so in a thread it costs a fresh process (`claims
+    extract PAGE`, each batch worker) little wall time beside the rule model's load (~0.5 s)."""
+    language = threading.Thread(target=clean.load_language_identifier, daemon=True)
+    language.start()
+    nlp = default_pipeline()
+    language.join()  # before any page: two threads must not both load it (lru_cache does not lock)
+    return nlp
 
 
 def process_source(

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -94,25 +95,32 @@ class RuleModel:
         hits: list[Hit] = []
         assert self.phrase_exact and self.phrase_lower and self.matcher and self.pattern_phrases
         gazetteer = [*self.phrase_exact(doc), *self.phrase_lower(doc)]
+        patterns = [*self.matcher(doc), *self.pattern_phrases(doc)]
+        if not gazetteer and not patterns:
+            return hits
+        # the character offsets from two arrays: `doc[start:end].start_char` builds a Span and
+        # Tokens for every hit (thousands a page)
+        columns = doc.to_array([IDX, LENGTH]).tolist()
+        strings = doc.vocab.strings
         for match_id, start, end in gazetteer:
-            rule_id = doc.vocab.strings[match_id]
+            rule_id = strings[match_id]
             entry = self.entries[rule_id.split("#", 1)[0]]
-            span = doc[start:end]
+            idx, length = columns[end - 1]
             hits.append(
-                Hit(entry.role, entry.name, start, end, span.start_char, span.end_char, rule_id, entry=entry)
+                Hit(entry.role, entry.name, start, end, columns[start][0], idx + length, rule_id, entry=entry)
             )
-        for match_id, start, end in [*self.matcher(doc), *self.pattern_phrases(doc)]:
-            rule_id = doc.vocab.strings[match_id]
+        for match_id, start, end in patterns:
+            rule_id = strings[match_id]
             row = self.patterns[rule_id]
-            span = doc[start:end]
+            idx, length = columns[end - 1]
             hits.append(
                 Hit(
                     row["file"],
                     row["label"],
                     start,
                     end,
-                    span.start_char,
-                    span.end_char,
+                    columns[start][0],
+                    idx + length,
                     rule_id,
                     key=row.get("key"),
                 )
@@ -193,8 +201,9 @@ def _add_gazetteer(model: RuleModel, nlp: Language, file: Path, gazetteer: str) 
         if gazetteer == "subjects":
             for form in forms:
                 model.by_name.setdefault(form.lower(), entry)
-        single = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) == 1]
-        multi = [nlp.make_doc(f) for f in forms if len(nlp.make_doc(f)) > 1]
+        docs = [nlp.make_doc(f) for f in forms]  # tokenized once: the slow part of loading the model
+        single = [d for d in docs if len(d) == 1]
+        multi = [d for d in docs if len(d) > 1]
         if single:
             model.phrase_exact.add(rule_id, single)
         if multi:

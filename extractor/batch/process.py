@@ -138,11 +138,9 @@ class RecordProcessor:
     def setup(self) -> None:
         """Load the spaCy pipeline, the language model and datasketch (once per worker process or
         actor), so a record's time budget is spent on the record."""
-        from extractor import clean
-        from extractor.extract import default_pipeline
+        from extractor.pipeline import load_models
 
-        self.nlp = default_pipeline()
-        clean.load_language_identifier()
+        self.nlp = load_models()
         near_duplicates.load()
 
     def process_record(self, record: Source) -> Outcome:

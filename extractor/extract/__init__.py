@@ -13,12 +13,14 @@ from spacy.language import Language
 
 from extractor.extract import components  # noqa: F401 - registers the factories
 from extractor.extract.draft import ClaimDraft
+from extractor.extract.tokens import ChunkCachingTokenizer
 
 
 def build_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("market_sentences")
     nlp.add_pipe("market_claims")
+    nlp.tokenizer = ChunkCachingTokenizer(nlp.tokenizer)  # the same tokens, from spaCy's cache
     return nlp
 
 
