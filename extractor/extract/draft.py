@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extractor.extract.sentences import Figure, Sentence
+from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row, registry, unit_kind
 from extractor.rules import Entry, Hit
 
@@ -172,7 +173,7 @@ class FigureLink:
     @property
     def word_before(self) -> str:
         start = self.fig.start
-        return self.sentence.span.doc[start - 1].lower_ if start > 0 else ""
+        return tokens_of(self.sentence.span.doc).lower[start - 1] if start > 0 else ""
 
     @property
     def the_subject(self) -> Entry:

@@ -234,7 +234,7 @@ def read_move(link: FigureLink) -> str | None:
     if link.word_before == "from":
         link.sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
     elif previous and previous.sign and sentence.segment(previous.fig.start) == link.seg:
-        gap = [t.lower_ for t in toks[previous.fig.end : fig.start]]
+        gap = tokens_of(toks).lower[previous.fig.end : fig.start]
         if (
             gap
             and set(gap[-3:]) & {"to", "at"}
@@ -541,7 +541,7 @@ def build_draft(link: FigureLink) -> ClaimDraft:
         evidence_start=start,
         evidence_end=end,
         sentence_start=sentence.span.start_char,
-        sentence_end=sentence.span.start_char + len(sentence.span.text.rstrip()),
+        sentence_end=sentence.span.start_char + len(sentence.span_text.rstrip()),
         confidence=min(confidence, 0.99),
         rule=link.rule or "default.price",
     )
@@ -568,11 +568,11 @@ def _move_by(sentence: Sentence, fig: Figure, seg: int) -> int:
     """ "added to its market value by $62 billion", "erased Broadcom's market capitalization by about
     $95 billion": after "by", the figure is the size of the move a word of movement a few words back
     in its clause names."""
-    doc = sentence.span.doc
+    lower = tokens_of(sentence.span.doc).lower
     by = fig.start - 1
-    while by > sentence.span.start and doc[by].lower_ in lexicon("approximators"):
+    while by > sentence.span.start and lower[by] in lexicon("approximators"):
         by -= 1
-    if doc[by].lower_ != "by":
+    if by < 0 or lower[by] != "by":
         return 0
     moves = [
         h
@@ -618,7 +618,7 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
         if hit.end <= fig.start:
             if hit.label.endswith("_after"):
                 continue  # "more than $412 million" is a hedge; "27% more than on Monday" a move
-            gap = [t.lower_ for t in doc[hit.end : fig.start]]
+            gap = tokens_of(doc).lower[hit.end : fig.start]
             if (
                 len(gap) <= 4
                 and all(g in GAP_BEFORE_CHANGE or g in lexicon("move_adjectives") for g in gap)
@@ -626,7 +626,7 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
             ):
                 return 1 if hit.label == "up" else -1
         elif hit.start >= fig.end:
-            gap = [t.lower_ for t in doc[fig.end : hit.start]]
+            gap = tokens_of(doc).lower[fig.end : hit.start]
             if len(gap) <= 2 and all(
                 g in GAP_AFTER_CHANGE or g.isalpha() and g not in {"to", "at", "and", "or"} for g in gap
             ):
@@ -757,7 +757,7 @@ def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
     following = doc[fig.end + 1].lower_ if fig.end + 1 < sentence.span.end else ""
     if after in lexicon("move_nouns") and following not in {"high", "low", "highs", "lows"}:
         return True  # "multiple $10,000 moves"; "the $1.12 swing high" is a level
-    before = [t.lower_ for t in doc[max(sentence.span.start, fig.start - 4) : fig.start]]
+    before = tokens_of(doc).lower[max(sentence.span.start, fig.start - 4) : fig.start]
     if any(w in lexicon("attempt_verbs") for w in before):
         return True
     # "above the $98,000 level", "reach the $2.50 trillion mark": a line on the chart, unless a level word names it
@@ -807,7 +807,7 @@ def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     doc = sentence.span.doc
     figures = sentence.figures
     i = figures.index(fig)
-    while i + 1 < len(figures) and {t.lower_ for t in doc[figures[i].end : figures[i + 1].start]} <= {
+    while i + 1 < len(figures) and set(tokens_of(doc).lower[figures[i].end : figures[i + 1].start]) <= {
         "and",
         "or",
         ",",
@@ -958,7 +958,7 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
             return netflow[0]
         if (
             kind in {"coins", "money"}
-            and any(t.lower_ == "exchanges" for t in sentence.span)
+            and "exchanges" in sentence.word_set
             and not any(entry_of(h).type == "etf" for h in sentence.of("subject"))
         ):
             return Hit(
@@ -1026,14 +1026,14 @@ def _other_metric_beside(sentence: Sentence, fig: Figure) -> bool:
 
 def _names_the_measure(sentence: Sentence) -> bool:
     """ "The metric is down below 58%", "the gauge rose to 61": the measure the text just named."""
-    tokens = [t.lower_ for t in sentence.span]
+    tokens = sentence.words
     return any(
         a == "the" and b in {"metric", "indicator", "gauge", "measure"} for a, b in zip(tokens, tokens[1:])
     )
 
 
 def _refers_back(sentence: Sentence) -> bool:
-    tokens = [t.lower_ for t in sentence.span]
+    tokens = sentence.words
     demonstrative = any(
         a in {"that", "this", "these", "those"} and b in ANAPHORIC_NOUNS for a, b in zip(tokens, tokens[1:])
     ) or any(a == "of" and b in {"that", "it"} for a, b in zip(tokens, tokens[1:]))
@@ -1164,8 +1164,9 @@ def _is_new_target(sentence: Sentence, fig: Figure) -> bool:
 def _inside_aside_after_name(sentence: Sentence, hit: Hit, fig: Figure) -> bool:
     """Does the word stand in an aside between commas that follows a name and precedes the figure?"""
     doc = sentence.span.doc
-    opening = next((t.i for t in reversed(doc[sentence.span.start : hit.start]) if t.text == ","), None)
-    closing = next((t.i for t in doc[hit.end : fig.start] if t.text == ","), None)
+    text = tokens_of(doc).text
+    opening = next((i for i in range(hit.start - 1, sentence.span.start - 1, -1) if text[i] == ","), None)
+    closing = next((i for i in range(hit.end, fig.start) if text[i] == ","), None)
     if opening is None or closing is None:
         return False
     return any(opening - 3 <= h.end <= opening for h in sentence.of("subject"))
@@ -1175,10 +1176,12 @@ def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
     """Is a subject named between `start` and the figure after a comma, opening a clause of its own
     ("Further on the earnings front, Cigna CI.N rose 5.4%", "After results, Nvidia rose 3%")? Then
     the words before the comma set the scene; they do not say what the figure measures."""
-    doc = sentence.span.doc
+    tokens = tokens_of(sentence.span.doc)
     # a comma or a word that opens a clause: "Bitcoin whales blamed as BTC price slips 2.8%"
     commas = [
-        t.i for t in doc[start : fig.start] if t.text == "," or t.lower_ in {"as", "while", "when", "but"}
+        i
+        for i in range(start, fig.start)
+        if tokens.text[i] == "," or tokens.lower[i] in {"as", "while", "when", "but"}
     ]
     if not commas:
         return False
@@ -1209,14 +1212,15 @@ CONDITIONAL_OPENERS = lexicon("conditional_openers")
 
 
 def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
-    doc = sentence.span.doc
-    first = next((t.lower_ for t in sentence.span if t.is_alpha), "")
+    tokens = tokens_of(sentence.span.doc)
+    start, end = sentence.span.start, sentence.span.end
+    first = next((tokens.lower[i] for i in range(start, end) if tokens.is_alpha[i]), "")
     if first in CONDITIONAL_OPENERS:
         return True  # "If sellers' pressure continues, there is a possibility of … a drop to $0.3575"
-    clause_start = sentence.span.start
-    for t in doc[sentence.span.start : fig.start]:
-        if t.text in {",", ";", "—", "(", ")"} or t.lower_ in {"while", "but", "whereas"}:
-            clause_start = t.i + 1
+    clause_start = start
+    for i in range(start, fig.start):
+        if tokens.text[i] in {",", ";", "—", "(", ")"} or tokens.lower[i] in {"while", "but", "whereas"}:
+            clause_start = i + 1
     return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
 
 
