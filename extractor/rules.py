@@ -57,7 +57,7 @@ class Entry:
 class Hit:
     """One match in a doc: `group` is the rules that matched, a gazetteer entry's role ("subject",
     "source", "venue") or a pattern file ("metrics", "levels", …); `label` its label (metric
-    family, level, up/down, …)."""
+    family, level, up/down, …). A hit is either a name (`NameHit`) or a cue word (`CueHit`)."""
 
     group: str
     label: str
@@ -66,14 +66,25 @@ class Hit:
     start_char: int
     end_char: int
     rule_id: str
-    key: str | None = None  # qualifier key, for "qualifiers" and "levels"
-    entry: Entry | None = None
 
 
-def entry_of(hit: Hit) -> Entry:
-    """The gazetteer entry of a subject, source or venue hit (those always carry one)."""
-    assert hit.entry is not None, f"{hit.group} hit {hit.label!r} without an entry"
-    return hit.entry
+@dataclass(frozen=True, slots=True)
+class NameHit(Hit):
+    """A name the text writes: a subject, a source or a venue, with its gazetteer entry (or the
+    entry an open-vocabulary rule made for it)."""
+
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit(Hit):
+    """A word of a pattern file: a metric word, a level, a change, a qualifier, an exclusion, …;
+    `key` is the qualifier key, for "qualifiers" and "levels"."""
+
+    key: str | None = None
+
+
+NAME_GROUPS = ("subject", "source", "venue")  # the groups of `NameHit`s: the gazetteers' roles
 
 
 @dataclass
@@ -107,14 +118,16 @@ class RuleModel:
             entry = self.entries[rule_id.split("#", 1)[0]]
             idx, length = columns[end - 1]
             hits.append(
-                Hit(entry.role, entry.name, start, end, columns[start][0], idx + length, rule_id, entry=entry)
+                NameHit(
+                    entry.role, entry.name, start, end, columns[start][0], idx + length, rule_id, entry=entry
+                )
             )
         for match_id, start, end in patterns:
             rule_id = strings[match_id]
             row = self.patterns[rule_id]
             idx, length = columns[end - 1]
             hits.append(
-                Hit(
+                CueHit(
                     row["file"],
                     row["label"],
                     start,

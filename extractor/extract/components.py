@@ -115,7 +115,7 @@ def main_subject(sentences, title_hits=()) -> Entry | None:
     counts: dict[str, int] = {}
     entries: dict[str, Entry] = {}
     for sentence in sentences:
-        for hit in sentence.of("subject"):
+        for hit in sentence.names("subject"):
             if hit.rule_id == "subject.named_mover":
                 continue
             counts[hit.entry.name] = counts.get(hit.entry.name, 0) + 1

@@ -231,7 +231,7 @@ def period_for(link: FigureLink) -> str | None:
     )
     if metric not in PERIOD_METRICS and qualifiers.get("aggregate") != "long_term_average":
         return None
-    named = {i for h in sentence.of("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"
+    named = {i for h in sentence.names("subject") for i in range(h.start, h.end)}  # "the 10-year T-note"
     background = background_clauses(sentence)  # ", having posted a 5% loss last week": that loss's window
     averaged = qualifiers.get("aggregate") in {"average", "long_term_average"}
     windows = [(tok, d) for tok, d in sentence.durations if _is_a_window(sentence, tok, d, averaged)]
@@ -381,7 +381,7 @@ def session_day(title_dates: list, lead: list[Sentence], published: str | None, 
         if d.grain in {"date", "datetime"} and before_publication(d.value):
             return d.value[:10]
     for sentence in lead:
-        if not any(h.key == "session" and h.label == "close" for h in sentence.of("qualifiers")):
+        if not any(h.key == "session" and h.label == "close" for h in sentence.cues("qualifiers")):
             continue
         background = background_clauses(sentence)
         for tok, d, report in sentence.dates:

@@ -67,7 +67,7 @@ from extractor.extract.subjects import (
 )
 from extractor.extract.tokens import tokens_of, tokens_until
 from extractor.metrics import metric_row
-from extractor.rules import Entry, Hit, entry_of, lexicon
+from extractor.rules import CueHit, Entry, Hit, lexicon
 
 # "$412 million", "US$1.2bn", "two million dollars": amounts written with a scale word
 SCALED = re.compile(r"(?i)(\d\s*(m|mn|mln|b|bn|bln|t|tn)\b|\b(million|billion|trillion)\b)")
@@ -152,7 +152,7 @@ def _note_sentence_without_figures(sentence: Sentence, published: str | None, co
     words = sentence.word_set
     if "weekly" in words and FLOW_REPORT_WORDS & words:
         context.flow_period = "P7D"  # "…, with the CoinShares weekly report showing outflows"
-    cues = [h for h in sentence.of("metrics") if ".verb." not in h.rule_id and h.label != "price"]
+    cues = [h for h in sentence.cues("metrics") if ".verb." not in h.rule_id and h.label != "price"]
     if cues:  # "… its dominance took a hit. The metric is down below 58%"
         context.named_family = cues[-1].label
 
@@ -164,7 +164,7 @@ def _remember_claims(sentence: Sentence, drafts: list[ClaimDraft], context: Cont
     context.family = family_of(last.metric)
     trailing = [
         h
-        for h in sentence.of("metrics")
+        for h in sentence.cues("metrics")
         if h.start >= sentence.figures[-1].end
         and sentence.segment(h.start) != sentence.segment(sentence.figures[-1].start)
         and ".verb." not in h.rule_id
@@ -183,9 +183,9 @@ def _shared_by_each(sentence: Sentence, fig: Figure, draft: ClaimDraft) -> list[
     doc = sentence.span.doc
     if fig.end >= sentence.span.end or doc[fig.end].lower_ != "each":
         return []
-    before = [h for h in sentence.of("subject") if h.end <= fig.start]  # "(NYSE:NUE)" holds a ":" border
+    before = [h for h in sentence.names("subject") if h.end <= fig.start]  # "(NYSE:NUE)" holds a ":" border
     names = listed_together(doc, before)
-    entries = [entry_of(h) for h in names]
+    entries = [h.entry for h in names]
     if len(entries) < 2 or draft.subject.name not in {e.name for e in entries}:
         return []
     return [
@@ -287,7 +287,7 @@ def screen_out(link: FigureLink) -> str | None:
 
 def _counts_movers(sentence: Sentence, fig: Figure, toks) -> bool:
     counted = fig.end + (1 if fig.end < sentence.span.end and toks[fig.end].lower_ in COUNTED_NOUNS else 0)
-    return any(h.start == counted and h.label in {"up", "down"} for h in sentence.of("changes"))
+    return any(h.start == counted and h.label in {"up", "down"} for h in sentence.cues("changes"))
 
 
 def read_measure(link: FigureLink) -> str | None:
@@ -417,7 +417,7 @@ def find_subject(link: FigureLink) -> str | None:
         link.metric == "volume"
         and fig.unit == "shares"
         and context.stock_market is not None
-        and (subject is None or (not sentence.of("subject") and subject.type == "market"))
+        and (subject is None or (not sentence.names("subject") and subject.type == "market"))
     ):
         link.subject = (
             context.stock_market
@@ -576,7 +576,7 @@ def _move_by(sentence: Sentence, fig: Figure, seg: int) -> int:
         return 0
     moves = [
         h
-        for h in sentence.of("changes")
+        for h in sentence.cues("changes")
         if h.end <= by
         and by - h.end <= 6
         and sentence.segment(h.start) == seg
@@ -598,7 +598,7 @@ def _move_brought_to(sentence: Sentence, fig: Figure) -> int:
     if lower[fig.start - 1] != "to":
         return 0
     noun = fig.start - 2
-    move = next((h for h in sentence.of("changes") if h.start == noun and h.end == noun + 1), None)
+    move = next((h for h in sentence.cues("changes") if h.start == noun and h.end == noun + 1), None)
     if move is None or move.label not in {"up", "down"} or lower[noun] not in lexicon("moves_as_nouns"):
         return 0
     owner = range(
@@ -614,7 +614,7 @@ def _move_brought_to(sentence: Sentence, fig: Figure) -> int:
 def _change_sign(sentence: Sentence, fig: Figure) -> int:
     """+1 / -1 when a word of movement stands next to the figure, else 0."""
     doc = sentence.span.doc
-    for hit in sentence.of("changes"):
+    for hit in sentence.cues("changes"):
         if hit.end <= fig.start:
             if hit.label.endswith("_after"):
                 continue  # "more than $412 million" is a hedge; "27% more than on Monday" a move
@@ -642,7 +642,7 @@ def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
     """ "340% higher than Ether's total", "60% more inflows than Bitcoin ETPs": the figure compares two
     things. "5% higher than a week ago", "lower than on Monday" compare one thing over time: a move."""
     doc = sentence.span.doc
-    hit = next((h for h in sentence.of("changes") if 0 <= h.start - fig.end <= 1), None)
+    hit = next((h for h in sentence.cues("changes") if 0 <= h.start - fig.end <= 1), None)
     if hit is None or hit.end >= sentence.span.end:
         return False
     if hit.start > fig.end and doc[fig.end].lower_ in CLAUSE_OPENERS:
@@ -650,7 +650,7 @@ def _compared_with_another(sentence: Sentence, fig: Figure) -> bool:
     than = next((t.i for t in doc[hit.end : min(hit.end + 3, sentence.span.end)] if t.lower_ == "than"), None)
     if than is None:
         return False
-    hit = Hit(hit.group, hit.label, hit.start, than, hit.start_char, doc[than].idx, hit.rule_id)
+    hit = CueHit(hit.group, hit.label, hit.start, than, hit.start_char, doc[than].idx, hit.rule_id)
     following = [t.lower_ for t in doc[hit.end + 1 : min(hit.end + 5, sentence.span.end)]]
     dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
     if any(i in dated for i in range(hit.end + 1, hit.end + 5)):
@@ -662,7 +662,7 @@ def _level(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
     """A named level next to a price: "support at $61,500", "$3,000 resistance", "a two-week high"."""
     best, best_distance = None, 99
     doc = sentence.span.doc
-    for hit in sentence.of("levels"):
+    for hit in sentence.cues("levels"):
         if owned_by_other_figure(sentence, fig, hit.start, hit.end):
             continue
         if sentence.segment(hit.start) != seg and hit.end != fig.start:
@@ -696,7 +696,7 @@ def _level_named_before_its_figure(sentence: Sentence, fig: Figure) -> Hit | Non
     """ "Bitcoin fell to its lowest in over a month during the European morning, slumping to
     $63,500": a high or low the sentence names without a figure is the first figure after it."""
     doc = sentence.span.doc
-    for hit in sentence.of("levels"):
+    for hit in sentence.cues("levels"):
         if hit.label not in {"high", "low"} or hit.end > fig.start or fig.start - hit.end > 20:
             continue
         if hit.start == 0 or doc[hit.start - 1].lower_ not in {"its", "a", "their", "fresh", "new"}:
@@ -713,11 +713,11 @@ def _fund_moved_money(sentence: Sentence, fig: Figure, seg: int) -> bool:
     loses an amount of money gains or loses assets, a flow (a verb of direction right before it)."""
     if not SCALED.search(fig.quantity.text):
         return False
-    direction = any(h.key == "direction" and 0 <= fig.start - h.end <= 2 for h in sentence.of("qualifiers"))
+    direction = any(h.key == "direction" and 0 <= fig.start - h.end <= 2 for h in sentence.cues("qualifiers"))
     if not direction:
         return False
-    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
-    return bool(before) and entry_of(max(before, key=lambda h: h.end)).type == "etf"
+    before = [h for h in sentence.names("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    return bool(before) and max(before, key=lambda h: h.end).entry.type == "etf"
 
 
 def _fund_in_a_list_of_flows(sentence: Sentence, fig: Figure, seg: int, context: Context) -> bool:
@@ -726,12 +726,12 @@ def _fund_in_a_list_of_flows(sentence: Sentence, fig: Figure, seg: int, context:
     right after a fund's name ("FBTC at", "GBTC led with") go on listing that day's flows."""
     if context.family != "fund_flow" or not SCALED.search(fig.quantity.text):
         return False
-    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    before = [h for h in sentence.names("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
     if not before:
         return False
     nearest = max(before, key=lambda h: h.end)
     between = sentence.words[nearest.end - sentence.span.start : fig.start - sentence.span.start]
-    return entry_of(nearest).type == "etf" and between in LIST_GAPS
+    return nearest.entry.type == "etf" and between in LIST_GAPS
 
 
 LIST_GAPS = [["at"], ["with"], ["led", "with"], ["led", "the", "way", "with"], ["saw"], ["had"], [","]]
@@ -749,7 +749,7 @@ def _threshold_or_move_size(sentence: Sentence, fig: Figure) -> bool:
             or 0 <= h.start - fig.end <= 2
             or _level_is_the_figure(sentence, h, fig)
         )
-        for h in sentence.of("levels")
+        for h in sentence.cues("levels")
     )
     if named:
         return False
@@ -787,7 +787,7 @@ def _level_after_move(sentence: Sentence, fig: Figure) -> bool:
         h.end <= fig.start - 1
         and all(i in dated for i in range(h.end, fig.start - 1))
         and fig.start - 1 - h.end <= 2
-        for h in sentence.of("changes")
+        for h in sentence.cues("changes")
     )
 
 
@@ -798,8 +798,8 @@ def _record_level(level: Hit) -> bool:
 
 def _note_named_before(sentence: Sentence, fig: Figure, seg: int) -> bool:
     """A bond of a tenor ("the 10-year T-note", "the 2-year") is the nearest name before a percentage."""
-    before = [h for h in sentence.of("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
-    return bool(before) and entry_of(max(before, key=lambda h: h.end)).tenor is not None
+    before = [h for h in sentence.names("subject") if h.end <= fig.start and sentence.segment(h.start) == seg]
+    return bool(before) and max(before, key=lambda h: h.end).entry.tenor is not None
 
 
 def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
@@ -822,7 +822,7 @@ def _level_of_listed(sentence: Sentence, fig: Figure, seg: int) -> Hit | None:
 def _level_of_move(move: Hit, how: str) -> Hit:
     """The level a move's word names: the low of a fall, the high of a rise."""
     label = "low" if move.label == "down" else "high"
-    return Hit(
+    return CueHit(
         "levels",
         label,
         move.start,
@@ -843,7 +843,8 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     if len(words) >= 3 and words[-1] == "to" and words[-3] == "after":
         # "has bounced after falling to $26.47": where the earlier move ended, before it turned
         move = next(
-            (h for h in sentence.of("changes") if h.end == fig.start - 1 and h.label in {"up", "down"}), None
+            (h for h in sentence.cues("changes") if h.end == fig.start - 1 and h.label in {"up", "down"}),
+            None,
         )
         if move is not None:
             return _level_of_move(move, "turned_after")
@@ -851,7 +852,7 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     if toward and all(w in {"the", "a"} for w in words[words.index(toward) + 1 :]):
         # "quickly fell toward $92,000": where a move went is its low (or high)
         move = next(
-            (h for h in sentence.of("changes") if 0 <= before[words.index(toward)].i - h.end <= 1), None
+            (h for h in sentence.cues("changes") if 0 <= before[words.index(toward)].i - h.end <= 1), None
         )
         noun = (
             move is not None
@@ -876,7 +877,7 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
     if turned_at is None:
         return None
     label = turned_at
-    return Hit(
+    return CueHit(
         "levels",
         label,
         verb.i,
@@ -899,9 +900,9 @@ def _nearest_cue(link: FigureLink) -> Hit | None:
 
 def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) -> Hit | None:  # noqa: C901 - one test per reason a metric word is not the figure's, in reading order
     best, best_score = None, 10_000
-    labels = {h.label for h in sentence.of("metrics")}
+    labels = {h.label for h in sentence.cues("metrics")}
     relative = relative_clauses(sentence)
-    for hit in sentence.of("metrics"):
+    for hit in sentence.cues("metrics"):
         if metric_for(hit.label, fig.unit, moved) is None:
             continue
         if _cue_owned_elsewhere(sentence, hit, fig):
@@ -951,7 +952,7 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
         # flows to or from exchanges are netflows
         netflow = [
             h
-            for h in sentence.of("metrics")
+            for h in sentence.cues("metrics")
             if h.label == "exchange_netflow" and sentence.segment(h.start) == seg
         ]
         if netflow and kind in FAMILY_UNITS["exchange_netflow"]:
@@ -959,9 +960,9 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
         if (
             kind in {"coins", "money"}
             and "exchanges" in sentence.word_set
-            and not any(entry_of(h).type == "etf" for h in sentence.of("subject"))
+            and not any(h.entry.type == "etf" for h in sentence.names("subject"))
         ):
-            return Hit(
+            return CueHit(
                 "metrics",
                 "exchange_netflow",
                 best.start,
@@ -989,15 +990,15 @@ def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
             continue
         between = doc[other.end : fig.start]
         new_clause = any(t.lower_ in {"as", "while", "when", "and", "but", "with"} for t in between)
-        new_subject = any(other.end <= h.start and h.end <= fig.start for h in sentence.of("subject")) or any(
-            a.lower_ == "the" and b.lower_ in GENERIC_SINGULARS for a, b in zip(between, between[1:])
-        )
+        new_subject = any(
+            other.end <= h.start and h.end <= fig.start for h in sentence.names("subject")
+        ) or any(a.lower_ == "the" and b.lower_ in GENERIC_SINGULARS for a, b in zip(between, between[1:]))
         if (
             new_clause
             and new_subject
             and any(
                 other.end <= c.start and c.end <= fig.start and not c.label.endswith("_after")
-                for c in sentence.of("changes")
+                for c in sentence.cues("changes")
             )
         ):
             return True
@@ -1005,13 +1006,13 @@ def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
 
 
 def _basis_follows(sentence: Sentence, fig: Figure) -> bool:
-    return any(h.key == "basis" and 0 <= h.start - fig.end <= 1 for h in sentence.of("qualifiers"))
+    return any(h.key == "basis" and 0 <= h.start - fig.end <= 1 for h in sentence.cues("qualifiers"))
 
 
 def _other_metric_beside(sentence: Sentence, fig: Figure) -> bool:
     """A metric word (not a price word) right beside a figure that it could not take."""
-    qualified = {i for q in sentence.of("qualifiers") for i in range(q.start, q.end)}
-    for hit in sentence.of("metrics"):
+    qualified = {i for q in sentence.cues("qualifiers") for i in range(q.start, q.end)}
+    for hit in sentence.cues("metrics"):
         if hit.label == "price" or ".verb." in hit.rule_id or hit.start in qualified:
             continue  # "lost 68.29 points" (a verb of flows), "5.4% of market cap" (a basis)
         if any(
@@ -1055,11 +1056,11 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     """A figure next to a word of a topic outside the vocabulary ("liquidated", "earnings", "CPI"),
     or in a sentence about one ("Revenue at Microsoft's cloud unit … grew 20%")."""
     # names with a ticker: "Leidos Holdings (NYSE:LDOS)"
-    named = [(n.start, n.end) for n in sentence.of("subject") if n.entry is not None and n.entry.symbol]
-    levels = [(v.start, v.end) for v in sentence.of("levels")]
+    named = [(n.start, n.end) for n in sentence.names("subject") if n.entry is not None and n.entry.symbol]
+    levels = [(v.start, v.end) for v in sentence.cues("levels")]
     windows = [(tok, tokens_until(sentence.span.doc, tok, d.end)) for tok, d in sentence.durations]
     measure = _measure_beside(sentence, fig, seg)
-    for h in sentence.of("exclusions"):
+    for h in sentence.cues("exclusions"):
         if any(s <= h.start < e for s, e in windows):
             continue  # "its lowest in over a month": a window, not a price "a month"
         if measure and min(abs(h.start - fig.end), abs(fig.start - h.end)) > 6:
@@ -1102,7 +1103,7 @@ def _measure_beside(sentence: Sentence, fig: Figure, seg: int) -> bool:
         and sentence.segment(h.start) == seg
         # "up 3.5 cents on trade volume of 12,500 contracts": the volume is another figure's
         and not set(words[fig.end : h.start]) & {"on", "with", "and", "to"}
-        for h in sentence.of("metrics")
+        for h in sentence.cues("metrics")
     )
 
 
@@ -1112,7 +1113,7 @@ def _move_follows(sentence: Sentence, fig: Figure, seg: int) -> bool:
     return any(
         o.start > fig.end
         and sentence.segment(o.start) == seg
-        and any(0 <= o.start - c.end <= 2 for c in sentence.of("changes"))
+        and any(0 <= o.start - c.end <= 2 for c in sentence.cues("changes"))
         for o in sentence.figures
     )
 
@@ -1121,7 +1122,7 @@ def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> boo
     """Is the figure's clause about a measure named after its subject ("Bitcoin dominance", "the
     Bitcoin Dominance Index (BTC.D), which …,") whose moves are no claims of this version?"""
     relative = relative_clauses(sentence)
-    subjects = [h for h in sentence.of("subject") if h.end <= fig.start and not inside(relative, h.start)]
+    subjects = [h for h in sentence.names("subject") if h.end <= fig.start and not inside(relative, h.start)]
     if not subjects:
         return False
     last = max(subjects, key=lambda h: h.end)
@@ -1133,7 +1134,7 @@ def _named_measure_cannot_move(sentence: Sentence, fig: Figure, seg: int) -> boo
         and sentence.segment(h.start) == seg
         and not inside(relative, h.start)
         and metric_for(h.label, fig.unit, True) is None
-        for h in sentence.of("metrics")
+        for h in sentence.cues("metrics")
     )
 
 
@@ -1169,7 +1170,7 @@ def _inside_aside_after_name(sentence: Sentence, hit: Hit, fig: Figure) -> bool:
     closing = next((i for i in range(hit.end, fig.start) if text[i] == ","), None)
     if opening is None or closing is None:
         return False
-    return any(opening - 3 <= h.end <= opening for h in sentence.of("subject"))
+    return any(opening - 3 <= h.end <= opening for h in sentence.names("subject"))
 
 
 def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
@@ -1185,12 +1186,12 @@ def _mover_named_between(sentence: Sentence, start: int, fig: Figure) -> bool:
     ]
     if not commas:
         return False
-    moves = [c for c in sentence.of("changes") if c.end <= fig.start]
+    moves = [c for c in sentence.cues("changes") if c.end <= fig.start]
     return any(
         commas[-1] < h.start
         and h.end <= fig.start
         and any(h.end <= c.start for c in moves)  # "Cigna CI.N rose 5.4%": the name, a move, the figure
-        for h in sentence.of("subject")
+        for h in sentence.names("subject")
     )
 
 
@@ -1221,7 +1222,7 @@ def _hypothetical(sentence: Sentence, fig: Figure) -> bool:
     for i in range(start, fig.start):
         if tokens.text[i] in {",", ";", "—", "(", ")"} or tokens.lower[i] in {"while", "but", "whereas"}:
             clause_start = i + 1
-    return any(clause_start <= h.start < fig.start for h in sentence.of("modality"))
+    return any(clause_start <= h.start < fig.start for h in sentence.cues("modality"))
 
 
 def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block per qualifier key, in the order of the contract's table
@@ -1229,7 +1230,7 @@ def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block p
     level, subject, counterpart, rule = link.level, link.the_subject, link.counterpart, link.rule
     out: dict[str, str] = {}
     doc = sentence.span.doc
-    quals = _longest(sentence.of("qualifiers"))
+    quals = _longest(sentence.cues("qualifiers"))
 
     def near(key: str, before: int, after: int, from_token: int | None = None) -> Hit | None:
         best, best_d = None, 99
@@ -1281,7 +1282,7 @@ def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block p
     if "venue" in takes:
         venues = [
             v
-            for v in sentence.of("venue")
+            for v in sentence.names("venue")
             if sentence.segment(v.start) == seg
             and v.end <= fig.start
             and fig.start - v.end <= 10
@@ -1289,7 +1290,7 @@ def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block p
         ]
         after = [
             v
-            for v in sentence.of("venue")
+            for v in sentence.names("venue")
             if sentence.segment(v.start) == seg
             and v.start >= fig.end
             and v.start - fig.end <= 14
@@ -1345,8 +1346,8 @@ def _qualifiers(link: FigureLink) -> dict[str, str]:  # noqa: C901 - one block p
     return out
 
 
-def _longest(hits: list[Hit]) -> list[Hit]:
-    kept: list[Hit] = []
+def _longest(hits: list[CueHit]) -> list[CueHit]:
+    kept: list[CueHit] = []
     for h in sorted(hits, key=lambda h: -(h.end - h.start)):
         if not any(k.key == h.key and k.start <= h.start and h.end <= k.end for k in kept):
             kept.append(h)

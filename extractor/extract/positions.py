@@ -60,7 +60,9 @@ def _new_predicate_between(sentence: Sentence, a: Figure, b: Figure) -> bool:
     ):
         return True
     return any(
-        a.end <= h.start and h.end <= b.start for group in ("metrics", "changes") for h in sentence.of(group)
+        a.end <= h.start and h.end <= b.start
+        for group in ("metrics", "changes")
+        for h in sentence.cues(group)
     )
 
 

@@ -1,25 +1,28 @@
 """Everything the claim rules look at in one sentence, gathered once per document.
 
 In: a spaCy `Doc` (sentences set), the rule model's hits, and the normalizer's quantities,
-dates and durations over the same text. Out: one `Sentence` per sentence with its hits
-bucketed by rule group, its usable figures (`Figure`: a quantity with its token position, after
-dates, windows and names that merely contain digits are masked), and its segment borders.
+dates and durations over the same text. Out: one `Sentence` per sentence with its names
+(`NameHit`: subjects, sources, venues; `Sentence.names`) and cue words (`CueHit`: metric words,
+levels, changes, qualifiers, …; `Sentence.cues`) bucketed by group, its usable figures
+(`Figure`: a quantity with its token position, after dates, windows and names that merely
+contain digits are masked), and its segment borders.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
+from typing import TypeVar
 
 from spacy.tokens import Doc, Span
 
 from extractor.extract.tokens import tokens_of
 from extractor.normalize import DateMention, Duration, Quantity
 from extractor.normalize.quantities import is_money
-from extractor.rules import Entry, Hit, RuleModel, lexicon, lexicon_map
+from extractor.rules import NAME_GROUPS, CueHit, Entry, Hit, NameHit, RuleModel, lexicon, lexicon_map
 
 # words that end a clause inside a sentence: a figure after one of these belongs to a new clause
 SEGMENT_WORDS = lexicon("segment_words")
@@ -81,7 +84,8 @@ class Figure:
 class Sentence:
     span: Span
     text: str = ""  # the whole document's text (spaCy rebuilds Doc.text on every access)
-    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    name_hits: dict[str, list[NameHit]] = field(default_factory=dict)  # by group: subject, source, venue
+    cue_hits: dict[str, list[CueHit]] = field(default_factory=dict)  # by pattern file: metrics, levels, …
     figures: list[Figure] = field(default_factory=list)
     dates: list[tuple[int, DateMention, bool]] = field(default_factory=list)  # (token, date, is_report_date)
     durations: list[tuple[int, Duration]] = field(default_factory=list)
@@ -89,9 +93,15 @@ class Sentence:
     # answers the rules compute once per sentence, not once per figure (see `positions`, `sourcing`)
     memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
-    def of(self, group: str) -> list[Hit]:
-        """The hits of one rule group (`Hit.group`: "subject", "metrics", …)."""
-        return self.hits.get(group, [])
+    def names(self, group: str) -> list[NameHit]:
+        """The names of one gazetteer role in the sentence: "subject", "source" or "venue"."""
+        assert group in NAME_GROUPS, f"{group!r} is a group of cue words: read it with cues()"
+        return self.name_hits.get(group, [])
+
+    def cues(self, group: str) -> list[CueHit]:
+        """The cue words of one pattern file in the sentence: "metrics", "levels", "changes", …"""
+        assert group not in NAME_GROUPS, f"{group!r} is a group of names: read it with names()"
+        return self.cue_hits.get(group, [])
 
     @cached_property
     def span_text(self) -> str:
@@ -119,6 +129,9 @@ def char_to_token(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
+AnyHit = TypeVar("AnyHit", bound=Hit)  # a list of names stays names, of cues stays cues
+
+
 CAPITALIZED_WORD_BEFORE = re.compile(r"(?P<word>[A-Z][\w&.'’-]*)[ \t]+$")
 
 
@@ -132,11 +145,11 @@ def named_fund_pattern() -> re.Pattern[str]:
     )
 
 
-def named_funds(model: RuleModel, starts: list[int], text: str) -> list[Hit]:
+def named_funds(model: RuleModel, starts: list[int], text: str) -> list[NameHit]:
     """ "the Vanguard S&P 500 Growth ETF", "the iShares Core S&P Mid-Cap ETF": a fund its issuer's
     name opens and ETF, Fund or Trust ends is the subject, though no gazetteer lists it (the
     longer name wins over the index inside it, "S&P 500")."""
-    hits = []
+    hits: list[NameHit] = []
     for m in named_fund_pattern().finditer(text):
         name, s, e = m["name"], m.start("name"), m.end("name")
         before = CAPITALIZED_WORD_BEFORE.search(text, max(0, s - 40), s)
@@ -146,7 +159,7 @@ def named_funds(model: RuleModel, starts: list[int], text: str) -> list[Hit]:
         known = model.by_name.get(name.lower()) or model.by_name.get(name.rsplit(maxsplit=1)[0].lower())
         entry = known or Entry("subject", name, "etf", None)
         hits.append(
-            Hit(
+            NameHit(
                 "subject",
                 entry.name,
                 char_to_token(starts, s),
@@ -160,12 +173,12 @@ def named_funds(model: RuleModel, starts: list[int], text: str) -> list[Hit]:
     return hits
 
 
-def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[Hit]:  # noqa: C901 - one pattern per kind of name no gazetteer lists
+def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[NameHit]:  # noqa: C901 - one pattern per kind of name no gazetteer lists
     """Subjects no gazetteer lists: "Name (NASDAQ: TICK)", "$TSLA", and trading pairs "BTC/ETH"."""
-    hits: list[Hit] = []
+    hits: list[NameHit] = []
 
-    def found(s: int, e: int, entry: Entry, rule_id: str) -> Hit:
-        return Hit(
+    def found(s: int, e: int, entry: Entry, rule_id: str) -> NameHit:
+        return NameHit(
             "subject",
             entry.name,
             char_to_token(starts, s),
@@ -266,12 +279,12 @@ NOT_NAMES = lexicon("not_names") | {
 COPULAS = lexicon("copulas")
 
 
-def copulas_after_names(doc: Doc) -> list[Hit]:
+def copulas_after_names(doc: Doc) -> list[CueHit]:
     """ "Media was the most shorted industry …", "Gas Utilities stood at …": a sentence that opens with
     a capitalized name and a verb names its subject there."""
     tokens = tokens_of(doc)
     text, lower = tokens.text, tokens.lower
-    hits = []
+    hits: list[CueHit] = []
     for i, word in enumerate(lower):
         if word not in COPULAS:
             continue
@@ -284,7 +297,7 @@ def copulas_after_names(doc: Doc) -> list[Hit]:
                 start -= 1
             if tokens.sent_start[start] or start == 0:
                 idx = tokens.idx[i]
-                hits.append(Hit("changes", "copula", i, i + 1, idx, idx + len(text[i]), "subject.copula"))
+                hits.append(CueHit("changes", "copula", i, i + 1, idx, idx + len(text[i]), "subject.copula"))
     return hits
 
 
@@ -293,7 +306,7 @@ RIC = re.compile(
 )
 
 
-def tickers_to_names(hits: list[Hit]) -> list[Hit]:
+def tickers_to_names(hits: list[NameHit]) -> list[NameHit]:
     """ "Acushnet (GOLF)" … "Short interest on GOLF": a bare ticker is the company named with it earlier."""
     by_symbol = {
         h.entry.symbol: h.entry for h in hits if h.entry and h.entry.symbol and h.entry.name != h.entry.symbol
@@ -308,7 +321,7 @@ def tickers_to_names(hits: list[Hit]) -> list[Hit]:
 
 def named_movers(  # noqa: C901 - the steps that find a name's start and end, read top to bottom
     doc: Doc, move_hits: list[Hit], taken: list[Hit], sectors: set[int] | None = None
-) -> list[Hit]:
+) -> list[NameHit]:
     """Names no gazetteer lists, written right before a word of movement: "Lockheed Martin rose 3.7%",
     "with United Airlines down 4.4%". The capitalized run before the verb is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
@@ -318,7 +331,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             subject_ending.setdefault(h.end, h)
     tokens = tokens_of(doc)
     text, lower = tokens.text, tokens.lower
-    hits: list[Hit] = []
+    hits: list[NameHit] = []
     for move in move_hits:
         if _in_title_case_line(doc, move.start):
             continue  # "XRP Faces Extended Bearish Pressure At $0.4937": every word is capitalized, none is a name
@@ -359,7 +372,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
                 name = ric.group("name")
                 entry = Entry("subject", name, "stock", symbol)
                 hits.append(
-                    Hit(
+                    NameHit(
                         "subject",
                         name,
                         end - 1,
@@ -424,7 +437,7 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             continue  # "with Gross Margins up at 58.7%", "Q4 Revenue rose 12%": a line of a report, not a company
         entry = Entry("subject", name, "stock", symbol)
         hits.append(
-            Hit(
+            NameHit(
                 "subject",
                 name,
                 start,
@@ -482,10 +495,10 @@ def _in_title_case_line(doc: Doc, token: int) -> bool:
     return bool(tokens.memo[key])
 
 
-def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:
+def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[NameHit]:
     """ "Nucor (NYSE:NUE), U.S. Steel and Steel Dynamics rose 4% each": the names listed before the
     one right before the verb, each a capitalized run after a comma or "and"."""
-    hits: list[Hit] = []
+    hits: list[NameHit] = []
     i = start
     while len(hits) < 5 and i > 0 and doc[i - 1].text in {",", "and"}:
         end = i - 1
@@ -507,7 +520,7 @@ def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:
             break
         span = doc[first:end]
         hits.append(
-            Hit(
+            NameHit(
                 "subject",
                 span.text,
                 first,
@@ -522,11 +535,11 @@ def _listed_before(doc: Doc, start: int, covered: set[int]) -> list[Hit]:
     return hits
 
 
-def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
+def names_after_moves(doc: Doc, move_hits: Sequence[Hit], taken: Sequence[Hit]) -> list[NameHit]:
     """Names no gazetteer lists, written after a figure's move noun: "helped by a 5.6% jump for
     Barrick Gold", "dragged by a 3.6% fall in e-commerce firm Shopify". The capitalized run is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
-    hits = []
+    hits: list[NameHit] = []
     for move in move_hits:
         if move.start == 0 or move.end + 1 >= len(doc) or move.label not in {"up", "down"}:
             continue
@@ -555,7 +568,7 @@ def names_after_moves(doc: Doc, move_hits: list[Hit], taken: list[Hit]) -> list[
             continue
         span = doc[start:end]
         hits.append(
-            Hit(
+            NameHit(
                 "subject",
                 span.text,
                 start,
@@ -576,13 +589,13 @@ GROUP_VERBS = lexicon("group_verbs")
 GROUP_STOP = lexicon("group_stop")
 
 
-def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
+def fund_groups(doc: Doc, taken: list[Hit]) -> list[NameHit]:
     """Groups of funds no gazetteer lists, named before a verb of flows: "US fixed-income funds
     attracted $963 million", "leveraged ETFs lost $665 million". The group is the subject."""
     covered = {i for h in taken for i in range(h.start, h.end)}
     tokens = tokens_of(doc)
     text, lower = tokens.text, tokens.lower
-    hits = []
+    hits: list[NameHit] = []
     for i, word in enumerate(text):
         if word not in GROUP_NOUNS or i in covered or i + 1 >= len(text):
             continue
@@ -603,7 +616,7 @@ def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
         span = doc[start : i + 1]
         name = span.text[:1].upper() + span.text[1:]
         hits.append(
-            Hit(
+            NameHit(
                 "subject",
                 name,
                 start,
@@ -617,9 +630,9 @@ def fund_groups(doc: Doc, taken: list[Hit]) -> list[Hit]:
     return hits
 
 
-def longest_first(hits: list[Hit]) -> list[Hit]:
+def longest_first(hits: list[AnyHit]) -> list[AnyHit]:
     """Drop hits of one group that lie inside a longer hit of the same group ("iShares Bitcoin Trust" over "Bitcoin")."""
-    kept: list[Hit] = []
+    kept: list[AnyHit] = []
     for h in sorted(hits, key=lambda h: (-(h.end_char - h.start_char), h.start_char)):
         if not any(k.start_char <= h.start_char and h.end_char <= k.end_char for k in kept):
             kept.append(h)
@@ -661,7 +674,7 @@ def _zone_from(doc: Doc, start: int) -> bool:
 MOVE_TO_LEVEL = re.compile(r"\s+to\s+")
 
 
-def split_move_and_level(quantities: list[Quantity], changes: list[Hit], text: str) -> list[Quantity]:
+def split_move_and_level(quantities: list[Quantity], changes: Sequence[Hit], text: str) -> list[Quantity]:
     """ "dropped 0.4% to 57.2%": after a word of movement, "X to Y" is a move and the level it reached,
     not a range (the number layer reads "5% to 10%" as one)."""
     ends = {h.end_char for h in changes}
@@ -792,7 +805,7 @@ def _inside_longer_name(doc: Doc, hit: Hit) -> bool:
     end of a company's name, not the commodity."""
     if (
         hit.group != "subject"
-        or hit.entry is None
+        or not isinstance(hit, NameHit)
         or hit.entry.type != "commodity"
         or hit.end - hit.start != 1
     ):
@@ -813,40 +826,39 @@ def build_sentences(
     tokens = tokens_of(doc)
     text = tokens.text_of_doc  # Doc.text rebuilds the string on every access
     starts = tokens.idx
-    hits = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
-    hits += open_subjects(doc, model, starts, text) + named_funds(model, starts, text)
-    by_group: dict[str, list[Hit]] = {}
-    for h in hits:
-        by_group.setdefault(h.group, []).append(h)
-    for group in ("subject", "source", "venue"):
-        by_group[group] = longest_first(by_group.get(group, []))
-    taken = (
-        by_group["subject"]
-        + by_group["source"]
-        + by_group["venue"]
-        + by_group.get("metrics", [])
-        + by_group.get("levels", [])
-    )
-    anchors = (
-        by_group.get("changes", [])
-        + [h for h in by_group.get("metrics", []) if h.label == "price"]
-        + copulas_after_names(doc)
-    )
-    sectors = {
-        i for h in by_group["subject"] if h.entry and h.entry.type == "sector" for i in range(h.start, h.end)
-    }
+    matched = [h for h in model.match(doc) if not _inside_longer_name(doc, h)]
+    found_names = [h for h in matched if isinstance(h, NameHit)]
+    found_names += open_subjects(doc, model, starts, text) + named_funds(model, starts, text)
+    cues: dict[str, list[CueHit]] = {}
+    for h in matched:
+        if isinstance(h, CueHit):
+            cues.setdefault(h.group, []).append(h)
+    names = {group: longest_first([h for h in found_names if h.group == group]) for group in NAME_GROUPS}
+    taken: list[Hit] = [
+        *names["subject"],
+        *names["source"],
+        *names["venue"],
+        *cues.get("metrics", []),
+        *cues.get("levels", []),
+    ]
+    anchors: list[Hit] = [
+        *cues.get("changes", []),
+        *[h for h in cues.get("metrics", []) if h.label == "price"],
+        *copulas_after_names(doc),
+    ]
+    sectors = {i for h in names["subject"] if h.entry.type == "sector" for i in range(h.start, h.end)}
     movers = (
         named_movers(doc, anchors, taken, sectors)
         + fund_groups(doc, taken)
-        + names_after_moves(doc, by_group.get("changes", []), taken)
+        + names_after_moves(doc, cues.get("changes", []), taken)
     )
-    by_group["subject"] = longest_first(tickers_to_names(by_group["subject"] + movers))
+    names["subject"] = longest_first(tickers_to_names(names["subject"] + movers))
     # names with digits ("Russell 2000", "S&P 500", "Nasdaq-100") and dates hide their digits from the figures
     named = [
-        (h.start_char, h.end_char) for h in by_group["subject"] if has_number(text[h.start_char : h.end_char])
+        (h.start_char, h.end_char) for h in names["subject"] if has_number(text[h.start_char : h.end_char])
     ]
     quantities = masked_quantities(text, named + [(d.start, d.end) for d in dates], find_quantities)
-    quantities = split_move_and_level(quantities, by_group.get("changes", []), text)
+    quantities = split_move_and_level(quantities, cues.get("changes", []), text)
     blockers = [(d.start, d.end) for d in dates] + [(d.start, d.end) for d in durations] + named
     sentences = [Sentence(span=s, text=text) for s in doc.sents]
     sent_starts = [s.span.start for s in sentences]
@@ -854,9 +866,12 @@ def build_sentences(
     def sentence_of(token: int) -> Sentence:
         return sentences[max(0, bisect.bisect_right(sent_starts, token) - 1)]
 
-    for group, group_hits in by_group.items():
-        for h in group_hits:
-            sentence_of(h.start).hits.setdefault(group, []).append(h)
+    for group, group_names in names.items():
+        for name in group_names:
+            sentence_of(name.start).name_hits.setdefault(group, []).append(name)
+    for group, group_cues in cues.items():
+        for cue in group_cues:
+            sentence_of(cue.start).cue_hits.setdefault(group, []).append(cue)
     for q in quantities:
         if is_masked(q, blockers, text):
             continue

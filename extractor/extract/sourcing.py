@@ -44,9 +44,9 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
     """(token, name) of every source the sentence credits, in the order the rules find them."""
     doc = sentence.span.doc
     lower = tokens_of(doc).lower
-    cues = sentence.of("attribution")
+    cues = sentence.cues("attribution")
     credited: list[tuple[int, str]] = []
-    for s in sentence.of("source"):
+    for s in sentence.names("source"):
         before = any(c.label == "before" and c.end <= s.start and s.start - c.end <= 6 for c in cues)
         after = any(c.label == "after" and c.start >= s.end and c.start - s.end <= 1 for c in cues)
         paren = s.start >= 2 and doc[s.start - 2 : s.start].text.replace(" ", "").lower() in {
@@ -61,8 +61,8 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
             name = _name_at(doc, c.end, sentence.span.end)
             if name:
                 credited.append((c.end, name))
-    subject_names = {h.label for h in sentence.of("subject")} | {
-        sentence.text[h.start_char : h.end_char] for h in sentence.of("subject")
+    subject_names = {h.label for h in sentence.names("subject")} | {
+        sentence.text[h.start_char : h.end_char] for h in sentence.names("subject")
     }
     for i in range(sentence.span.start, sentence.span.end):
         if lower[i] in SPEECH_VERBS:
@@ -128,10 +128,10 @@ def speaks_through_pronoun(sentence: Sentence) -> bool:
 
 def credited_spans(sentence: Sentence) -> set[tuple[int, int]]:
     """Sources the sentence credits ("compiled by Goldman Sachs"): such a name is not the subject."""
-    cues = sentence.of("attribution")
+    cues = sentence.cues("attribution")
     return {
         (s.start, s.end)
-        for s in sentence.of("source")
+        for s in sentence.names("source")
         if any(c.label == "before" and c.end <= s.start and s.start - c.end <= 3 for c in cues)
         or any(c.label == "after" and c.start == s.end for c in cues)
     }
@@ -174,7 +174,7 @@ def _name_before(doc, end: int, limit: int) -> str | None:
 
 def hedge_before(sentence: Sentence, fig: Figure) -> str | None:
     lower = tokens_of(sentence.span.doc).lower
-    for h in sentence.of("hedges"):
+    for h in sentence.cues("hedges"):
         gap = lower[h.end : fig.start]
         # "about $4.6 billion", "nearly a 5% drop", "near the $2,780 level" (but "above the $10.6
         # billion seen in 2021" compares with another figure: no hedge of it)

@@ -16,7 +16,7 @@ from extractor.extract.sentences import NOT_NAMES, NOT_TICKERS, Figure, Sentence
 from extractor.extract.sourcing import SPEECH_VERBS, credited_spans
 from extractor.extract.tokens import tokens_of
 from extractor.metrics import metric_row
-from extractor.rules import Entry, Hit, entry_of, lexicon, lexicon_map
+from extractor.rules import Entry, Hit, NameHit, lexicon, lexicon_map
 
 COMPARED_WITH = lexicon("compared_with")
 
@@ -24,12 +24,12 @@ COMPARED_WITH = lexicon("compared_with")
 def remember_subjects(sentence: Sentence, context: Context) -> None:
     doc = sentence.span.doc
     context.last_stock = next(
-        (entry_of(h) for h in reversed(sentence.of("subject")) if entry_of(h).type == "stock"), None
+        (h.entry for h in reversed(sentence.names("subject")) if h.entry.type == "stock"), None
     )
-    for hit in sentence.of("subject"):
+    for hit in sentence.names("subject"):
         if _compared_with(doc, sentence, hit):
             continue  # "XRP started a recovery wave, like Bitcoin and Ethereum": still about XRP
-        entry = entry_of(hit)
+        entry = hit.entry
         context.subject = entry
         context.by_type[entry.type or "other"] = entry
         if not context.recent or context.recent[-1].name != entry.name:
@@ -71,7 +71,7 @@ def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order o
     credited = credited_spans(sentence)
     subjects = [
         h
-        for h in sentence.of("subject")
+        for h in sentence.names("subject")
         if not _is_venue_use(sentence, h)
         and not _is_group_modifier(doc, h)
         and (h.start, h.end) not in credited
@@ -112,10 +112,10 @@ def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order o
     if fig.start in ordered:
         yield ordered[fig.start], other
     # "the 2.5% for Nasdaq-100 stocks", "$61,500 for Bitcoin", "4.6% in the Russell 2000"
-    cue_tokens = {i for c in sentence.of("metrics") for i in range(c.start, c.end)}
+    cue_tokens = {i for c in sentence.cues("metrics") for i in range(c.start, c.end)}
     if _unknown_name_follows(doc, sentence, fig):
         return  # "6.8% for Runes": about a name no gazetteer lists; better no claim than a wrong subject
-    moves = {i for c in sentence.of("changes") for i in range(c.start, c.end)}
+    moves = {i for c in sentence.cues("changes") for i in range(c.start, c.end)}
     for h in subjects:
         gap = [w for w in lower[fig.end : h.start] if w != "the"]
         if (
@@ -140,7 +140,7 @@ def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order o
         start = fig.end + (1 if fig.end in moves else 0)
         gap = [lower[i] for i in range(start, h.start) if i not in cue_tokens]
         on_market = (
-            gap[:1] == ["on"] and entry_of(h).type == "market"
+            gap[:1] == ["on"] and h.entry.type == "market"
         )  # "20.1 billion shares changed hands on U.S. exchanges"
         if (
             0 < len(gap) <= 4
@@ -200,7 +200,7 @@ def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order o
     if not any_before and _unnamed_group(doc, sentence, fig):
         return  # "Many smaller tokens fell 40% to 70%": about no one subject
     for h in subjects:
-        if h.start < fig.end and fig.start < h.end and entry_of(h).type == "currency":
+        if h.start < fig.end and fig.start < h.end and h.entry.type == "currency":
             yield h.entry, other  # "the dollar climbed to 154.67 yen": the currency is written in the figure
     for h in same_before + any_before:
         yield h.entry, other
@@ -220,7 +220,7 @@ def subject_candidates(link: FigureLink):  # noqa: C901 - the guesses in order o
             yield context.last_stock, other
     if _unknown_name_before(sentence, fig):
         return  # "The Shanghai Composite .SSEC closed 1.5% lower": a name we do not know, not the last one we did
-    if not sentence.of("subject") or (
+    if not sentence.names("subject") or (
         not any_before and first_word in {"its", "it", "their", "they", "this", "that"}
     ):
         if context.subject is not None:
@@ -256,18 +256,16 @@ def _unknown_name_before(sentence: Sentence, fig: Figure) -> bool:
     doc = sentence.span.doc
     covered = {
         i
-        for kind in (
-            "subject",
-            "source",
-            "venue",
-            "metrics",
-            "levels",
-            "changes",
-            "attribution",
-            "hedges",
-            "qualifiers",
-        )
-        for h in sentence.of(kind)
+        for h in [
+            *sentence.names("subject"),
+            *sentence.names("source"),
+            *sentence.names("venue"),
+            *(
+                cue
+                for kind in ("metrics", "levels", "changes", "attribution", "hedges", "qualifiers")
+                for cue in sentence.cues(kind)
+            ),
+        ]
         for i in range(h.start, h.end)
     }
     dated = {i for tok, d, _ in sentence.dates for i in range(tok, tok + len(d.text.split()))}
@@ -301,7 +299,7 @@ def _unknown_name_follows(doc, sentence: Sentence, fig: Figure) -> bool:
     if any(sentence.text.startswith(place, name.idx) for place in lexicon("places")):
         return False  # "slid 20% in Hong Kong": where it trades
     known = any(
-        h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.of(kind)
+        h.start <= name.i < h.end for kind in ("subject", "source", "venue") for h in sentence.names(kind)
     )
     return (
         name.text[:1].isupper()
@@ -324,7 +322,7 @@ def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
     )
 
 
-def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> str:
+def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[NameHit]) -> str:
     """ "the sector", "the small-cap benchmark": the subject named just before, not a new one."""
     start = named_before[0].end if named_before else sentence.span.start
     lists = tokens_of(doc)
@@ -348,7 +346,7 @@ def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[H
     return found
 
 
-def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit]) -> bool:
+def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[NameHit]) -> bool:
     """ "the products", "the twelve funds": a group named before, not a new subject."""
     start = named_before[0].end if named_before else sentence.span.start
     like_num = tokens_of(doc).like_num
@@ -370,14 +368,14 @@ def _generic_plural(doc, sentence: Sentence, fig: Figure, named_before: list[Hit
 def _compared_with(doc, sentence: Sentence, hit: Hit) -> bool:
     """A name written only as a comparison ("like Bitcoin and Ethereum", "than Solana")."""
     i = hit.start - 1
-    names = {j for h in sentence.of("subject") for j in range(h.start, h.end)}
+    names = {j for h in sentence.names("subject") for j in range(h.start, h.end)}
     lower = tokens_of(doc).lower
     while i >= sentence.span.start and (lower[i] in {"and", ",", "the", "or"} or i in names):
         i -= 1
     return i >= sentence.span.start and lower[i] in COMPARED_WITH
 
 
-def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
+def _inside_appositive(doc, hit: NameHit, subjects: list[NameHit], fig: Figure) -> bool:
     """ "Robusta, a cheaper cousin of arabica, rose 2.4%": a name inside the appositive that describes
     the subject named just before it is not what the figure is about."""
     if hit.end > fig.start:
@@ -397,16 +395,16 @@ def _inside_appositive(doc, hit: Hit, subjects: list[Hit], fig: Figure) -> bool:
     return "," in text[hit.end : fig.start]
 
 
-def _names_an_excluded_topic(sentence: Sentence, hit: Hit) -> bool:
+def _names_an_excluded_topic(sentence: Sentence, hit: NameHit) -> bool:
     """ "core PPI", "The US Producer Price Index": a name without a ticker that is (part of) a topic
     outside the vocabulary is that topic, not a subject ("Leidos Holdings (LDOS)" keeps its name)."""
-    if hit.entry is not None and hit.entry.symbol and hit.rule_id != "subject.open_ticker":
+    if hit.entry.symbol and hit.rule_id != "subject.open_ticker":
         return False
     return any(
         e.start < hit.end
         and hit.start < e.end
         and (e.end > hit.end or (e.start, e.end) == (hit.start, hit.end))
-        for e in sentence.of("exclusions")
+        for e in sentence.cues("exclusions")
     )
 
 
@@ -442,7 +440,7 @@ def _is_venue_use(sentence: Sentence, hit: Hit) -> bool:
     """ "on Coinbase" names the venue, not the company."""
     doc = sentence.span.doc
     before = tokens_of(doc).lower[hit.start - 1] if hit.start else ""
-    return before in {"on", "across", "at"} and any(v.start == hit.start for v in sentence.of("venue"))
+    return before in {"on", "across", "at"} and any(v.start == hit.start for v in sentence.names("venue"))
 
 
 def respectively(sentence: Sentence) -> dict[int, Entry]:
@@ -465,20 +463,20 @@ def respectively(sentence: Sentence) -> dict[int, Entry]:
         if len(run) >= 2:
             before = [
                 h
-                for h in sentence.of("subject")
+                for h in sentence.names("subject")
                 if h.end <= run[0].start and sentence.segment(h.start) == sentence.segment(run[0].start)
             ]
             names = listed_together(doc, before)
             if len(names) == len(run):
                 for f, h in zip(run, names, strict=True):
-                    pairs[f.start] = entry_of(h)
+                    pairs[f.start] = h.entry
         i = j + 1
     return pairs
 
 
-def listed_together(doc, hits: list[Hit]) -> list[Hit]:
+def listed_together(doc, hits: list[NameHit]) -> list[NameHit]:
     """The last run of names joined only by "and", commas and "the"."""
-    run: list[Hit] = []
+    run: list[NameHit] = []
     for h in hits:
         gap = set(tokens_of(doc).lower[run[-1].end : h.start]) if run else set()
         # "AI chipmakers Nvidia and Broadcom": a name right before another describes it, it is not listed

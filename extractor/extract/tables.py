@@ -31,7 +31,7 @@ from extractor.extract.draft import ClaimDraft, metric_for
 from extractor.metrics import metric_row
 from extractor.normalize import Quantity, find_dates, find_durations, find_quantities
 from extractor.normalize.quantities import currency_code, scale_factor
-from extractor.rules import Entry, Hit, RuleModel
+from extractor.rules import CueHit, Entry, Hit, RuleModel
 
 TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*$\n?){2,}", re.M)
 SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*$")
@@ -226,7 +226,7 @@ def _column(heading: str, family: str | None, caption: str, nlp: Language, model
         qualifiers=tuple(
             (h.key, h.label)
             for h in _hits(nlp, model, heading + " " + caption)
-            if h.group == "qualifiers" and h.key in ("basis", "aggregate")
+            if isinstance(h, CueHit) and h.group == "qualifiers" and h.key in ("basis", "aggregate")
         ),
     )
 
