@@ -15,6 +15,7 @@ import math
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -65,6 +66,11 @@ class MetricRow(BaseModel):
     range_unit: str | None = None  # the unit the range is stated in; None: any unit of the metric
     range_note: str | None = None  # why a value outside the range cannot be (verify's reason)
     drop_out_of_range: bool = False  # the extractor makes no claim of a figure outside the range
+    # which credit for one figure of this family holds for the next figures of it the article
+    # states without one: "any" ("…, CoinShares said. Ether products drew $X") or only a data
+    # provider's ("data": "according to CoinGecko" carries to the next price; an analyst who "said"
+    # something about one price does not speak for the next)
+    carries_source: Literal["any", "data"] = "any"
     tolerance: float = Field(ge=0, le=10)
     tolerance_note: str
 

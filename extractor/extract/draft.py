@@ -38,6 +38,7 @@ class ClaimDraft:
     figure_text: str = ""
     period: str | None = None
     attributed_to: str | None = None
+    credited_as_data: bool = False  # the source is a data provider's credit, not a speaker's
     hedge: str | None = None
     evidence_start: int = 0
     evidence_end: int = 0

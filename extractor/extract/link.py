@@ -200,7 +200,9 @@ def carry_source(draft: ClaimDraft, context: Context) -> None:
     and states more figures of that kind after: they come from the same source."""
     family = family_of(draft.metric)
     if draft.attributed_to:
-        context.sources.setdefault(family, draft.attributed_to)
+        if draft.credited_as_data or metric_row(draft.metric).carries_source == "any":
+            # "Bank of England said …" on one move of sterling does not source the next prices
+            context.sources.setdefault(family, draft.attributed_to)
     elif family in context.sources:
         draft.attributed_to = context.sources[family]
 
@@ -517,6 +519,9 @@ def build_draft(link: FigureLink) -> ClaimDraft:
     sentence, fig, subject = link.sentence, link.fig, link.the_subject
     explicit = link.strength > 0
     start, end = _evidence(link)
+    credit = credited_source(sentence, fig)
+    if credit is None and speaks_through_pronoun(sentence) and link.context.person:
+        credit = (link.context.person, False)  # "…, he said": the person the story quoted last
     confidence = (
         0.5
         + (0.2 if link.cue or link.level else 0)
@@ -535,8 +540,8 @@ def build_draft(link: FigureLink) -> ClaimDraft:
         as_of_strength=link.strength,
         figure_text=fig.quantity.text,
         period=link.period,
-        attributed_to=credited_source(sentence, fig)
-        or (link.context.person if speaks_through_pronoun(sentence) else None),
+        attributed_to=credit[0] if credit else None,
+        credited_as_data=bool(credit and credit[1]),
         hedge=hedge_before(sentence, fig),
         evidence_start=start,
         evidence_end=end,

@@ -29,23 +29,25 @@ def _closes_the_sentence(doc, sentence: Sentence, verb) -> bool:
 NAME_STOP = lexicon("name_stop")
 
 
-def credited_source(sentence: Sentence, fig: Figure) -> str | None:
-    """The named source nearest the figure that the sentence credits: a provider after "according
-    to" / "per" / "data from" or before "data" / "figures show"; a person who "said" it."""
+def credited_source(sentence: Sentence, fig: Figure) -> tuple[str, bool] | None:
+    """The named source nearest the figure that the sentence credits, and whether it is credited
+    as data: a provider after "according to" / "per" / "data from" or before "data" / "figures
+    show" (True); a person or a firm who "said" it (False)."""
     if "credited" not in sentence.memo:  # the sentence's sources are the same for each of its figures
         sentence.memo["credited"] = _credited(sentence)
-    credited = cast(list[tuple[int, str]], sentence.memo["credited"])
+    credited = cast(list[tuple[int, str, bool]], sentence.memo["credited"])
     if not credited:
         return None
-    return min(credited, key=lambda c: abs(c[0] - fig.start))[1]
+    _, name, as_data = min(credited, key=lambda c: abs(c[0] - fig.start))
+    return name, as_data
 
 
-def _credited(sentence: Sentence) -> list[tuple[int, str]]:
-    """(token, name) of every source the sentence credits, in the order the rules find them."""
+def _credited(sentence: Sentence) -> list[tuple[int, str, bool]]:
+    """(token, name, as data) of every source the sentence credits, in the order the rules find them."""
     doc = sentence.span.doc
     lower = tokens_of(doc).lower
     cues = sentence.cues("attribution")
-    credited: list[tuple[int, str]] = []
+    credited: list[tuple[int, str, bool]] = []
     for s in sentence.names("source"):
         before = any(c.label == "before" and c.end <= s.start and s.start - c.end <= 6 for c in cues)
         after = any(c.label == "after" and c.start >= s.end and c.start - s.end <= 1 for c in cues)
@@ -55,12 +57,12 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
         }
         on_tracker = s.start > 0 and doc[s.start - 1].lower_ == "on" and s.label in lexicon("price_trackers")
         if before or after or paren or on_tracker:
-            credited.append((s.start, s.label))
+            credited.append((s.start, s.label, True))
     for c in cues:
         if c.label == "before" and c.rule_id.startswith("attribution.according_to"):
             name = _name_at(doc, c.end, sentence.span.end)
             if name:
-                credited.append((c.end, name))
+                credited.append((c.end, name, True))
     subject_names = {h.label for h in sentence.names("subject")} | {
         sentence.text[h.start_char : h.end_char] for h in sentence.names("subject")
     }
@@ -68,10 +70,23 @@ def _credited(sentence: Sentence) -> list[tuple[int, str]]:
         if lower[i] in SPEECH_VERBS:
             if lower[i] in REPORT_VERBS and not _closes_the_sentence(doc, sentence, doc[i]):
                 continue  # "fell 3% after the Journal reported …" is news, not the figure's source
+            if _speaks_in_a_cause(lower, i, sentence.span.start):
+                continue  # "rallied 0.5% after the Bank of England said …": why it moved, not who says so
             name = _name_at(doc, i + 1, sentence.span.end) or _name_before(doc, i, sentence.span.start)
             if name and name not in subject_names:
-                credited.append((i, name))
+                credited.append((i, name, False))
     return credited
+
+
+def _speaks_in_a_cause(lower: list[str], verb: int, first: int) -> bool:
+    """Is the speech verb at `verb` in a clause a cause word opens, a few words back with no comma
+    between ("after Oppenheimer warned", "following the Fed's statement, officials said" is not)?"""
+    for i in range(verb - 1, max(first, verb - 7) - 1, -1):
+        if lower[i] in {",", ";", ":"}:
+            return False
+        if lower[i] in lexicon("cause_openers"):
+            return True
+    return False
 
 
 DATA_NOUNS = lexicon("data_nouns")
