@@ -297,7 +297,10 @@ def read_measure(link: FigureLink) -> str | None:
     level, a measure the story named before, or (None) a price by default."""
     sentence, fig, seg, kind, context = link.sentence, link.fig, link.seg, link.kind, link.context
     link.level = (
-        _level(sentence, fig, seg) or _level_of_listed(sentence, fig, seg) or _turning_point(sentence, fig)
+        _level(sentence, fig, seg)
+        or _level_of_listed(sentence, fig, seg)
+        or _turning_point(sentence, fig)
+        or _zone_role(sentence, fig)
     )
     link.cue = cue = _nearest_cue(link)
     if cue is None and link.moved and _named_measure_cannot_move(sentence, fig, seg):
@@ -492,9 +495,10 @@ def read_dates(link: FigureLink) -> str | None:
         # "… lost $140 million on Thursday": the story is on the day's flows again; the next
         # undated ones ("GBTC led with $53 million") are that day's, not the week's
         context.flow_period = "P1D"
-    if metric == "price_change" and subject.type == "crypto" and not qualifiers.get("since"):
+    trades_all_day = subject.type == "crypto" or subject.name in lexicon("crypto_indices")
+    if metric == "price_change" and trades_all_day and not qualifiers.get("since"):
         period = _daily_coin_window(sentence, period, as_of, published, context)
-    if link.strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and subject.type != "crypto":
+    if link.strength <= 1 and metric in WEEKDAY_MARKET_CHANGES and not trades_all_day:
         # stock, fund and commodity markets close for the weekend: last week's move is as of its Friday
         as_of = previous_week_close(sentence, fig, seg, published) or as_of
     link.as_of, link.period = as_of, period
@@ -616,6 +620,28 @@ def _move_brought_to(sentence: Sentence, fig: Figure) -> int:
     return 1 if move.label == "up" else -1
 
 
+NOT_IN_GAP_AFTER_FIGURE = lexicon("not_in_gap_after_figure")
+
+
+def _after_window(sentence: Sentence, token: int) -> int:
+    """The token after a counted window that starts at `token` ("14 - day", "24 - hour"), else
+    `token` ("year-over-year" compares two periods: a report's growth, not a window of a move)."""
+    doc = sentence.span.doc
+    for start, window in sentence.durations:
+        if start == token and window.text[:1].isdigit():
+            return tokens_until(doc, start, window.end)
+    return token
+
+
+def _without_size_hedge(gap: list[str]) -> list[str]:
+    """The words between a move and its percentage without a hedge of its size ("just under")."""
+    text = " ".join(gap)
+    for hedge in lexicon("move_size_hedges"):
+        if text == hedge or text.endswith(" " + hedge):
+            return gap[: len(gap) - len(hedge.split())]
+    return gap
+
+
 def _change_sign(sentence: Sentence, fig: Figure) -> int:
     """+1 / -1 when a word of movement stands next to the figure, else 0."""
     doc = sentence.span.doc
@@ -624,6 +650,8 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
             if hit.label.endswith("_after"):
                 continue  # "more than $412 million" is a hedge; "27% more than on Monday" a move
             gap = tokens_of(doc).lower[hit.end : fig.start]
+            if fig.unit == "percent":
+                gap = _without_size_hedge(gap)  # "has dropped just under 2.3%"
             if (
                 len(gap) <= 4
                 and all(g in GAP_BEFORE_CHANGE or g in lexicon("move_adjectives") for g in gap)
@@ -631,9 +659,10 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
             ):
                 return 1 if hit.label == "up" else -1
         elif hit.start >= fig.end:
-            gap = tokens_of(doc).lower[fig.end : hit.start]
+            after = _after_window(sentence, fig.end)  # "a 28.5% 14-day decrease": the window is the move's
+            gap = tokens_of(doc).lower[after : hit.start]
             if len(gap) <= 2 and all(
-                g in GAP_AFTER_CHANGE or g.isalpha() and g not in {"to", "at", "and", "or"} for g in gap
+                g in GAP_AFTER_CHANGE or g.isalpha() and g not in NOT_IN_GAP_AFTER_FIGURE for g in gap
             ):
                 if not gap or all(g in GAP_AFTER_CHANGE for g in gap) or len(gap) == 1:
                     return 1 if hit.label.startswith("up") else -1
@@ -892,6 +921,49 @@ def _turning_point(sentence: Sentence, fig: Figure) -> Hit | None:
         f"level.{label}.turned_from",
         key="level",
     )
+
+
+def _zone_role(sentence: Sentence, fig: Figure) -> CueHit | None:
+    """ "has bottomed in the area between $63,000 and $65,000", "topped out in the zone between
+    $73,000 and $74,000": a price zone the verb before it says held the price (support) or capped
+    it (resistance)."""
+    if fig.quantity.value_max is None:
+        return None
+    lower = tokens_of(sentence.span.doc).lower
+    first = sentence.span.start
+    zone = next(
+        (
+            i
+            for i in range(fig.start - 1, max(first, fig.start - 4) - 1, -1)
+            if lower[i] in lexicon("zone_nouns")
+        ),
+        None,
+    )
+    if zone is None:
+        return None
+    for i in range(zone - 1, max(first, zone - 7) - 1, -1):
+        if lower[i] in {",", ";", ":"}:
+            return None
+        label = (
+            "support"
+            if lower[i] in lexicon("zone_held_verbs")
+            else "resistance"
+            if lower[i] in lexicon("zone_capped_verbs")
+            else None
+        )
+        if label is not None:
+            idx = tokens_of(sentence.span.doc).idx[zone]
+            return CueHit(
+                "levels",
+                label,
+                zone,
+                zone + 1,
+                idx,
+                idx + len(lower[zone]),
+                f"level.{label}.zone",
+                key="level",
+            )
+    return None
 
 
 def _nearest_cue(link: FigureLink) -> Hit | None:
