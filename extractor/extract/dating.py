@@ -101,7 +101,12 @@ def as_of_for(
         if report:
             continue  # "…, set to report earnings on Thursday, fell 1%": the report's day, not the figure's
         distance = abs(tok - fig.start) + (0 if tok > fig.start else 2)
-        if d.grain in {"month", "quarter", "year"} and distance > 6 and not _stated_as_of(doc, tok, distance):
+        if (
+            d.grain in {"month", "quarter", "year"}
+            and distance > 6
+            and not _stated_as_of(doc, tok, distance)
+            and not _opens_the_sentence(sentence, tok, d)
+        ):
             continue  # "a level that held for most of February": background, not the figure's date
         if tok > fig.start and (
             after_earlier_level(sentence, fig, tok) or right_after_other_figure(sentence, fig, tok)
@@ -141,6 +146,15 @@ def _stated_as_of(doc, tok: int, distance: int) -> bool:
     """ "3.16% short interest as of end-January": a month the text marks as the figure's date."""
     before = [t.lower_ for t in doc[max(0, tok - 4) : tok]]
     return distance <= 12 and ("as" in before and "of" in before or "end" in before[-2:])
+
+
+def _opens_the_sentence(sentence: Sentence, tok: int, d) -> bool:
+    """ "In March, the market cap of SHIB was over $18 billion": a date that opens the sentence,
+    set off by a comma, dates what the sentence states."""
+    doc = sentence.span.doc
+    lower = tokens_of(doc).lower
+    end = tokens_until(doc, tok, d.end)
+    return tok - sentence.span.start <= 1 and end < sentence.span.end and lower[end] == ","
 
 
 TO_DATE = {"this year", "this month", "this week", "this quarter"}

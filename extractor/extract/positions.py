@@ -28,6 +28,13 @@ def owned_by_other_figure(sentence: Sentence, fig: Figure, start: int, end: int)
             return True
         if fig.end <= start and end <= other.start and other.start - end < start - fig.end:
             return True  # "to close at $28.22, after trading as high as $67.50": "high" is $67.50's
+        if (
+            end <= other.start <= end + 2
+            and other.end <= fig.start
+            and tokens_of(sentence.span.doc).lower[other.end : fig.start][:1] in (["to"], ["and"])
+            and any(t in {"from"} for t in tokens_of(sentence.span.doc).lower[max(0, start - 3) : start])
+        ):
+            return True  # "dropping from a peak of $66,436 to around $65,269": the peak is $66,436
         if end <= other.start and other.end <= fig.start and _new_predicate_between(sentence, other, fig):
             return (
                 True  # "hit a record $294.33 early Sunday and was trading at $262.40": "record" is $294.33's
