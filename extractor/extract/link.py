@@ -179,12 +179,16 @@ def _remember_claims(sentence: Sentence, drafts: list[ClaimDraft], context: Cont
 
 
 def _shared_by_each(sentence: Sentence, fig: Figure, draft: ClaimDraft) -> list[ClaimDraft]:
-    """ "Nucor and Steel Dynamics rose more than 4% each": one figure, one claim per listed name."""
+    """ "Nucor and Steel Dynamics rose more than 4% each", "… both rose 4%", "… each gained 4%": one
+    figure, one claim per listed name."""
     doc = sentence.span.doc
-    if fig.end >= sentence.span.end or doc[fig.end].lower_ != "each":
-        return []
+    lower = tokens_of(doc).lower
     before = [h for h in sentence.names("subject") if h.end <= fig.start]  # "(NYSE:NUE)" holds a ":" border
     names = listed_together(doc, before)
+    each_after = fig.end < sentence.span.end and lower[fig.end] == "each"
+    shared_before = bool(names) and lower[names[-1].end : names[-1].end + 1] in (["both"], ["each"])
+    if not (each_after or shared_before):
+        return []
     entries = [h.entry for h in names]
     if len(entries) < 2 or draft.subject.name not in {e.name for e in entries}:
         return []

@@ -352,8 +352,10 @@ def named_movers(  # noqa: C901 - the steps that find a name's start and end, re
             "has",
             "had",
             "been",
+            "both",
+            "each",
         }:
-            end -= 1  # "LayerZero's ZRO token is currently trading for $3.15"
+            end -= 1  # "LayerZero's ZRO token is currently trading for $3.15", "Nucor and Steel Dynamics both rose"
         with_suffix = end
         end = _before_legal_suffix(text, end)  # "M3 Inc. slumped 12%", "Danske Bank A/S climbed 5%"
         legal_form = end < with_suffix

@@ -317,9 +317,7 @@ def _possessive_pronoun_before(doc, sentence: Sentence, fig: Figure) -> bool:
 
 def _unnamed_group(doc, sentence: Sentence, fig: Figure) -> bool:
     tokens = tokens_of(doc).lower[sentence.span.start : fig.start]
-    return any(
-        t in {"tokens", "coins", "altcoins", "memecoins", "names", "stocks", "companies"} for t in tokens
-    )
+    return any(t in lexicon("unnamed_group_nouns") for t in tokens)
 
 
 def _generic_singular(doc, sentence: Sentence, fig: Figure, named_before: list[NameHit]) -> str:
