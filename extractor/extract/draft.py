@@ -127,6 +127,7 @@ class PreviousFigure:
 
     fig: Figure
     sign: int  # its change's sign, 0 for a level
+    metric: str | None = None  # the metric of its claim, None when it made none
 
 
 @dataclass

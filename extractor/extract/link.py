@@ -120,7 +120,7 @@ def link_sentence(sentence: Sentence, published: str | None, context: Context) -
     for fig in sentence.figures:
         link = FigureLink(sentence, fig, published, context, ordered, previous)
         found = link_figure(link)
-        previous = PreviousFigure(fig, link.sign)
+        previous = PreviousFigure(fig, link.sign, found.metric if found is not None else None)
         if found is not None:
             drafts.append(found)
             drafts.extend(_shared_by_each(sentence, fig, found))
@@ -283,12 +283,33 @@ def screen_out(link: FigureLink) -> str | None:
         reason = "a threshold or the size of a move ('struggled to break above $98,000', '$10,000 moves')"
     elif _compared_with_another(sentence, fig):
         reason = "a comparison of two things ('340% higher than Ether's total')"
+    elif _restates_previous_in_percent(link):
+        reason = "the previous figure again as a share of something ('19,800,000 units were destroyed, or a 4.1% decrease')"
     if reason is not None:
         link.sign = 0  # the next figure does not read on from this one's move
         return reason
     if _counts_shares_outstanding(sentence, fig) or _excluded(sentence, fig, link.seg):
         return "share counts, liquidations, earnings, macro data: not claims of this version"
     return None
+
+
+def _restates_previous_in_percent(link: FigureLink) -> bool:
+    """ "19,800,000 units were destroyed, or a 4.1% decrease", "inflows of $500 million, or 2% of
+    assets": a percentage chained by "or" to a claim whose metric no percentage of its family states."""
+    previous = link.previous
+    if previous is None or previous.metric is None or link.fig.unit != "percent":
+        return False
+    family = family_of(previous.metric)
+    if family == "price" or metric_for(family, "percent", True) or metric_for(family, "percent", False):
+        return False  # "rose 224.02 points, or 0.59%": a price move in other units
+    gap = tokens_of(link.sentence.span.doc).lower[previous.fig.end : link.fig.start]
+    return (
+        "or" in gap
+        and len(gap) <= 8
+        and not any(
+            o is not link.fig and previous.fig.end <= o.start < link.fig.start for o in link.sentence.figures
+        )
+    )
 
 
 def _counts_movers(sentence: Sentence, fig: Figure, toks) -> bool:

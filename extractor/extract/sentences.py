@@ -650,6 +650,8 @@ def adjust_unit(doc: Doc, quantity: Quantity, end_token: int) -> str:
     following = tokens.lower[end_token : end_token + 3]
     if following[0] in {"points", "point", "pts"}:
         return "points"
+    if following[0] == "units":
+        return "shares"  # "19,800,000 units were destroyed": a fund's units are counted as shares
     for i, word in enumerate(following):
         if word in {"shares", "share"}:
             return "shares"
