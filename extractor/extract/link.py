@@ -412,7 +412,7 @@ def check_modality(link: FigureLink) -> str | None:
     named_level = (
         level is not None
         and (level.label in LEVELS_EXEMPT_FROM_MODALITY or _record_level(level))
-        and (0 <= fig.start - level.end <= 6 or 0 <= level.start - fig.end <= 3)
+        and (0 <= fig.start - level.end <= 10 or 0 <= level.start - fig.end <= 3)
     )
     if _hypothetical(link.sentence, fig) and not named_level:
         return "a hypothetical or forecast clause"
