@@ -355,6 +355,8 @@ def read_measure(link: FigureLink) -> str | None:
         and _refers_back(sentence)
     ):
         family, rule = context.family, "context.refers_back"
+    if family is None and _names_the_measure(sentence):
+        return "the figure of a measure named before, which is no price ('pushing the indicator below -5%')"
     if family in (None, "price") and kind == "money" and _fund_moved_money(sentence, fig, seg):
         family, rule = "fund_flow", "fund_flow.fund_added"  # "commodities ETFs added $632.7 million"
     if family is None and kind == "money" and _fund_in_a_list_of_flows(sentence, fig, seg, context):
@@ -1175,7 +1177,9 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
             continue  # "Apple, Meta and Amazon, set to report earnings on Thursday, fell over 1% each"
         if h.end <= fig.start and _mover_named_between(sentence, h.end, fig):
             continue  # "On the earnings front, Cigna rose 5.4%": the figure is the named stock's move
-        if h.start - sentence.span.start <= 2 and h.end <= fig.start:
+        if _move_of_topic(sentence, fig, h):
+            return True  # "a 25% jump in revenue to $40.1 billion": the move is the topic's, whatever follows
+        if h.start - _after_opener(sentence) <= 2 and h.end <= fig.start:
             # "The US Producer Price Index rose 0.4% …, but above the 0.3% increase expected": the
             # sentence is about the topic, every clause of it (a name after a comma opens its own: above)
             return True
@@ -1192,6 +1196,26 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
         ):
             return True
     return False
+
+
+def _move_of_topic(sentence: Sentence, fig: Figure, topic: Hit) -> bool:
+    """ "a 25% jump in revenue", "a 12% rise in sales": a move noun right after the figure, then
+    "in" and the topic word."""
+    lower = tokens_of(sentence.span.doc).lower
+    return (
+        topic.start == fig.end + 2
+        and lower[fig.end] in lexicon("moves_as_nouns") | {"increase", "decrease", "growth"}
+        and lower[fig.end + 1] == "in"
+    )
+
+
+def _after_opener(sentence: Sentence) -> int:
+    """The first token after a one-word opener set off by a comma ("Interestingly, the number of …")."""
+    start = sentence.span.start
+    text = tokens_of(sentence.span.doc).text
+    if start + 2 < sentence.span.end and text[start + 1] == "," and text[start].isalpha():
+        return start + 2
+    return start
 
 
 def _measure_beside(sentence: Sentence, fig: Figure, seg: int) -> bool:
@@ -1462,7 +1486,9 @@ def _evidence(link: FigureLink) -> tuple[int, int]:
     start, end = fig.start_char, fig.end_char
     if cue is not None and sentence.segment(cue.start) == seg:
         if cue.end <= fig.start and fig.start - cue.end <= 15:
-            start = min(start, cue.start_char)
+            tokens = tokens_of(sentence.span.doc)
+            first = cue.start + (1 if tokens.lower[cue.start] in {"'s", "’s"} else 0)  # "Meta's stock surged"
+            start = min(start, tokens.idx[first])
         elif cue.start >= fig.end:
             end = max(end, cue.end_char)
     return start, end
