@@ -36,6 +36,7 @@ OPEN_TICKER = re.compile(
     r"[ \t]*\((?:(?:NASDAQ|NYSE|NYSEARCA|NYSE American|AMEX|OTC|OTCQX|CBOE|TSX|ASX|LSE|Nasdaq|Nyse)[ \t]*:[ \t]*)?"
     r"(?P<symbol>[A-Z]{1,5}(?:\.[A-Z]{1,2})?)\)"
 )
+FUND_NAME_END = re.compile(r"\b(?:ETF|Fund|Trust)$")
 # "The SPDR S&P Metals & Mining ETF XME, which …": a fund's name and its ticker, MarketWatch style
 FUND_WITH_TICKER = re.compile(
     r"(?P<name>(?:The[ \t]+)?[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z][\w&.'’-]*|&)){0,7}?[ \t]+(?:ETF|Fund|Trust|Shares))"
@@ -211,12 +212,21 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
     sentence_starts = [sent.start_char for sent in doc.sents]
     for m in OPEN_TICKER.finditer(text):
         symbol = m["symbol"]
-        if symbol.upper() in NOT_TICKERS or "’s" in m["name"] or "'s" in m["name"]:
+        if symbol.upper() in NOT_TICKERS:
+            continue
+        # "The S&P 500's Utilities Select Sector SPDR Fund ETF (XLU)": a fund's name is what follows the
+        # possessive; any other name with a possessive ("Tezos's (XTZ)") is left to the other rules
+        possessive = max(m["name"].rfind("’s "), m["name"].rfind("'s "))
+        name_start = m.start("name") + (possessive + 3 if possessive >= 0 else 0)
+        after = text[name_start : m.end("name")]
+        if "’s" in after or "'s" in after or (possessive >= 0 and not FUND_NAME_END.search(after)):
             continue
         by_symbol = model.by_symbol.get(symbol)
         # "… at CFRA Research. Tesla (NASDAQ:TSLA) ended down": the name starts in the ticker's sentence
         opens = sentence_starts[max(0, bisect.bisect_right(sentence_starts, m.start("symbol")) - 1)]
-        raw = m["name"] if m.start("name") >= opens else text[opens : m.end("name")].lstrip()
+        raw = (
+            text[name_start : m.end("name")] if name_start >= opens else text[opens : m.end("name")].lstrip()
+        )
         if not raw:
             continue
         # "Trump Media & Technology Group (DJT)": the name decides; a ticker alone only names a company or fund
