@@ -1038,7 +1038,10 @@ def _cue_for(sentence: Sentence, fig: Figure, seg: int, kind: str, moved: bool) 
             distance = max(0, hit.start - fig.end) + 2
             if distance > 8 or sentence.segment(hit.start) != seg:
                 continue  # "added $1.15, while the crypto market cap …": a later clause's measure
-            if any(o is not fig and fig.end <= o.start < hit.start for o in sentence.figures):
+            if any(
+                o is not fig and fig.end <= o.start < hit.start and not _restated_by(sentence, fig, o)
+                for o in sentence.figures
+            ):
                 continue  # "at $12.60, with 4,027,557 shares traded": the volume word is the later figure's
             if _measured_in(sentence, fig, hit):
                 distance = (
@@ -1083,6 +1086,16 @@ def _measured_in(sentence: Sentence, fig: Figure, cue: Hit) -> bool:
     measure it is an amount of (at most two words between)."""
     gap = tokens_of(sentence.span.doc).lower[fig.end : cue.start]
     return bool(gap) and gap[0] == "in" and len(gap) <= 3
+
+
+def _restated_by(sentence: Sentence, fig: Figure, other: Figure) -> bool:
+    """Is `other` the same quantity as `fig` in money ("45,000 ETH worth $150 million")?"""
+    gap = " ".join(tokens_of(sentence.span.doc).lower[fig.end : other.start])
+    return (
+        unit_kind(fig.unit) == "coins"
+        and unit_kind(other.unit) == "money"
+        and gap in lexicon("restatement_connectors")
+    )
 
 
 def _cue_owned_elsewhere(sentence: Sentence, cue: Hit, fig: Figure) -> bool:
