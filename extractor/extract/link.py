@@ -232,7 +232,10 @@ def read_move(link: FigureLink) -> str | None:
     sentence, fig, previous = link.sentence, link.fig, link.previous
     toks = sentence.span.doc
     link.sign = (
-        _change_sign(sentence, fig) or _move_by(sentence, fig, link.seg) or _move_brought_to(sentence, fig)
+        _change_sign(sentence, fig)
+        or _move_by(sentence, fig, link.seg)
+        or _move_brought_to(sentence, fig)
+        or _move_to_its_limit(sentence, fig)
     )
     if link.word_before == "from" and previous and _is_new_target(sentence, previous.fig):
         link.sign = 0
@@ -241,8 +244,13 @@ def read_move(link: FigureLink) -> str | None:
         link.sign = 0  # "up from 14.1%", "to 41 from 22": an earlier level, not a move
     elif previous and previous.sign and sentence.segment(previous.fig.start) == link.seg:
         gap = tokens_of(toks).lower[previous.fig.end : fig.start]
+        # "jumped 6.2% and CloudWalk surged to the 20% limit": a new move between is no chain
+        moved_again = any(  # ("0.2% higher at 44,474.8": "higher" is the first figure's own word)
+            previous.fig.end + 1 < h.start and h.end < fig.start for h in sentence.cues("changes")
+        )
         if (
             gap
+            and not moved_again
             and set(gap[-3:]) & {"to", "at"}
             and set(gap[gap.index("to") + 1 if "to" in gap else len(gap) :]) <= LEVEL_FILLERS
         ):
@@ -623,6 +631,25 @@ def _move_by(sentence: Sentence, fig: Figure, seg: int) -> int:
     if not moves:
         return 0
     return 1 if max(moves, key=lambda h: h.end).label == "up" else -1
+
+
+def _move_to_its_limit(sentence: Sentence, fig: Figure) -> int:
+    """ "surged to the 20% daily trading limit", "fell to its 10% daily limit": a move the size of
+    the market's daily limit (Chinese and other Asian exchanges cap a day's move)."""
+    if fig.unit != "percent":
+        return 0
+    lower = tokens_of(sentence.span.doc).lower
+    after = lower[fig.end : min(fig.end + 3, sentence.span.end)]
+    if "limit" not in after or lower[max(sentence.span.start, fig.start - 2) : fig.start] not in (
+        ["to", "the"],
+        ["to", "its"],
+        ["to", "their"],
+    ):
+        return 0
+    move = next(
+        (h for h in sentence.cues("changes") if h.end == fig.start - 2 and h.label in {"up", "down"}), None
+    )
+    return 0 if move is None else (1 if move.label == "up" else -1)
 
 
 def _move_brought_to(sentence: Sentence, fig: Figure) -> int:
