@@ -601,6 +601,56 @@ GROUP_VERBS = lexicon("group_verbs")
 GROUP_STOP = lexicon("group_stop")
 
 
+def companies_by_name_ending(doc: Doc, taken: list[Hit]) -> list[NameHit]:
+    """ "MGM Resorts International reported results late Wednesday. Shares surged 16%": a
+    capitalized run of two to five words that ends in a company word (`company_name_endings`) is a
+    company, though no gazetteer lists it and no word of movement follows it."""
+    covered = {i for h in taken for i in range(h.start, h.end)}
+    tokens = tokens_of(doc)
+    text = tokens.text
+    hits: list[NameHit] = []
+    for end, word in enumerate(text):
+        if word not in lexicon("company_name_endings") or end in covered:
+            continue
+        start = end
+        while (
+            start > 0
+            and end - start < 4
+            and start - 1 not in covered
+            and text[start - 1][:1].isupper()
+            and tokens.is_alpha[start - 1]
+            and text[start - 1] not in NOT_NAMES
+        ):
+            start -= 1
+        while start < end and tokens.lower[start] in lexicon("descriptors"):
+            start += 1  # "Chipmaker Cambricon Technologies": the trade word describes the company
+        if end + 1 < len(text) and tokens.lower[end + 1] in {
+            "industry",
+            "sector",
+            "space",
+            "index",
+            "stocks",
+        }:
+            continue  # "the Large Cap Pharmaceuticals industry": an industry, not a company
+        if start == end:
+            continue  # "Energy" alone is a sector word
+        span = doc[start : end + 1]
+        name = span.text
+        hits.append(
+            NameHit(
+                "subject",
+                name,
+                start,
+                end + 1,
+                span.start_char,
+                span.end_char,
+                "subject.company_name",
+                entry=Entry("subject", name, "stock", None),
+            )
+        )
+    return hits
+
+
 def fund_groups(doc: Doc, taken: list[Hit]) -> list[NameHit]:
     """Groups of funds no gazetteer lists, named before a verb of flows: "US fixed-income funds
     attracted $963 million", "leveraged ETFs lost $665 million". The group is the subject."""
@@ -864,6 +914,7 @@ def build_sentences(
     movers = (
         named_movers(doc, anchors, taken, sectors)
         + fund_groups(doc, taken)
+        + companies_by_name_ending(doc, taken)
         + names_after_moves(doc, cues.get("changes", []), taken)
     )
     names["subject"] = longest_first(tickers_to_names(names["subject"] + movers))
