@@ -634,21 +634,23 @@ def companies_by_name_ending(doc: Doc, taken: list[Hit]) -> list[NameHit]:
             continue  # "the Large Cap Pharmaceuticals industry": an industry, not a company
         if start == end:
             continue  # "Energy" alone is a sector word
-        span = doc[start : end + 1]
-        name = span.text
-        hits.append(
-            NameHit(
-                "subject",
-                name,
-                start,
-                end + 1,
-                span.start_char,
-                span.end_char,
-                "subject.company_name",
-                entry=Entry("subject", name, "stock", None),
-            )
-        )
+        hits.append(open_subject(doc[start : end + 1], "subject.company_name", "stock"))
     return hits
+
+
+def open_subject(span: Span, rule_id: str, subject_type: str, name: str | None = None) -> NameHit:
+    """A subject no gazetteer lists, named by `span` (or `name`, as the article writes it)."""
+    name = name or span.text
+    return NameHit(
+        "subject",
+        name,
+        span.start,
+        span.end,
+        span.start_char,
+        span.end_char,
+        rule_id,
+        entry=Entry("subject", name, subject_type, None),
+    )
 
 
 def fund_groups(doc: Doc, taken: list[Hit]) -> list[NameHit]:
@@ -677,18 +679,7 @@ def fund_groups(doc: Doc, taken: list[Hit]) -> list[NameHit]:
             continue  # "funds attracted": which funds, the text says elsewhere
         span = doc[start : i + 1]
         name = span.text[:1].upper() + span.text[1:]
-        hits.append(
-            NameHit(
-                "subject",
-                name,
-                start,
-                i + 1,
-                span.start_char,
-                span.end_char,
-                "subject.fund_group",
-                entry=Entry("subject", name, "etf", None),
-            )
-        )
+        hits.append(open_subject(span, "subject.fund_group", "etf", name))
     return hits
 
 
