@@ -699,6 +699,7 @@ def _without_size_hedge(gap: list[str]) -> list[str]:
 def _change_sign(sentence: Sentence, fig: Figure) -> int:
     """+1 / -1 when a word of movement stands next to the figure, else 0."""
     doc = sentence.span.doc
+    after = _after_window(sentence, fig.end)  # "a 28.5% 14-day decrease": the window is the move's
     for hit in sentence.cues("changes"):
         if hit.end <= fig.start:
             if hit.label.endswith("_after"):
@@ -713,7 +714,6 @@ def _change_sign(sentence: Sentence, fig: Figure) -> int:
             ):
                 return 1 if hit.label == "up" else -1
         elif hit.start >= fig.end:
-            after = _after_window(sentence, fig.end)  # "a 28.5% 14-day decrease": the window is the move's
             gap = tokens_of(doc).lower[after : hit.start]
             if len(gap) <= 2 and all(
                 g in GAP_AFTER_CHANGE or g.isalpha() and g not in NOT_IN_GAP_AFTER_FIGURE for g in gap
@@ -983,7 +983,8 @@ def _zone_role(sentence: Sentence, fig: Figure) -> CueHit | None:
     it (resistance)."""
     if fig.quantity.value_max is None:
         return None
-    lower = tokens_of(sentence.span.doc).lower
+    tokens = tokens_of(sentence.span.doc)
+    lower = tokens.lower
     first = sentence.span.start
     zone = next(
         (
@@ -1006,7 +1007,7 @@ def _zone_role(sentence: Sentence, fig: Figure) -> CueHit | None:
             else None
         )
         if label is not None:
-            idx = tokens_of(sentence.span.doc).idx[zone]
+            idx = tokens.idx[zone]
             return CueHit(
                 "levels",
                 label,
@@ -1238,15 +1239,15 @@ def _excluded(sentence: Sentence, fig: Figure, seg: int) -> bool:
     return False
 
 
+# "a 25% jump in revenue", "a 12% increase in sales", "20% growth in profit"
+TOPIC_MOVE_NOUNS = lexicon("moves_as_nouns") | {"increase", "decrease", "growth"}
+
+
 def _move_of_topic(sentence: Sentence, fig: Figure, topic: Hit) -> bool:
     """ "a 25% jump in revenue", "a 12% rise in sales": a move noun right after the figure, then
     "in" and the topic word."""
     lower = tokens_of(sentence.span.doc).lower
-    return (
-        topic.start == fig.end + 2
-        and lower[fig.end] in lexicon("moves_as_nouns") | {"increase", "decrease", "growth"}
-        and lower[fig.end + 1] == "in"
-    )
+    return topic.start == fig.end + 2 and lower[fig.end] in TOPIC_MOVE_NOUNS and lower[fig.end + 1] == "in"
 
 
 def _after_opener(sentence: Sentence) -> int:

@@ -159,19 +159,23 @@ def named_funds(model: RuleModel, starts: list[int], text: str) -> list[NameHit]
         # "SPDR Gold Shares ETF" is the listed "SPDR Gold Shares": its name as the gazetteer keeps it
         known = model.by_name.get(name.lower()) or model.by_name.get(name.rsplit(maxsplit=1)[0].lower())
         entry = known or Entry("subject", name, "etf", None)
-        hits.append(
-            NameHit(
-                "subject",
-                entry.name,
-                char_to_token(starts, s),
-                char_to_token(starts, e - 1) + 1,
-                s,
-                e,
-                "subject.named_fund",
-                entry=entry,
-            )
-        )
+        hits.append(subject_at(starts, s, e, entry, "subject.named_fund"))
     return hits
+
+
+def subject_at(starts: list[int], start_char: int, end_char: int, entry: Entry, rule_id: str) -> NameHit:
+    """The subject hit of `entry` written at these characters of the text (`starts`: each token's
+    first character)."""
+    return NameHit(
+        "subject",
+        entry.name,
+        char_to_token(starts, start_char),
+        char_to_token(starts, end_char - 1) + 1,
+        start_char,
+        end_char,
+        rule_id,
+        entry=entry,
+    )
 
 
 def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> list[NameHit]:  # noqa: C901 - one pattern per kind of name no gazetteer lists
@@ -179,16 +183,7 @@ def open_subjects(doc: Doc, model: RuleModel, starts: list[int], text: str) -> l
     hits: list[NameHit] = []
 
     def found(s: int, e: int, entry: Entry, rule_id: str) -> NameHit:
-        return NameHit(
-            "subject",
-            entry.name,
-            char_to_token(starts, s),
-            char_to_token(starts, e - 1) + 1,
-            s,
-            e,
-            rule_id,
-            entry=entry,
-        )
+        return subject_at(starts, s, e, entry, rule_id)
 
     for m in FUND_WITH_TICKER.finditer(text):
         if m["symbol"] in NOT_TICKERS:
@@ -624,13 +619,7 @@ def companies_by_name_ending(doc: Doc, taken: list[Hit]) -> list[NameHit]:
             start -= 1
         while start < end and tokens.lower[start] in lexicon("descriptors"):
             start += 1  # "Chipmaker Cambricon Technologies": the trade word describes the company
-        if end + 1 < len(text) and tokens.lower[end + 1] in {
-            "industry",
-            "sector",
-            "space",
-            "index",
-            "stocks",
-        }:
+        if end + 1 < len(text) and tokens.lower[end + 1] in lexicon("industry_nouns"):
             continue  # "the Large Cap Pharmaceuticals industry": an industry, not a company
         if start == end:
             continue  # "Energy" alone is a sector word
